@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/**
+ * One training run's configuration: everything the engine needs, nothing it derives.
+ * The CLI flags, the UI form and the store columns are all generated from this schema,
+ * so a value accepted in one place is accepted everywhere.
+ */
+
+export const DATASET_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+export const architectures = ['mlp', 'conv'] as const;
+export const likelihoods = ['bernoulli', 'gaussian'] as const;
+export const betaSchedules = ['constant', 'linear'] as const;
+export const binarizations = ['none', 'static', 'dynamic'] as const;
+export const checkpointKeeps = ['all', 'last', 'best', 'last-and-best'] as const;
+
+export type Architecture = (typeof architectures)[number];
+export type Likelihood = (typeof likelihoods)[number];
+export type BetaSchedule = (typeof betaSchedules)[number];
+export type Binarization = (typeof binarizations)[number];
+export type CheckpointKeep = (typeof checkpointKeeps)[number];
+
+const layerSizes = z
+  .array(z.number().int().min(1).max(8192))
+  .min(1, 'needs at least one layer')
+  .max(8, 'at most 8 layers');
+
+export const experimentConfigSchema = z
+  .object({
+    dataset: z.string().regex(DATASET_ID, 'a dataset id such as mnist, fashion-mnist or an imported name'),
+    architecture: z.enum(architectures),
+    /** MLP hidden layer widths, encoder order; the decoder mirrors them. */
+    hiddenSizes: layerSizes,
+    /** Conv encoder channels per stride-2 layer (28 → 14 → 7); the decoder mirrors them. */
+    convChannels: z.array(z.number().int().min(1).max(512)).min(1).max(2),
+    latentDim: z.number().int().min(1).max(512),
+    likelihood: z.enum(likelihoods),
+    /** σ² of the Gaussian decoder p(x|z) = N(x̂(z), σ² I); used only with likelihood = gaussian. */
+    gaussianVariance: z.number().gt(0).max(100),
+    alpha: z.number().min(0).max(1000),
+    beta: z.number().min(0).max(1000),
+    betaSchedule: z.enum(betaSchedules),
+    /** Epochs over which β rises linearly from 0 to its value (betaSchedule = linear). */
+    betaWarmupEpochs: z.number().int().min(1).max(10000),
+    /** Monte-Carlo samples L of z per example. */
+    mcSamples: z.number().int().min(1).max(64),
+    /** Plain autoencoder: deterministic encoder z = μ(x), no KL term. */
+    autoencoder: z.boolean(),
+    learningRate: z.number().gt(0).max(1),
+    batchSize: z.number().int().min(1).max(4096),
+    epochs: z.number().int().min(1).max(10000),
+    /** First N training examples (after a seeded shuffle); null = all. */
+    trainSubset: z.number().int().min(1).nullable(),
+    /** First N test examples; null = all. */
+    testSubset: z.number().int().min(1).nullable(),
+    binarization: z.enum(binarizations),
+    seed: z.number().int().min(0).max(2 ** 31 - 1),
+    /** Save a checkpoint every k-th epoch (the last epoch is always saved). */
+    checkpointEvery: z.number().int().min(1).max(10000),
+    checkpointKeep: z.enum(checkpointKeeps),
+  })
+  .strict();
+
+export type ExperimentConfig = z.infer<typeof experimentConfigSchema>;
+
+/** The reference MLP VAE of the literature (784-512-20, batch 128, Adam 1e-3). */
+export const defaultConfig: ExperimentConfig = {
+  dataset: 'mnist',
+  architecture: 'mlp',
+  hiddenSizes: [512],
+  convChannels: [32, 64],
+  latentDim: 20,
+  likelihood: 'bernoulli',
+  gaussianVariance: 0.1,
+  alpha: 1,
+  beta: 1,
+  betaSchedule: 'constant',
+  betaWarmupEpochs: 10,
+  mcSamples: 1,
+  autoencoder: false,
+  learningRate: 1e-3,
+  batchSize: 128,
+  epochs: 10,
+  trainSubset: null,
+  testSubset: null,
+  binarization: 'none',
+  seed: 0,
+  checkpointEvery: 1,
+  checkpointKeep: 'last-and-best',
+};
+
+export type ConfigKey = keyof ExperimentConfig;
+
+/** β in force at a 1-based epoch under the run's schedule. */
+export function betaAt(config: Pick<ExperimentConfig, 'beta' | 'betaSchedule' | 'betaWarmupEpochs'>, epoch: number): number {
+  if (config.betaSchedule === 'constant') return config.beta;
+  return config.beta * Math.min(1, epoch / config.betaWarmupEpochs);
+}
+
+/** Fills defaults and validates; throws ConfigError naming every bad field. */
+export function parseConfig(input: unknown): ExperimentConfig {
+  const merged = typeof input === 'object' && input !== null ? { ...defaultConfig, ...input } : input;
+  const result = experimentConfigSchema.safeParse(merged);
+  if (!result.success) throw new ConfigError(formatIssues(result.error.issues, merged));
+  return result.data;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.join('.');
+      const value = valueAt(input, issue.path);
+      const shown = value === undefined ? '' : ` = ${JSON.stringify(value)}`;
+      return `${path || 'config'}${shown}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = input;
+  for (const key of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}

@@ -1,0 +1,95 @@
+import type { ExperimentConfig } from './config';
+
+/** Plain typed objects that leave the store; database rows never do. */
+
+export const runStatuses = ['queued', 'running', 'paused', 'finished', 'failed', 'interrupted', 'cancelled'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+export type Split = 'train' | 'test';
+
+/** Losses in nats per example, summed over pixels (never averaged per pixel). */
+export interface SplitMetrics {
+  recon: number;
+  kl: number;
+  /** β·KL with the β in force at that epoch. */
+  betaKl: number;
+  /** ELBO = −(recon + KL). */
+  elbo: number;
+  /** α·recon + β·KL: the objective minimised. */
+  loss: number;
+}
+
+export interface EpochMetrics {
+  runId: number;
+  epoch: number;
+  split: Split;
+  recon: number;
+  kl: number;
+  betaKl: number;
+  elbo: number;
+  loss: number;
+  beta: number;
+  /** Set when any of the values is NaN or ±Inf. */
+  nonFinite: boolean;
+}
+
+export interface LatentStats {
+  runId: number;
+  epoch: number;
+  /** KL of each latent dimension on the test split, nats per example. */
+  klPerDim: number[];
+  /** Cov_x(E_q[z_j|x]): the activity statistic of Burda et al. */
+  muVariancePerDim: number[];
+  activeUnits: number;
+}
+
+export interface EpochTiming {
+  wallTimeSec: number;
+  examplesPerSec: number;
+  numTensors: number;
+}
+
+export interface BackendInfo {
+  backend: string;
+  /** Why each better backend was not used, e.g. "tensorflow: @tensorflow/tfjs-node-gpu is not installed". */
+  skipped: { backend: string; reason: string }[];
+}
+
+export interface RunSummary {
+  id: number;
+  experimentId: number;
+  experimentName: string;
+  name: string;
+  status: RunStatus;
+  config: ExperimentConfig;
+  backend: string | null;
+  backendNote: string | null;
+  error: string | null;
+  epochsDone: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationSec: number;
+  queuePosition: number | null;
+  notes: string;
+  tags: string[];
+  last: { train: SplitMetrics | null; test: SplitMetrics | null };
+  best: { testElbo: number | null; testElboEpoch: number | null; testRecon: number | null; testKl: number | null };
+  activeUnits: number | null;
+}
+
+export interface CheckpointInfo {
+  runId: number;
+  epoch: number;
+  testElbo: number | null;
+  hasOptimizerState: boolean;
+  bytes: number;
+  createdAt: string;
+}
+
+export interface Experiment {
+  id: number;
+  name: string;
+  createdAt: string;
+  runCount: number;
+}

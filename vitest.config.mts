@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src-main/**/*.test.ts', 'src-shared/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // TF.js's wasm backend and SQLite files are per process; separate forks keep tests independent.
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});

@@ -1,0 +1,40 @@
+/** An image dataset in memory: 8-bit grey images, row-major, as read from idx files. */
+export interface ImageSplit {
+  /** count × height × width bytes, 0–255. */
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  height: number;
+  width: number;
+}
+
+export interface ImageDataset {
+  name: string;
+  train: ImageSplit;
+  test: ImageSplit;
+}
+
+/** What the picker shows: built-in datasets that are installed, and imported ones. */
+export interface DatasetInfo {
+  id: string;
+  title: string;
+  kind: 'builtin' | 'imported';
+  trainCount: number;
+  testCount: number;
+  height: number;
+  width: number;
+  available: boolean;
+  /** Why it is not available, e.g. "install Debian's dataset-fashion-mnist". */
+  note: string | null;
+}
+
+/** A failure reading a dataset file: names the file and what is wrong with it. */
+export class DatasetError extends Error {
+  override name = 'DatasetError';
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}

@@ -1,0 +1,32 @@
+import type { FromWorker, ToWorker } from '../training/protocol';
+
+/** Live progress of the run in training, sent to the UI and the CLI's progress line. */
+export interface RunProgress {
+  runId: number;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  /** Running means over the current epoch, nats per example. */
+  recon: number;
+  kl: number;
+  loss: number;
+  examplesPerSec: number;
+  /** Seconds left for the whole run, from the measured throughput; null before the first batches. */
+  etaSec: number | null;
+}
+
+/**
+ * A training child process, whatever starts it: child_process.fork (CLI, browser mode, tests) or Electron's
+ * utilityProcess (desktop app). The runner only needs to talk to it and learn when it exits.
+ */
+export interface TrainingProcess {
+  readonly pid: number | undefined;
+  send(message: ToWorker): void;
+  onMessage(listener: (message: FromWorker) => void): void;
+  /** Called once when the process ends, by itself or killed; code null when killed by a signal. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  kill(): void;
+}
+
+export type SpawnTraining = () => TrainingProcess;

@@ -13,7 +13,7 @@ export default defineConfig({
       lib: {
         entry: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
-          cli: resolve(__dirname, 'src-main/cli/main.ts'),
+          cli: resolve(__dirname, 'src-main/cli/index.ts'),
           'training-worker': resolve(__dirname, 'src-main/training/worker.ts'),
           'bench-train': resolve(__dirname, 'src-main/bench/train.ts'),
         },

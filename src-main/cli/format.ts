@@ -1,0 +1,41 @@
+import type { RunSummary } from '../../src-shared/runs';
+import type { RunProgress } from '../queue/types';
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+const num = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined ? '—' : Number.isNaN(v) ? 'NaN' : v.toFixed(digits);
+
+export function formatRunLine(run: RunSummary): string {
+  return `run ${run.id}: ${run.name} (${run.config.dataset}, ${run.config.architecture}, ${run.config.epochs} epochs)`;
+}
+
+export function progressLine(p: RunProgress): string {
+  const eta = p.etaSec === null ? '' : ` ETA ${formatDuration(p.etaSec)}`;
+  return `run ${p.runId} epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} recon ${num(p.recon)} KL ${num(p.kl)} loss ${num(p.loss)} (${Math.round(p.examplesPerSec)} ex/s)${eta}`;
+}
+
+export function runTable(runs: readonly RunSummary[]): string {
+  const header = ['id', 'experiment', 'name', 'status', 'epochs', 'test ELBO', 'recon', 'KL', 'AU', 'backend'];
+  const rows = runs.map((r) => [
+    String(r.id),
+    r.experimentName,
+    r.name,
+    r.status,
+    `${r.epochsDone}/${r.config.epochs}`,
+    num(r.last.test?.elbo),
+    num(r.last.test?.recon),
+    num(r.last.test?.kl),
+    r.activeUnits === null ? '—' : String(r.activeUnits),
+    r.backend ?? '—',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i >= 5 && i <= 8 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

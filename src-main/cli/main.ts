@@ -1,0 +1,365 @@
+import { renameSync, writeFileSync, rmSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { ConfigError } from '../../src-shared/config';
+import { expandSweep, sweepSize } from '../../src-shared/sweep';
+import type { RunSummary } from '../../src-shared/runs';
+import { importIdxDataset, listDatasets, resolveDatasetSource } from '../data/import';
+import { DatasetError } from '../data/dataset';
+import { resolveDbPath } from '../paths';
+import { forkTraining } from '../queue/fork';
+import { QueueRunner } from '../queue/runner';
+import { metricsCsv } from '../reports/csv';
+import { listCheckpoints } from '../store/checkpoints';
+import { openDatabase } from '../store/db';
+import { getEpochMetrics } from '../store/metrics';
+import { moveRun } from '../store/queue';
+import { cancelRun, getRun, listRuns, queueRuns, requeueRun } from '../store/runs';
+import { checkFlags, idListFlag, parseArgs, runIdArg, UsageError } from './args';
+import { allowedValues, configFlags, FlagError, readConfigFile, sweepFromFlags } from './config-flags';
+import { formatDuration, formatRunLine, progressLine, runTable } from './format';
+
+const HELP = `vae-workbench — train and compare variational autoencoders
+
+Usage: vae-workbench <command> [options]      (every command takes --db PATH; default $VAE_WORKBENCH_DB or ./experiments.db)
+
+  queue      queue one run or a sweep: comma lists make a grid, e.g. --beta 0,1,4 --latent 2,10 --seeds 3
+  run        work the queue until it is empty, one run at a time
+  list       the runs, a line each                     [--status S,S] [--experiment ID] [--json]
+  show RUN   one run: parameters, per-epoch metrics, checkpoints   [--json]
+  resume RUN continue a paused, interrupted or failed run from its last checkpoint   [--queue-only]
+  cancel RUN cancel a queued, paused or interrupted run
+  export     --csv FILE: one row per run, epoch and split   [--runs ID,ID] [--experiment ID]
+  datasets   the datasets available to train on
+  import     --id NAME --train-images F --train-labels F --test-images F --test-labels F [--title T]
+  serve      the workbench in a browser: [--port N] [--host 127.0.0.1]
+
+Run \`vae-workbench queue --help\` for every training parameter.`;
+
+function queueHelp(): string {
+  const rows = configFlags.map((f) => {
+    const names = [f.flag, ...f.aliases].map((n) => `--${n}`).join(', ');
+    return `  ${names.padEnd(36)} ${f.help}; ${allowedValues(f)}`;
+  });
+  return `vae-workbench queue [--config FILE.json] [--experiment NAME] [parameters]
+
+A comma list makes a sweep axis; the runs are the grid product of all axes.
+  --seeds N                            shorthand for --seed 0,1,…,N−1
+  --config FILE.json                   {"beta": 4, …} for one run, or {"experiment": "…", "base": {…}, "sweep": {"beta": [0, 1, 4]}}
+  --experiment NAME                    the experiment the runs belong to (default: a name from the date)
+${rows.join('\n')}`;
+}
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  isTty: boolean;
+}
+
+const common = ['db', 'help'];
+const configFlagNames = configFlags.flatMap((f) => [f.flag, ...f.aliases]);
+
+function withDb<T>(flags: Map<string, string>, fn: (db: Database, dbPath: string) => T): T {
+  const dbPath = resolveDbPath(flags.get('db'));
+  const db = openDatabase(dbPath);
+  try {
+    return fn(db, dbPath);
+  } finally {
+    db.close();
+  }
+}
+
+function cmdQueue(flags: Map<string, string>, io: Io): number {
+  checkFlags('queue', flags, new Set([...common, ...configFlagNames, 'seeds', 'config', 'experiment']));
+  if (flags.has('help')) {
+    io.out(queueHelp());
+    return 0;
+  }
+  const file = flags.has('config') ? readConfigFile(flags.get('config') ?? '') : null;
+  const spec = sweepFromFlags(flags, file);
+  const configs = expandSweep(spec);
+  const experimentName =
+    flags.get('experiment') ?? file?.experiment ?? `experiment ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+  if (experimentName.trim() === '') throw new UsageError('--experiment: the name is empty');
+  return withDb(flags, (db, dbPath) => {
+    // Every dataset must exist before anything is queued.
+    for (const dataset of new Set(configs.map((c) => c.dataset))) resolveDatasetSource(db, dbPath, dataset);
+    const runs = queueRuns(db, { experimentName, configs });
+    const size = sweepSize(spec.axes);
+    io.out(`Queued ${runs.length} run${runs.length === 1 ? '' : 's'} in "${experimentName}"${size > 1 ? ` (sweep over ${Object.keys(spec.axes).join(', ')})` : ''}:`);
+    for (const run of runs) io.out(`  ${formatRunLine(run)}`);
+    io.out(`Train them with: vae-workbench run --db ${dbPath}`);
+    return 0;
+  });
+}
+
+async function workQueue(db: Database, dbPath: string, io: Io, backend: string | null): Promise<number> {
+  const runner = new QueueRunner({ db, dbPath, spawn: () => forkTraining(), backend });
+  let lastPlain = 0;
+  runner.onProgress((p) => {
+    if (io.isTty) {
+      process.stdout.write(`\r\x1b[2K${progressLine(p)}`);
+    } else if (Date.now() - lastPlain > 10_000) {
+      lastPlain = Date.now();
+      io.out(progressLine(p));
+    }
+  });
+  runner.onRunChanged((runId) => {
+    const run = getRun(db, runId);
+    if (!run) return;
+    if (run.status === 'running' && run.epochsDone > 0) {
+      const t = run.last.test;
+      if (io.isTty) process.stdout.write('\r\x1b[2K');
+      io.out(
+        `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: test recon ${t?.recon.toFixed(2)} KL ${t?.kl.toFixed(2)} ELBO ${t?.elbo.toFixed(2)} nats`,
+      );
+    }
+  });
+  const interrupt = (): void => {
+    io.err('\nStopping: the run in training becomes interrupted and can be resumed.');
+    void runner.shutdown();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const started = Date.now();
+  let outcomes;
+  try {
+    const interrupted = runner.recover();
+    if (interrupted.length > 0) io.out(`Runs left running by a process that is gone, now interrupted: ${interrupted.join(', ')}`);
+    outcomes = await runner.runUntilEmpty();
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  if (io.isTty) process.stdout.write('\r\x1b[2K');
+  for (const outcome of outcomes) {
+    const run = getRun(db, outcome.runId);
+    if (run) io.out(`run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ''} (${run.name}, ${run.backend ?? 'no backend'})`);
+  }
+  io.out(`Queue empty: ${outcomes.length} run${outcomes.length === 1 ? '' : 's'} in ${formatDuration((Date.now() - started) / 1000)}.`);
+  return outcomes.some((o) => o.status !== 'finished') ? 1 : 0;
+}
+
+async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
+  checkFlags('run', flags, new Set([...common, 'backend']));
+  if (flags.has('help')) {
+    io.out('vae-workbench run [--db PATH] [--backend tensorflow|wasm|cpu]\nWorks the queue until it is empty.');
+    return 0;
+  }
+  const dbPath = resolveDbPath(flags.get('db'));
+  const db = openDatabase(dbPath);
+  try {
+    return await workQueue(db, dbPath, io, flags.get('backend') ?? null);
+  } finally {
+    db.close();
+  }
+}
+
+function cmdList(flags: Map<string, string>, io: Io): number {
+  checkFlags('list', flags, new Set([...common, 'status', 'experiment', 'json']));
+  const status = flags.get('status')?.split(',') as RunSummary['status'][] | undefined;
+  const experimentRaw = flags.get('experiment');
+  const experimentId = experimentRaw === undefined ? undefined : Number(experimentRaw);
+  if (experimentId !== undefined && (!Number.isInteger(experimentId) || experimentId < 1)) {
+    throw new UsageError(`--experiment ${JSON.stringify(experimentRaw)}: allowed: an experiment id (a positive integer)`);
+  }
+  return withDb(flags, (db) => {
+    const runs = listRuns(db, { status, experimentId });
+    if (flags.has('json')) io.out(JSON.stringify(runs, null, 2));
+    else if (runs.length === 0) io.out('No runs yet. Queue some with `vae-workbench queue`.');
+    else io.out(runTable(runs));
+    return 0;
+  });
+}
+
+function cmdShow(positionals: string[], flags: Map<string, string>, io: Io): number {
+  checkFlags('show', flags, new Set([...common, 'json']));
+  const id = runIdArg('show', positionals);
+  return withDb(flags, (db) => {
+    const run = getRun(db, id);
+    if (!run) throw new UsageError(`show: no run ${id} in this database`);
+    const metrics = getEpochMetrics(db, [id]);
+    const checkpoints = listCheckpoints(db, id);
+    if (flags.has('json')) {
+      io.out(JSON.stringify({ run, metrics, checkpoints }, null, 2));
+      return 0;
+    }
+    io.out(`run ${run.id} "${run.name}" — ${run.status}${run.error ? `: ${run.error}` : ''}`);
+    io.out(`experiment ${run.experimentId} "${run.experimentName}"; backend ${run.backend ?? '—'}${run.backendNote ? ` (${run.backendNote})` : ''}`);
+    io.out(`epochs ${run.epochsDone}/${run.config.epochs}; duration ${formatDuration(run.durationSec)}; active units ${run.activeUnits ?? '—'}`);
+    io.out('parameters:');
+    for (const [key, value] of Object.entries(run.config)) io.out(`  ${key.padEnd(18)} ${JSON.stringify(value)}`);
+    io.out('epoch  split  recon       KL          β·KL        ELBO        (nats per example)');
+    for (const m of metrics) {
+      const f = (v: number): string => v.toFixed(3).padStart(10);
+      io.out(`${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${f(m.kl)}  ${f(m.betaKl)}  ${f(m.elbo)}`);
+    }
+    io.out(`checkpoints: ${checkpoints.length === 0 ? 'none' : checkpoints.map((c) => `epoch ${c.epoch}${c.hasOptimizerState ? ' (resumable)' : ''}`).join(', ')}`);
+    return 0;
+  });
+}
+
+async function cmdResume(positionals: string[], flags: Map<string, string>, io: Io): Promise<number> {
+  checkFlags('resume', flags, new Set([...common, 'queue-only', 'backend']));
+  const id = runIdArg('resume', positionals);
+  const dbPath = resolveDbPath(flags.get('db'));
+  const db = openDatabase(dbPath);
+  try {
+    new QueueRunner({ db, dbPath, spawn: () => forkTraining() }).recover();
+    const run = requeueRun(db, id);
+    moveRun(db, id, 0);
+    io.out(`run ${id} queued first; it continues after epoch ${run.epochsDone} of ${run.config.epochs}.`);
+    if (flags.has('queue-only')) return 0;
+    return await workQueue(db, dbPath, io, flags.get('backend') ?? null);
+  } finally {
+    db.close();
+  }
+}
+
+function cmdCancel(positionals: string[], flags: Map<string, string>, io: Io): number {
+  checkFlags('cancel', flags, new Set(common));
+  const id = runIdArg('cancel', positionals);
+  return withDb(flags, (db) => {
+    const run = cancelRun(db, id);
+    io.out(`run ${run.id} ${run.status}.`);
+    return 0;
+  });
+}
+
+function cmdExport(flags: Map<string, string>, io: Io): number {
+  checkFlags('export', flags, new Set([...common, 'csv', 'runs', 'experiment']));
+  const out = flags.get('csv');
+  if (!out) throw new UsageError('export: give --csv FILE');
+  const ids = flags.has('runs') ? idListFlag('runs', flags.get('runs') ?? '') : undefined;
+  const experimentRaw = flags.get('experiment');
+  const experimentId = experimentRaw === undefined ? undefined : Number(experimentRaw);
+  if (experimentId !== undefined && (!Number.isInteger(experimentId) || experimentId < 1)) {
+    throw new UsageError(`--experiment ${JSON.stringify(experimentRaw)}: allowed: an experiment id (a positive integer)`);
+  }
+  return withDb(flags, (db) => {
+    const runs = listRuns(db, { ids, experimentId });
+    if (ids) {
+      const missing = ids.filter((id) => !runs.some((r) => r.id === id));
+      if (missing.length > 0) throw new UsageError(`export: no run ${missing.join(', ')} in this database`);
+    }
+    if (runs.length === 0) throw new UsageError('export: no runs to export');
+    const metrics = getEpochMetrics(db, runs.map((r) => r.id));
+    writeFileAtomic(out, metricsCsv(runs, metrics));
+    io.out(`Wrote ${metrics.length} rows (${runs.length} runs) to ${out}`);
+    return 0;
+  });
+}
+
+/** Writes beside the target then renames, so a failed export never leaves a partial file. */
+function writeFileAtomic(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw new UsageError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+function cmdDatasets(flags: Map<string, string>, io: Io): number {
+  checkFlags('datasets', flags, new Set([...common, 'json']));
+  return withDb(flags, (db) => {
+    const datasets = listDatasets(db);
+    if (flags.has('json')) {
+      io.out(JSON.stringify(datasets, null, 2));
+      return 0;
+    }
+    for (const d of datasets) {
+      io.out(
+        `${d.id.padEnd(16)} ${d.kind.padEnd(9)} ${d.available ? `${d.trainCount} train / ${d.testCount} test, ${d.height}×${d.width}` : `not available: ${d.note}`}`,
+      );
+    }
+    return 0;
+  });
+}
+
+function cmdImport(flags: Map<string, string>, io: Io): number {
+  const fileFlags = ['train-images', 'train-labels', 'test-images', 'test-labels'];
+  checkFlags('import', flags, new Set([...common, 'id', 'title', ...fileFlags]));
+  const id = flags.get('id');
+  if (!id) throw new UsageError('import: give --id NAME (lower-case letters, digits, . _ -)');
+  for (const f of fileFlags) if (!flags.get(f)) throw new UsageError(`import: give --${f} FILE (an idx file, gzipped or not)`);
+  return withDb(flags, (db) => {
+    const info = importIdxDataset(db, {
+      id,
+      title: flags.get('title') ?? id,
+      files: {
+        trainImages: flags.get('train-images') ?? '',
+        trainLabels: flags.get('train-labels') ?? '',
+        testImages: flags.get('test-images') ?? '',
+        testLabels: flags.get('test-labels') ?? '',
+      },
+    });
+    io.out(`Imported "${info.id}": ${info.trainCount} train / ${info.testCount} test images, ${info.height}×${info.width}.`);
+    return 0;
+  });
+}
+
+async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
+  checkFlags('serve', flags, new Set([...common, 'port', 'host', 'backend']));
+  const portRaw = flags.get('port') ?? '0';
+  const port = Number(portRaw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${JSON.stringify(portRaw)}: allowed: an integer from 0 to 65535 (0 picks a free port)`);
+  const { startServer } = await import('../server/server');
+  const server = await startServer({
+    dbPath: resolveDbPath(flags.get('db')),
+    port,
+    host: flags.get('host') ?? '127.0.0.1',
+    backend: flags.get('backend') ?? null,
+  });
+  io.out(`Workbench: ${server.url}`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const { command, positionals, flags } = parseArgs(argv);
+    switch (command) {
+      case null:
+      case 'help':
+        io.out(HELP);
+        return command === null ? 2 : 0;
+      case 'queue':
+        return cmdQueue(flags, io);
+      case 'run':
+        return await cmdRun(flags, io);
+      case 'list':
+        return cmdList(flags, io);
+      case 'show':
+        return cmdShow(positionals, flags, io);
+      case 'resume':
+        return await cmdResume(positionals, flags, io);
+      case 'cancel':
+        return cmdCancel(positionals, flags, io);
+      case 'export':
+        return cmdExport(flags, io);
+      case 'datasets':
+        return cmdDatasets(flags, io);
+      case 'import':
+        return cmdImport(flags, io);
+      case 'serve':
+        return await cmdServe(flags, io);
+      default:
+        throw new UsageError(`unknown command "${command}"; commands: queue, run, list, show, resume, cancel, export, datasets, import, serve`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof FlagError || error instanceof ConfigError || error instanceof DatasetError) {
+      io.err(`error: ${error.message}`);
+      return 2;
+    }
+    io.err(`error: ${(error as Error).message}`);
+    return 1;
+  }
+}

@@ -38,3 +38,8 @@ export class DatasetError extends Error {
     super(`${file}: ${problem}`);
   }
 }
+
+/** A dataset id that is malformed, unknown, already taken, or names a dataset that is not installed. */
+export class DatasetIdError extends Error {
+  override name = 'DatasetIdError';
+}

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetIdError } from './dataset';
-import { FASHION_MNIST_DIR, FASHION_MNIST_MISSING, builtinDatasetSource, listBuiltinDatasets, mnistDataDir } from './builtin';
+import {
+  FASHION_MNIST_DIR,
+  FASHION_MNIST_MISSING,
+  builtinDatasetSource,
+  listBuiltinDatasets,
+  mnistDataDir,
+} from './builtin';
 import { loadDatasetSource } from './load';
 
 const emptyDir = mkdtempSync(join(tmpdir(), 'vae-builtin-'));
@@ -84,7 +90,11 @@ describe('loading the real files', () => {
     // Published class counts of the MNIST training set (LeCun et al.): 5923 zeros, 6742 ones.
     expect(trainHist[0]).toBe(5923);
     expect(trainHist[1]).toBe(6742);
-    expect(labelHistogram(mnist.test.labels).slice(0, 10).reduce((a, b) => a + b, 0)).toBe(10000);
+    expect(
+      labelHistogram(mnist.test.labels)
+        .slice(0, 10)
+        .reduce((a, b) => a + b, 0),
+    ).toBe(10000);
     // The first training image is a 5 with ink in its centre rows.
     expect(mnist.train.labels[0]).toBe(5);
     expect(Math.max(...mnist.train.images.subarray(14 * 28, 15 * 28))).toBeGreaterThan(200);
@@ -96,7 +106,14 @@ describe('loading the real files', () => {
     : `Fashion-MNIST skipped: Debian's dataset-fashion-mnist is not installed (no ${FASHION_MNIST_DIR})`;
   it.skipIf(!fashionInstalled)(fashionTitle, async () => {
     const info = listBuiltinDatasets().find((d) => d.id === 'fashion-mnist');
-    expect(info).toMatchObject({ available: true, trainCount: 60000, testCount: 10000, height: 28, width: 28, note: null });
+    expect(info).toMatchObject({
+      available: true,
+      trainCount: 60000,
+      testCount: 10000,
+      height: 28,
+      width: 28,
+      note: null,
+    });
     const started = performance.now();
     const fashion = await loadDatasetSource(builtinDatasetSource('fashion-mnist'));
     const seconds = (performance.now() - started) / 1000;

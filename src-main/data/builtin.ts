@@ -79,7 +79,9 @@ export function isBuiltinDatasetId(id: string): id is BuiltinDatasetId {
 function specFor(id: string): BuiltinSpec {
   const spec = SPECS.find((s) => s.id === id);
   if (spec === undefined) {
-    throw new DatasetIdError(`unknown built-in dataset "${id}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`);
+    throw new DatasetIdError(
+      `unknown built-in dataset "${id}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`,
+    );
   }
   return spec;
 }
@@ -122,7 +124,9 @@ function describeBuiltin(spec: BuiltinSpec, locations: BuiltinLocations): Datase
     const trainImages = cachedHeader(paths.trainImages);
     const testImages = cachedHeader(paths.testImages);
     if (trainImages.kind !== 'images' || testImages.kind !== 'images') {
-      return unavailable(`${trainImages.kind !== 'images' ? paths.trainImages : paths.testImages} is not an idx image file; ${spec.missingNote}`);
+      return unavailable(
+        `${trainImages.kind !== 'images' ? paths.trainImages : paths.testImages} is not an idx image file; ${spec.missingNote}`,
+      );
     }
     return {
       ...base,

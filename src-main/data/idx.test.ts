@@ -97,14 +97,18 @@ describe('parseIdx', () => {
   });
 
   it('rejects a truncated header and an empty file', () => {
-    expect(errorOf(() => parseIdx(encodeIdx(images).subarray(0, 10), 'short')).message).toMatch(/short: truncated header: expected 16 bytes, found 10/);
+    expect(errorOf(() => parseIdx(encodeIdx(images).subarray(0, 10), 'short')).message).toMatch(
+      /short: truncated header: expected 16 bytes, found 10/,
+    );
     expect(errorOf(() => parseIdx(new Uint8Array(0), 'empty')).message).toMatch(/empty: too short/);
   });
 
   it('rejects bytes past the end the header declares', () => {
     const bytes = new Uint8Array(8 + 3 + 2);
     bytes.set(encodeIdx(labels));
-    expect(errorOf(() => parseIdx(bytes, 'long-labels')).message).toMatch(/long-labels: 2 bytes past the end.*3 data bytes.*has 5/);
+    expect(errorOf(() => parseIdx(bytes, 'long-labels')).message).toMatch(
+      /long-labels: 2 bytes past the end.*3 data bytes.*has 5/,
+    );
   });
 
   it('rejects images with zero height or width', () => {
@@ -155,16 +159,27 @@ describe('readIdxFile', () => {
 
 describe('readIdxHeader', () => {
   it('reads sizes from plain and gzipped files without the data', () => {
-    const big: IdxFile = { kind: 'images', count: 500, height: 28, width: 28, data: new Uint8Array(500 * 784).map((_, i) => (i * 7919) % 251) };
+    const big: IdxFile = {
+      kind: 'images',
+      count: 500,
+      height: 28,
+      width: 28,
+      data: new Uint8Array(500 * 784).map((_, i) => (i * 7919) % 251),
+    };
     for (const gzip of [false, true]) {
       const path = write(`header-${gzip}`, encodeIdx(big, { gzip }));
       expect(readIdxHeader(path)).toEqual({ kind: 'images', count: 500, height: 28, width: 28 });
     }
-    expect(readIdxHeader(write('header-labels.gz', encodeIdx(labels, { gzip: true })))).toEqual({ kind: 'labels', count: 3 });
+    expect(readIdxHeader(write('header-labels.gz', encodeIdx(labels, { gzip: true })))).toEqual({
+      kind: 'labels',
+      count: 3,
+    });
   });
 
   it('names a missing file and a bad magic', () => {
     expect(() => readIdxHeader(join(dir, 'gone'))).toThrow(/gone: file not found/);
-    expect(() => readIdxHeader(write('text.txt', new TextEncoder().encode('hello world, not idx')))).toThrow(/text\.txt: not an idx image or label file: magic 0x68656c6c/);
+    expect(() => readIdxHeader(write('text.txt', new TextEncoder().encode('hello world, not idx')))).toThrow(
+      /text\.txt: not an idx image or label file: magic 0x68656c6c/,
+    );
   });
 });

@@ -75,7 +75,10 @@ function parseHeader(bytes: Uint8Array, file: string): IdxHeader & { headerBytes
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
   if (magic !== IDX_IMAGES_MAGIC && magic !== IDX_LABELS_MAGIC) {
-    throw new DatasetError(file, `not an idx image or label file: magic ${hex32(magic)}${describeMagic(magic)}; allowed are ${ALLOWED_MAGICS}`);
+    throw new DatasetError(
+      file,
+      `not an idx image or label file: magic ${hex32(magic)}${describeMagic(magic)}; allowed are ${ALLOWED_MAGICS}`,
+    );
   }
   const dims = magic & 0xff;
   const headerBytes = 4 + 4 * dims;
@@ -117,16 +120,21 @@ function parseInflated(raw: Uint8Array, file: string): IdxFile {
   const header = parseHeader(raw, file);
   const expected = dataBytes(header);
   const actual = raw.length - header.headerBytes;
-  const what = header.kind === 'images' ? `${header.count} images of ${header.height}×${header.width}` : `${header.count} labels`;
+  const what =
+    header.kind === 'images' ? `${header.count} images of ${header.height}×${header.width}` : `${header.count} labels`;
   if (actual < expected) {
     throw new DatasetError(file, `truncated: the header says ${what} = ${expected} data bytes, the file has ${actual}`);
   }
   if (actual > expected) {
-    throw new DatasetError(file, `${actual - expected} bytes past the end: the header says ${what} = ${expected} data bytes, the file has ${actual}`);
+    throw new DatasetError(
+      file,
+      `${actual - expected} bytes past the end: the header says ${what} = ${expected} data bytes, the file has ${actual}`,
+    );
   }
   const data = new Uint8Array(expected);
   data.set(raw.subarray(header.headerBytes));
-  if (header.kind === 'images') return { kind: 'images', count: header.count, height: header.height, width: header.width, data };
+  if (header.kind === 'images')
+    return { kind: 'images', count: header.count, height: header.height, width: header.width, data };
   return { kind: 'labels', count: header.count, data };
 }
 
@@ -212,7 +220,9 @@ export function encodeIdx(content: IdxFile, options: { gzip?: boolean } = {}): U
   const dims = content.kind === 'images' ? [content.count, content.height, content.width] : [content.count];
   const expected = dataBytes(content);
   if (content.data.length !== expected) {
-    throw new RangeError(`encodeIdx: data has ${content.data.length} bytes, ${content.kind} of [${dims.join(', ')}] needs ${expected}`);
+    throw new RangeError(
+      `encodeIdx: data has ${content.data.length} bytes, ${content.kind} of [${dims.join(', ')}] needs ${expected}`,
+    );
   }
   const headerBytes = 4 + 4 * dims.length;
   const out = new Uint8Array(headerBytes + expected);

@@ -34,17 +34,18 @@ export async function loadDatasetSource(source: DatasetSource): Promise<ImageDat
 
 async function loadStoredDataset(dbPath: string, datasetId: string, name: string): Promise<ImageDataset> {
   // Loaded on demand: a training process reading a built-in dataset never loads the native SQLite module.
-  const [{ openDatabase }, { loadImportedDataset }] = await Promise.all([import('../store/db'), import('../store/datasets')]);
-  let db: ReturnType<typeof openDatabase>;
-  try {
-    db = openDatabase(dbPath, { readonly: true });
-  } catch (err) {
-    throw new DatasetError(dbPath, `cannot open the database: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const [{ openDatabase }, { loadImportedDataset }] = await Promise.all([
+    import('../store/db'),
+    import('../store/datasets'),
+  ]);
+  const db = openDatabase(dbPath, { readonly: true });
   try {
     const dataset = loadImportedDataset(db, datasetId);
     if (dataset === undefined) {
-      throw new DatasetError(dbPath, `no imported dataset with id "${datasetId}"; import it again or pick another dataset`);
+      throw new DatasetError(
+        dbPath,
+        `no imported dataset with id "${datasetId}"; import it again or pick another dataset`,
+      );
     }
     return { ...dataset, name };
   } finally {
@@ -68,12 +69,24 @@ export function datasetFromIdx(name: string, files: IdxFileSet<IdxFile>, paths: 
   return { name, train, test };
 }
 
-function splitFromIdx(images: IdxFile, labels: IdxFile, imagesPath: string, labelsPath: string, split: string): ImageSplit {
+function splitFromIdx(
+  images: IdxFile,
+  labels: IdxFile,
+  imagesPath: string,
+  labelsPath: string,
+  split: string,
+): ImageSplit {
   if (images.kind !== 'images') {
-    throw new DatasetError(imagesPath, `holds ${images.count} labels (idx1, magic 0x00000801) where the ${split} images (idx3, magic 0x00000803) belong; are the files swapped?`);
+    throw new DatasetError(
+      imagesPath,
+      `holds ${images.count} labels (idx1, magic 0x00000801) where the ${split} images (idx3, magic 0x00000803) belong; are the files swapped?`,
+    );
   }
   if (labels.kind !== 'labels') {
-    throw new DatasetError(labelsPath, `holds ${labels.count} images (idx3, magic 0x00000803) where the ${split} labels (idx1, magic 0x00000801) belong; are the files swapped?`);
+    throw new DatasetError(
+      labelsPath,
+      `holds ${labels.count} images (idx3, magic 0x00000803) where the ${split} labels (idx1, magic 0x00000801) belong; are the files swapped?`,
+    );
   }
   if (images.count !== labels.count) {
     throw new DatasetError(

@@ -1,0 +1,85 @@
+import { DATASET_ID } from '../../src-shared/config';
+import type { Database } from '../store/db';
+import { listImportedDatasets, saveImportedDataset } from '../store/datasets';
+import type { DatasetSource } from '../training/protocol';
+import { BUILTIN_DATASET_IDS, builtinDatasetSource, isBuiltinDatasetId, listBuiltinDatasets } from './builtin';
+import { DatasetIdError, type DatasetInfo, type ImageDataset } from './dataset';
+import { readIdxFile } from './idx';
+import { datasetFromIdx, type IdxPaths } from './load';
+
+export const MAX_TITLE_LENGTH = 200;
+
+/** Reads all four files whole and checks they make one dataset; throws DatasetError naming the bad file. */
+export function readIdxImport(files: IdxPaths, name: string): ImageDataset {
+  const parsed = {
+    trainImages: readIdxFile(files.trainImages),
+    trainLabels: readIdxFile(files.trainLabels),
+    testImages: readIdxFile(files.testImages),
+    testLabels: readIdxFile(files.testLabels),
+  };
+  return datasetFromIdx(name, parsed, files);
+}
+
+/** Throws DatasetIdError unless `id` can name a new imported dataset. */
+export function checkImportId(id: string): void {
+  if (!DATASET_ID.test(id)) {
+    throw new DatasetIdError(
+      `dataset id ${JSON.stringify(id)} is not allowed: use 1–64 characters of a–z, 0–9, '_', '.', '-', starting with a letter or digit (e.g. "kmnist" or "emnist-letters")`,
+    );
+  }
+  if (isBuiltinDatasetId(id)) {
+    throw new DatasetIdError(
+      `dataset id "${id}" is taken by a built-in dataset (${BUILTIN_DATASET_IDS.join(', ')}); pick another id`,
+    );
+  }
+}
+
+function checkTitle(title: string): string {
+  const trimmed = title.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_TITLE_LENGTH) {
+    throw new DatasetIdError(
+      `dataset title ${JSON.stringify(title)} is not allowed: it needs 1–${MAX_TITLE_LENGTH} characters besides spaces`,
+    );
+  }
+  return trimmed;
+}
+
+/**
+ * Imports four idx files (plain or gzipped) into the store. Everything is read and checked before the
+ * single write, so a bad file leaves the database untouched.
+ */
+export function importIdxDataset(db: Database, input: { id: string; title: string; files: IdxPaths }): DatasetInfo {
+  checkImportId(input.id);
+  const title = checkTitle(input.title);
+  const existing = listImportedDatasets(db).find((d) => d.id === input.id);
+  if (existing !== undefined) {
+    throw new DatasetIdError(
+      `dataset id "${input.id}" is already used by the imported dataset "${existing.title}"; pick another id or delete that one first`,
+    );
+  }
+  const dataset = readIdxImport(input.files, input.id);
+  return saveImportedDataset(db, {
+    id: input.id,
+    title,
+    dataset,
+    sourceFiles: [input.files.trainImages, input.files.trainLabels, input.files.testImages, input.files.testLabels],
+  });
+}
+
+/** Built-in datasets (installed or not, with why) followed by the imported ones. */
+export function listDatasets(db: Database): DatasetInfo[] {
+  return [...listBuiltinDatasets(), ...listImportedDatasets(db)];
+}
+
+/** Where the training process reads dataset `id` from: built-in idx files or the store at `dbPath`. */
+export function resolveDatasetSource(db: Database, dbPath: string, id: string): DatasetSource {
+  if (isBuiltinDatasetId(id)) return builtinDatasetSource(id);
+  const imported = listImportedDatasets(db).find((d) => d.id === id);
+  if (imported !== undefined) return { kind: 'stored', name: imported.id, dbPath, datasetId: imported.id };
+  const available = listDatasets(db)
+    .filter((d) => d.available)
+    .map((d) => d.id);
+  throw new DatasetIdError(
+    `unknown dataset ${JSON.stringify(id)}; available datasets are ${available.join(', ') || 'none'}`,
+  );
+}

@@ -116,8 +116,10 @@ function describeBuiltin(spec: BuiltinSpec, locations: BuiltinLocations): Datase
   let paths: IdxPaths;
   try {
     paths = spec.paths(locations);
-  } catch {
-    return unavailable(spec.missingNote);
+  } catch (err) {
+    // require.resolve's message runs on with the require stack; its first line says what was not found.
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    return unavailable(`${spec.missingNote} (${reason})`);
   }
   if (!allPresent(paths)) return unavailable(spec.missingNote);
   try {

@@ -208,6 +208,11 @@ describe('resolveDatasetSource', () => {
 });
 
 describe('loadDatasetSource from the store', () => {
+  it('names the database file when it does not exist', async () => {
+    const missing = join(dir, 'no-such-store.db');
+    await expect(loadDatasetSource({ kind: 'stored', name: 'x', dbPath: missing, datasetId: 'x' })).rejects.toThrow(missing);
+  });
+
   it('names the database and the id when the dataset is gone', async () => {
     await expect(loadDatasetSource({ kind: 'stored', name: 'gone', dbPath, datasetId: 'gone' })).rejects.toThrow(
       `${dbPath}: no imported dataset with id "gone"`,

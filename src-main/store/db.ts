@@ -1,0 +1,111 @@
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StoreError } from './errors';
+import { migrations } from './migrations/index';
+
+export type { Database };
+
+/** The schema this code reads and writes: the number of the newest migration. */
+export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
+
+/** 'VAEW' in PRAGMA application_id marks a file as ours, so a stranger's SQLite file is never migrated. */
+export const APPLICATION_ID = 0x56414557;
+
+/** How long a writer waits for another process's transaction before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens (creating when absent) the store at `path`: WAL, foreign keys on, busy timeout, then migrates.
+ * readonly opens an existing file without migrating, and refuses any schema other than SCHEMA_VERSION
+ * (the training process reads imported datasets this way while the main process writes).
+ */
+export function openDatabase(path: string, options: { readonly?: boolean } = {}): Database {
+  const readonly = options.readonly ?? false;
+  if (!readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: Database;
+  try {
+    db = new BetterSqlite3(path, { readonly, fileMustExist: readonly });
+  } catch (error) {
+    throw new StoreError('schema', `cannot open the database ${path}: ${(error as Error).message}`);
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('foreign_keys = ON');
+    if (readonly) {
+      const version = userVersion(db);
+      if (version !== SCHEMA_VERSION) {
+        throw new StoreError(
+          'schema',
+          `database ${path} has schema version ${version}, this code reads version ${SCHEMA_VERSION}; ` +
+            (version > SCHEMA_VERSION ? 'update VAE Workbench to open it' : 'open it read-write once to migrate it'),
+        );
+      }
+    } else {
+      db.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL never corrupts and loses no commit on a process crash (only on power loss).
+      db.pragma('synchronous = NORMAL');
+      migrate(db);
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Brings the schema up to SCHEMA_VERSION: every pending step in one transaction, so a failure leaves the
+ * database at its old version. Versions only increase; a database newer than the code is refused.
+ */
+export function migrate(db: Database): void {
+  const checkVersions = (): number => {
+    const version = userVersion(db);
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError(
+        'schema',
+        `database ${db.name} has schema version ${version}, newer than this code's version ${SCHEMA_VERSION}; ` +
+          'update VAE Workbench to open it',
+      );
+    }
+    const applicationId = db.pragma('application_id', { simple: true }) as number;
+    if (version === 0 && applicationId === 0) {
+      const tables = db.prepare("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get() as number;
+      if (tables > 0) {
+        throw new StoreError('schema', `${db.name} is an SQLite database with ${tables} tables but not a VAE Workbench store`);
+      }
+    } else if (applicationId !== APPLICATION_ID) {
+      throw new StoreError(
+        'schema',
+        `${db.name} is not a VAE Workbench store (application_id ${applicationId}, expected ${APPLICATION_ID})`,
+      );
+    }
+    return version;
+  };
+  if (checkVersions() === SCHEMA_VERSION) return;
+  // IMMEDIATE takes the write lock first, and the version is read again inside: two processes opening a new
+  // file at once run the steps once.
+  db.transaction(() => {
+    const version = checkVersions();
+    for (const step of migrations) {
+      if (step.version <= version) continue;
+      step.up(db);
+      db.pragma(`user_version = ${step.version}`);
+    }
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+  }).immediate();
+}
+
+function userVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** A write transaction that takes the write lock at BEGIN, so it waits (busy_timeout) instead of failing on upgrade. */
+export function writeTransaction<T>(db: Database, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,57 @@
+import type { Experiment } from '../../src-shared/runs';
+import { nowIso, writeTransaction, type Database } from './db';
+import { StoreError } from './errors';
+
+export const MAX_EXPERIMENT_NAME_LENGTH = 200;
+
+interface ExperimentRow {
+  id: number;
+  name: string;
+  created_at: string;
+  run_count: number;
+}
+
+const SELECT = `
+  SELECT e.id, e.name, e.created_at, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS run_count
+  FROM experiments e`;
+
+function toExperiment(row: ExperimentRow): Experiment {
+  return { id: row.id, name: row.name, createdAt: row.created_at, runCount: row.run_count };
+}
+
+export function checkExperimentName(name: string): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (trimmed.length === 0 || trimmed.length > MAX_EXPERIMENT_NAME_LENGTH) {
+    throw new StoreError(
+      'invalid',
+      `experiment name ${JSON.stringify(name)} is not allowed: use 1–${MAX_EXPERIMENT_NAME_LENGTH} characters`,
+    );
+  }
+  return trimmed;
+}
+
+/** Creates an experiment; refuses a name already taken. Names are trimmed. */
+export function createExperiment(db: Database, name: string): Experiment {
+  const trimmed = checkExperimentName(name);
+  return writeTransaction(db, () => {
+    if (findExperimentByName(db, trimmed)) {
+      throw new StoreError('conflict', `an experiment named ${JSON.stringify(trimmed)} already exists`);
+    }
+    const id = Number(db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?)').run(trimmed, nowIso()).lastInsertRowid);
+    return getExperiment(db, id)!;
+  });
+}
+
+export function listExperiments(db: Database): Experiment[] {
+  return (db.prepare(`${SELECT} ORDER BY e.id`).all() as ExperimentRow[]).map(toExperiment);
+}
+
+export function getExperiment(db: Database, id: number): Experiment | undefined {
+  const row = db.prepare(`${SELECT} WHERE e.id = ?`).get(id) as ExperimentRow | undefined;
+  return row && toExperiment(row);
+}
+
+export function findExperimentByName(db: Database, name: string): Experiment | undefined {
+  const row = db.prepare(`${SELECT} WHERE e.name = ?`).get(name.trim()) as ExperimentRow | undefined;
+  return row && toExperiment(row);
+}

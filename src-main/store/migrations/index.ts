@@ -1,0 +1,11 @@
+import type { Database } from 'better-sqlite3';
+import initial from './0001-initial';
+
+export interface Migration {
+  /** user_version after this step; steps are numbered 1, 2, 3… with no gaps. */
+  version: number;
+  name: string;
+  up: (db: Database) => void;
+}
+
+export const migrations: readonly Migration[] = [{ version: 1, name: '0001-initial', up: initial }];

@@ -1,0 +1,64 @@
+import type { Split } from '../../src-shared/runs';
+import { nowIso, writeTransaction, type Database } from './db';
+import { StoreError } from './errors';
+import { readMetric, requireRunState } from './run-rows';
+
+/**
+ * An importance-sampled estimate of −log p(x) (Burda et al. 2016, eq. 8 with k samples from q), in nats per
+ * example, averaged over `count` examples of a split, for the weights of one checkpointed epoch.
+ */
+export interface NllEstimate {
+  runId: number;
+  epoch: number;
+  split: Split;
+  k: number;
+  count: number;
+  nll: number;
+  createdAt: string;
+}
+
+export type NllEstimateInput = Omit<NllEstimate, 'createdAt'>;
+
+/** Saves an estimate; a new one for the same run, epoch, split and k replaces the old. */
+export function saveNllEstimate(db: Database, input: NllEstimateInput): NllEstimate {
+  const { runId, epoch, split, k, count, nll } = input;
+  if (split !== 'train' && split !== 'test') throw new StoreError('invalid', `split ${JSON.stringify(split)} must be train or test`);
+  if (!Number.isInteger(k) || k < 1) throw new StoreError('invalid', `k = ${JSON.stringify(k)} importance samples must be an integer ≥ 1`);
+  if (!Number.isInteger(count) || count < 1) throw new StoreError('invalid', `count = ${JSON.stringify(count)} examples must be an integer ≥ 1`);
+  if (typeof nll !== 'number') throw new StoreError('invalid', `nll = ${JSON.stringify(nll)} is not a number`);
+  return writeTransaction(db, () => {
+    const run = requireRunState(db, runId);
+    if (!Number.isInteger(epoch) || epoch < 1 || epoch > run.epochsDone) {
+      throw new StoreError('invalid', `run ${runId} has epochs 1–${run.epochsDone}; no NLL estimate for epoch ${epoch}`);
+    }
+    const createdAt = nowIso();
+    // NaN is stored as NULL and read back as NaN (the estimate is always written).
+    db.prepare('INSERT OR REPLACE INTO nll_estimates (run_id, epoch, split, k, count, nll, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      runId,
+      epoch,
+      split,
+      k,
+      count,
+      nll,
+      createdAt,
+    );
+    return { runId, epoch, split, k, count, nll, createdAt };
+  });
+}
+
+/** A run's estimates ordered by epoch, split (train first), k. */
+export function listNllEstimates(db: Database, runId: number): NllEstimate[] {
+  requireRunState(db, runId);
+  const rows = db
+    .prepare("SELECT * FROM nll_estimates WHERE run_id = ? ORDER BY epoch, split = 'test', k")
+    .all(runId) as { run_id: number; epoch: number; split: Split; k: number; count: number; nll: number | null; created_at: string }[];
+  return rows.map((row) => ({
+    runId: row.run_id,
+    epoch: row.epoch,
+    split: row.split,
+    k: row.k,
+    count: row.count,
+    nll: readMetric(row.nll),
+    createdAt: row.created_at,
+  }));
+}

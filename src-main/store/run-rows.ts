@@ -1,0 +1,98 @@
+import type { RunStatus, RunSummary, SplitMetrics } from '../../src-shared/runs';
+import { decodeConfig } from './config-columns';
+import type { Database } from './db';
+import { runNotFound } from './errors';
+
+/** Reading runs rows into RunSummary objects; shared by the run, metrics and checkpoint modules. */
+
+type Row = Record<string, unknown>;
+
+const SELECT_RUNS = `
+  WITH queue_index AS (SELECT run_id, row_number() OVER (ORDER BY position) - 1 AS queue_index FROM queue)
+  SELECT r.*, e.name AS experiment_name, qi.queue_index,
+    (SELECT json_group_array(tag) FROM (SELECT tag FROM run_tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags_json
+  FROM runs r
+  JOIN experiments e ON e.id = r.experiment_id
+  LEFT JOIN queue_index qi ON qi.run_id = r.id`;
+
+/** A metric column that is always written once epochs exist: NULL there is a stored NaN. */
+export function readMetric(value: unknown): number {
+  return value === null || value === undefined ? NaN : (value as number);
+}
+
+function splitMetrics(row: Row, split: 'train' | 'test'): SplitMetrics {
+  return {
+    recon: readMetric(row[`last_${split}_recon`]),
+    kl: readMetric(row[`last_${split}_kl`]),
+    betaKl: readMetric(row[`last_${split}_beta_kl`]),
+    elbo: readMetric(row[`last_${split}_elbo`]),
+    loss: readMetric(row[`last_${split}_loss`]),
+  };
+}
+
+function toRunSummary(row: Row): RunSummary {
+  const epochsDone = row.epochs_done as number;
+  const hasEpochs = epochsDone > 0;
+  return {
+    id: row.id as number,
+    experimentId: row.experiment_id as number,
+    experimentName: row.experiment_name as string,
+    name: row.name as string,
+    status: row.status as RunStatus,
+    config: decodeConfig(row),
+    backend: row.backend as string | null,
+    backendNote: row.backend_note as string | null,
+    error: row.error as string | null,
+    epochsDone,
+    createdAt: row.created_at as string,
+    startedAt: row.started_at as string | null,
+    finishedAt: row.finished_at as string | null,
+    durationSec: row.duration_sec as number,
+    queuePosition: (row.queue_index as number | null) ?? null,
+    notes: row.notes as string,
+    tags: JSON.parse(row.tags_json as string) as string[],
+    last: { train: hasEpochs ? splitMetrics(row, 'train') : null, test: hasEpochs ? splitMetrics(row, 'test') : null },
+    best: {
+      testElbo: row.best_test_elbo as number | null,
+      testElboEpoch: row.best_test_elbo_epoch as number | null,
+      testRecon: row.best_test_elbo_epoch === null ? null : readMetric(row.best_test_recon),
+      testKl: row.best_test_elbo_epoch === null ? null : readMetric(row.best_test_kl),
+    },
+    activeUnits: row.active_units as number | null,
+  };
+}
+
+/** Runs matching a WHERE clause over `r` (the runs table), ordered by id. */
+export function readRuns(db: Database, where: string, params: unknown[]): RunSummary[] {
+  const sql = `${SELECT_RUNS} ${where ? `WHERE ${where}` : ''} ORDER BY r.id`;
+  return (db.prepare(sql).all(...params) as Row[]).map(toRunSummary);
+}
+
+export function readRun(db: Database, id: number): RunSummary | undefined {
+  return readRuns(db, 'r.id = ?', [id])[0];
+}
+
+/** The columns that state checks need, without decoding the whole summary. */
+export interface RunState {
+  id: number;
+  status: RunStatus;
+  epochsDone: number;
+  epochs: number;
+  latentDim: number;
+  checkpointKeep: string;
+}
+
+export function requireRunState(db: Database, id: number): RunState {
+  const row = db
+    .prepare('SELECT id, status, epochs_done, epochs, latent_dim, checkpoint_keep FROM runs WHERE id = ?')
+    .get(id) as Row | undefined;
+  if (!row) throw runNotFound(id);
+  return {
+    id: row.id as number,
+    status: row.status as RunStatus,
+    epochsDone: row.epochs_done as number,
+    epochs: row.epochs as number,
+    latentDim: row.latent_dim as number,
+    checkpointKeep: row.checkpoint_keep as string,
+  };
+}

@@ -1,0 +1,311 @@
+import { experimentConfigSchema, formatIssues, ConfigError, type ExperimentConfig } from '../../src-shared/config';
+import { runStatuses, type BackendInfo, type RunStatus, type RunSummary } from '../../src-shared/runs';
+import { differingKeys } from '../../src-shared/sweep';
+import { applyRetention, resumeEpoch } from './checkpoints';
+import { configColumnNames, encodeConfig } from './config-columns';
+import { nowIso, writeTransaction, type Database } from './db';
+import { StoreError } from './errors';
+import { checkExperimentName, findExperimentByName } from './experiments';
+import { rewindEpochs } from './metrics';
+import { appendToQueue, removeFromQueue } from './queue';
+import { readRun, readRuns, requireRunState } from './run-rows';
+import type { CheckpointKeep } from '../../src-shared/config';
+
+export const MAX_RUN_NAME_LENGTH = 200;
+export const MAX_NOTES_LENGTH = 20_000;
+export const MAX_TAG_LENGTH = 64;
+export const MAX_TAGS = 32;
+
+export interface QueueRunsInput {
+  experimentName: string;
+  configs: ExperimentConfig[];
+  /** One per config; default names describe the run, e.g. "β=4 z=2 seed=0". */
+  names?: string[];
+}
+
+export interface RunFilter {
+  status?: RunStatus[];
+  experimentId?: number;
+  ids?: number[];
+}
+
+/**
+ * Queues runs in ONE transaction: the experiment (created, or found by name), the runs with status 'queued',
+ * appended to the queue in the order given. Every config is validated first; a bad one queues nothing.
+ */
+export function queueRuns(db: Database, input: QueueRunsInput): RunSummary[] {
+  const experimentName = checkExperimentName(input.experimentName);
+  if (!Array.isArray(input.configs) || input.configs.length === 0) {
+    throw new StoreError('invalid', 'configs is empty: queue at least one run');
+  }
+  const configs = input.configs.map((config, i) => {
+    const result = experimentConfigSchema.safeParse(config);
+    if (!result.success) throw new ConfigError(`configs[${i}]: ${formatIssues(result.error.issues, config)}`);
+    return result.data;
+  });
+  if (input.names !== undefined && input.names.length !== configs.length) {
+    throw new StoreError('invalid', `names has ${input.names.length} entries for ${configs.length} configs; give one name per config or none`);
+  }
+  const names = input.names?.map(checkRunName) ?? defaultRunNames(configs);
+
+  return writeTransaction(db, () => {
+    const now = nowIso();
+    const experimentId =
+      findExperimentByName(db, experimentName)?.id ??
+      Number(db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?)').run(experimentName, now).lastInsertRowid);
+    const columns = ['experiment_id', 'name', 'status', 'created_at', ...configColumnNames];
+    const insert = db.prepare(`INSERT INTO runs (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    const ids = configs.map((config, i) => {
+      const id = Number(insert.run(experimentId, names[i], 'queued', now, ...encodeConfig(config)).lastInsertRowid);
+      appendToQueue(db, id);
+      return id;
+    });
+    return readRuns(db, 'r.id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)]);
+  });
+}
+
+/**
+ * "β=4 z=2 seed=0", plus any other parameter that differs across the batch ("lr=0.0001"), so the runs of a
+ * sweep are told apart by name. A plain autoencoder has no β: "AE z=2 seed=0".
+ */
+export function defaultRunNames(configs: readonly ExperimentConfig[]): string[] {
+  const shown = new Set(['beta', 'latentDim', 'seed', 'autoencoder']);
+  const extra = differingKeys(configs).filter((key) => !shown.has(key));
+  const short: Partial<Record<string, string>> = { learningRate: 'lr', hiddenSizes: 'hidden', convChannels: 'channels' };
+  return configs.map((config) => {
+    const parts = [config.autoencoder ? 'AE' : `β=${config.beta}`, `z=${config.latentDim}`, `seed=${config.seed}`];
+    for (const key of extra) {
+      const value = config[key];
+      parts.push(`${short[key] ?? key}=${Array.isArray(value) ? value.join(',') : String(value)}`);
+    }
+    return parts.join(' ');
+  });
+}
+
+function checkRunName(name: string): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (trimmed.length === 0 || trimmed.length > MAX_RUN_NAME_LENGTH) {
+    throw new StoreError('invalid', `run name ${JSON.stringify(name)} is not allowed: use 1–${MAX_RUN_NAME_LENGTH} characters`);
+  }
+  return trimmed;
+}
+
+export function getRun(db: Database, id: number): RunSummary | undefined {
+  return readRun(db, id);
+}
+
+/** Reads only runs rows (the summary is kept current), never the epoch history. Ordered by id. */
+export function listRuns(db: Database, filter: RunFilter = {}): RunSummary[] {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.status !== undefined) {
+    const bad = filter.status.find((s) => !(runStatuses as readonly string[]).includes(s));
+    if (bad !== undefined) throw new StoreError('invalid', `status ${JSON.stringify(bad)} is not one of ${runStatuses.join(', ')}`);
+    where.push('r.status IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(filter.status));
+  }
+  if (filter.experimentId !== undefined) {
+    where.push('r.experiment_id = ?');
+    params.push(filter.experimentId);
+  }
+  if (filter.ids !== undefined) {
+    where.push('r.id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(filter.ids));
+  }
+  return readRuns(db, where.join(' AND '), params);
+}
+
+/**
+ * Atomically hands the first queued run to the caller: status 'running', started_at on its first start,
+ * owner_pid recorded, removed from the queue. undefined when the queue is empty or paused.
+ */
+export function claimNextRun(db: Database, ownerPid: number): RunSummary | undefined {
+  checkPid(ownerPid);
+  return writeTransaction(db, () => {
+    if (db.prepare('SELECT paused FROM queue_state WHERE id = 1').pluck().get() === 1) return undefined;
+    const id = db.prepare('SELECT run_id FROM queue ORDER BY position LIMIT 1').pluck().get() as number | undefined;
+    if (id === undefined) return undefined;
+    removeFromQueue(db, id);
+    db.prepare(
+      `UPDATE runs SET status = 'running', owner_pid = ?, started_at = coalesce(started_at, ?), finished_at = NULL, error = NULL
+       WHERE id = ?`,
+    ).run(ownerPid, nowIso(), id);
+    return readRun(db, id)!;
+  });
+}
+
+function checkPid(pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 0) throw new StoreError('invalid', `owner pid ${JSON.stringify(pid)} must be a positive integer`);
+}
+
+/** The backend the run trains on, and why better ones were skipped ("tensorflow: not installed; …"). */
+export function setRunBackend(db: Database, id: number, info: BackendInfo): RunSummary {
+  return writeTransaction(db, () => {
+    requireRunState(db, id);
+    const note = info.skipped.length === 0 ? null : info.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
+    db.prepare('UPDATE runs SET backend = ?, backend_note = ? WHERE id = ?').run(info.backend, note, id);
+    return readRun(db, id)!;
+  });
+}
+
+function requireRunning(db: Database, id: number, action: string): void {
+  const run = requireRunState(db, id);
+  if (run.status !== 'running') throw new StoreError('conflict', `run ${id} is ${run.status}, not running: cannot ${action}`);
+}
+
+/** A run that trained all its epochs. Applies the checkpoint policy strictly (no extra resume checkpoint). */
+export function markRunFinished(db: Database, id: number): RunSummary {
+  return writeTransaction(db, () => {
+    requireRunning(db, id, 'mark it finished');
+    const run = readRun(db, id)!;
+    db.prepare("UPDATE runs SET status = 'finished', finished_at = ?, owner_pid = NULL, error = NULL WHERE id = ?").run(nowIso(), id);
+    applyRetention(db, id, run.config.checkpointKeep, true);
+    return readRun(db, id)!;
+  });
+}
+
+export function markRunFailed(db: Database, id: number, message: string): RunSummary {
+  return writeTransaction(db, () => {
+    requireRunning(db, id, 'mark it failed');
+    db.prepare("UPDATE runs SET status = 'failed', finished_at = ?, owner_pid = NULL, error = ? WHERE id = ?").run(
+      nowIso(),
+      String(message),
+      id,
+    );
+    return readRun(db, id)!;
+  });
+}
+
+/** The runner stopped a running run: paused (resumable by requeue), cancelled, or interrupted (process lost). */
+export function markRunStopped(db: Database, id: number, status: 'paused' | 'cancelled' | 'interrupted', reason?: string): RunSummary {
+  if (status !== 'paused' && status !== 'cancelled' && status !== 'interrupted') {
+    throw new StoreError('invalid', `stop status ${JSON.stringify(status)} is not one of paused, cancelled, interrupted`);
+  }
+  return writeTransaction(db, () => {
+    requireRunning(db, id, `mark it ${status}`);
+    db.prepare('UPDATE runs SET status = ?, finished_at = ?, owner_pid = NULL, error = ? WHERE id = ?').run(
+      status,
+      status === 'cancelled' ? nowIso() : null,
+      reason ?? null,
+      id,
+    );
+    return readRun(db, id)!;
+  });
+}
+
+/**
+ * Start-up recovery after a crash or kill -9: every 'running' run whose owner process is gone becomes
+ * 'interrupted' (requeue resumes it from its last checkpoint). Returns their ids.
+ */
+export function recoverOrphanedRuns(db: Database, isAlive: (pid: number) => boolean): number[] {
+  return writeTransaction(db, () => {
+    const running = db.prepare("SELECT id, owner_pid FROM runs WHERE status = 'running' ORDER BY id").all() as {
+      id: number;
+      owner_pid: number | null;
+    }[];
+    const orphaned = running.filter((run) => run.owner_pid === null || !isAlive(run.owner_pid));
+    const update = db.prepare("UPDATE runs SET status = 'interrupted', owner_pid = NULL, error = ? WHERE id = ?");
+    for (const run of orphaned) {
+      update.run(`interrupted: its process${run.owner_pid === null ? '' : ` (pid ${run.owner_pid})`} ended while it was running`, run.id);
+    }
+    return orphaned.map((run) => run.id);
+  });
+}
+
+const requeueable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
+
+/**
+ * Puts a stopped run back at the end of the queue. Its epochs are kept up to the checkpoint a resume starts
+ * from (loadCheckpoint without an epoch); epochs after it are dropped, since training repeats them.
+ */
+export function requeueRun(db: Database, id: number): RunSummary {
+  return writeTransaction(db, () => {
+    const run = requireRunState(db, id);
+    if (!requeueable.includes(run.status)) {
+      throw new StoreError('conflict', `run ${id} is ${run.status}: only ${requeueable.join(', ')} runs can be queued again`);
+    }
+    const from = resumeEpoch(db, id);
+    if (from < run.epochsDone) rewindEpochs(db, id, from);
+    db.prepare("UPDATE runs SET status = 'queued', finished_at = NULL, owner_pid = NULL, error = NULL WHERE id = ?").run(id);
+    appendToQueue(db, id);
+    return readRun(db, id)!;
+  });
+}
+
+/**
+ * Drops the run's epochs after `toEpoch` and rebuilds its summary: a run resuming from a checkpoint older than
+ * its last epoch trains those epochs again. requeueRun already does this; calling it again is harmless.
+ */
+export function rewindRun(db: Database, id: number, toEpoch: number): RunSummary {
+  return writeTransaction(db, () => {
+    const run = requireRunState(db, id);
+    if (!Number.isInteger(toEpoch) || toEpoch < 0 || toEpoch > run.epochsDone) {
+      throw new StoreError('invalid', `run ${id} has ${run.epochsDone} epochs; cannot rewind to epoch ${toEpoch} (use 0–${run.epochsDone})`);
+    }
+    if (toEpoch < run.epochsDone) rewindEpochs(db, id, toEpoch);
+    return readRun(db, id)!;
+  });
+}
+
+const cancellable: readonly RunStatus[] = ['queued', 'paused', 'interrupted'];
+
+/** Cancels a run that is not training. A running run is stopped by the queue runner (markRunStopped). */
+export function cancelRun(db: Database, id: number): RunSummary {
+  return writeTransaction(db, () => {
+    const run = requireRunState(db, id);
+    if (!cancellable.includes(run.status)) {
+      const hint = run.status === 'running' ? ' (a running run is stopped through the queue runner)' : '';
+      throw new StoreError('conflict', `run ${id} is ${run.status}: only ${cancellable.join(', ')} runs can be cancelled${hint}`);
+    }
+    removeFromQueue(db, id);
+    db.prepare("UPDATE runs SET status = 'cancelled', finished_at = ?, owner_pid = NULL WHERE id = ?").run(nowIso(), id);
+    // A cancelled run is not resumed by default, but requeue stays possible: keep its resume checkpoint.
+    applyRetention(db, id, run.checkpointKeep as CheckpointKeep, false);
+    return readRun(db, id)!;
+  });
+}
+
+export function renameRun(db: Database, id: number, name: string): RunSummary {
+  const trimmed = checkRunName(name);
+  return writeTransaction(db, () => {
+    requireRunState(db, id);
+    db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(trimmed, id);
+    return readRun(db, id)!;
+  });
+}
+
+export function setRunNotes(db: Database, id: number, notes: string): RunSummary {
+  if (typeof notes !== 'string' || notes.length > MAX_NOTES_LENGTH) {
+    throw new StoreError('invalid', `notes must be text of at most ${MAX_NOTES_LENGTH} characters`);
+  }
+  return writeTransaction(db, () => {
+    requireRunState(db, id);
+    db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(notes, id);
+    return readRun(db, id)!;
+  });
+}
+
+/** Replaces the run's tags. Tags are trimmed and deduplicated; they come back sorted. */
+export function setRunTags(db: Database, id: number, tags: string[]): RunSummary {
+  if (!Array.isArray(tags)) throw new StoreError('invalid', `tags must be a list of strings, got ${JSON.stringify(tags)}`);
+  const clean = [...new Set(tags.map((tag) => (typeof tag === 'string' ? tag.trim() : '')))];
+  const bad = clean.find((tag) => tag.length === 0 || tag.length > MAX_TAG_LENGTH);
+  if (bad !== undefined) throw new StoreError('invalid', `tag ${JSON.stringify(bad)} is not allowed: use 1–${MAX_TAG_LENGTH} characters`);
+  if (clean.length > MAX_TAGS) throw new StoreError('invalid', `${clean.length} tags given; a run has at most ${MAX_TAGS}`);
+  return writeTransaction(db, () => {
+    requireRunState(db, id);
+    db.prepare('DELETE FROM run_tags WHERE run_id = ?').run(id);
+    const insert = db.prepare('INSERT INTO run_tags (run_id, tag) VALUES (?, ?)');
+    for (const tag of clean) insert.run(id, tag);
+    return readRun(db, id)!;
+  });
+}
+
+/** Deletes a run and everything recorded for it. Refuses a running run. */
+export function deleteRun(db: Database, id: number): void {
+  writeTransaction(db, () => {
+    const run = requireRunState(db, id);
+    if (run.status === 'running') throw new StoreError('conflict', `run ${id} is running: stop it before deleting it`);
+    db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+  });
+}

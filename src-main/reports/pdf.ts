@@ -1,0 +1,206 @@
+import PDFDocument from 'pdfkit';
+import type { ConfigKey } from '../../src-shared/config';
+import type { ChartLayout } from './chart';
+import { formatMetric, formatParameter, KEY_PARAMETERS, PARAMETER_TITLES } from './html';
+import { encodeGreyPng, tileImages } from './png';
+import { runLegend, type Report } from './report';
+
+/**
+ * PDF's standard 14 fonts speak WinAnsi only: Greek letters and a few symbols are spelled out, so the PDF never
+ * shows a missing glyph and its text stays searchable.
+ */
+export function pdfText(text: string): string {
+  return text
+    .replaceAll('β', 'beta')
+    .replaceAll('α', 'alpha')
+    .replaceAll('σ²', 'sigma^2')
+    .replaceAll('σ', 'sigma')
+    .replaceAll('‖', '||')
+    .replaceAll('−', '-')
+    .replaceAll('→', '->')
+    .replaceAll('·', '-')
+    .replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
+}
+
+/** Nearest-neighbour upscaling, so viewers that smooth images still show crisp pixels. */
+function upscale(pixels: Uint8Array, width: number, height: number, k: number): { pixels: Uint8Array; width: number; height: number } {
+  const out = new Uint8Array(width * k * height * k);
+  for (let y = 0; y < height * k; y++) {
+    for (let x = 0; x < width * k; x++) out[y * width * k + x] = pixels[Math.floor(y / k) * width + Math.floor(x / k)];
+  }
+  return { pixels: out, width: width * k, height: height * k };
+}
+
+function pngOf(grid: { pixels: Uint8Array; width: number; height: number }, k: number): Buffer {
+  const big = upscale(grid.pixels, grid.width, grid.height, k);
+  return encodeGreyPng(big.pixels, big.width, big.height);
+}
+
+function drawChart(doc: PDFKit.PDFDocument, layout: ChartLayout, x0: number, y0: number, scale: number): void {
+  const X = (x: number): number => x0 + x * scale;
+  const Y = (y: number): number => y0 + y * scale;
+  const { plot } = layout;
+  doc.save();
+  doc.font('Helvetica-Bold').fontSize(9).fillColor('#000').text(pdfText(layout.title), X(plot.left), Y(6), { lineBreak: false });
+  doc.font('Helvetica').fontSize(7).fillColor('#444');
+  for (const t of layout.yTicks) {
+    doc.moveTo(X(plot.left), Y(t.px)).lineTo(X(plot.right), Y(t.px)).lineWidth(0.4).strokeColor('#dddddd').stroke();
+    doc.text(t.label, X(plot.left) - 44, Y(t.px) - 3, { width: 40, align: 'right', lineBreak: false });
+  }
+  for (const t of layout.xTicks) doc.text(t.label, X(t.px) - 15, Y(plot.bottom) + 4, { width: 30, align: 'center', lineBreak: false });
+  doc.rect(X(plot.left), Y(plot.top), (plot.right - plot.left) * scale, (plot.bottom - plot.top) * scale).lineWidth(0.6).strokeColor('#999999').stroke();
+  doc.text(pdfText(layout.xLabel), X((plot.left + plot.right) / 2) - 30, Y(layout.height) - 10, { width: 60, align: 'center', lineBreak: false });
+  for (const p of layout.paths) {
+    for (const seg of p.segments) {
+      if (seg.length === 0) continue;
+      doc.moveTo(X(seg[0][0]), Y(seg[0][1]));
+      for (const [x, y] of seg.slice(1)) doc.lineTo(X(x), Y(y));
+      if (p.dashed) doc.dash(3, { space: 2 });
+      else doc.undash();
+      doc.lineWidth(1.1).strokeColor(p.color).stroke();
+    }
+  }
+  doc.undash();
+  doc.restore();
+}
+
+function table(doc: PDFKit.PDFDocument, header: string[], rows: string[][], highlight: boolean[], x: number, widths: number[]): void {
+  const rowHeight = 13;
+  const pageBottom = doc.page.height - doc.page.margins.bottom;
+  const drawRow = (cells: string[], bold: boolean): void => {
+    if (doc.y + rowHeight > pageBottom) doc.addPage();
+    const y = doc.y;
+    let cx = x;
+    cells.forEach((cell, i) => {
+      if (highlight[i]) doc.rect(cx, y - 2, widths[i], rowHeight).fill('#fff4cc');
+      doc.fillColor('#111').font(bold || highlight[i] ? 'Helvetica-Bold' : 'Helvetica').fontSize(7.5);
+      doc.text(pdfText(cell), cx + 2, y, { width: widths[i] - 4, lineBreak: false, ellipsis: true });
+      cx += widths[i];
+    });
+    doc.y = y + rowHeight;
+    doc.x = x;
+  };
+  drawRow(header, true);
+  for (const row of rows) drawRow(row, false);
+  doc.moveDown(0.5);
+}
+
+/** The same content as the HTML report, laid out for A4 landscape. */
+export function reportPdf(report: Report): Promise<Buffer> {
+  const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: 36, info: { Title: pdfText(report.title), Creator: `VAE Workbench ${report.appVersion}` } });
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  const left = doc.page.margins.left;
+  const usable = doc.page.width - doc.page.margins.left - doc.page.margins.right;
+  const runs = report.runs.map((r) => r.run);
+  const differing = new Set<ConfigKey>(report.differing);
+
+  doc.font('Helvetica-Bold').fontSize(16).text(pdfText(report.title));
+  doc.font('Helvetica').fontSize(9).fillColor('#555');
+  doc.text(
+    pdfText(
+      `${report.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC - VAE Workbench ${report.appVersion} - backend: ${[...new Set(runs.map((r) => r.backend ?? 'not started'))].join(', ')} - dataset: ${[...new Set(runs.map((r) => r.config.dataset))].join(', ')} - ${runs.length} runs`,
+    ),
+  );
+  doc.moveDown(0.6);
+
+  const columns = [...report.differing.filter((k) => !KEY_PARAMETERS.includes(k)), ...KEY_PARAMETERS];
+  doc.font('Helvetica-Bold').fontSize(11).fillColor('#000').text('Parameters');
+  doc.moveDown(0.2);
+  const nameWidth = 120;
+  const colWidth = Math.min(62, (usable - 30 - nameWidth) / columns.length);
+  table(
+    doc,
+    ['run', 'name', ...columns.map((k) => PARAMETER_TITLES[k])],
+    report.runs.map((r) => [String(r.run.id), r.run.name, ...columns.map((k) => formatParameter(r.run.config, k))]),
+    [false, false, ...columns.map((k) => differing.has(k))],
+    left,
+    [30, nameWidth, ...columns.map(() => colWidth)],
+  );
+
+  doc.font('Helvetica-Bold').fontSize(11).fillColor('#000').text('Final metrics (test split, nats per example; ELBO = -(recon + KL))');
+  doc.moveDown(0.2);
+  table(
+    doc,
+    ['run', 'name', 'status', 'epochs', 'ELBO', 'recon', 'KL', 'active units', 'best ELBO', 'backend'],
+    runs.map((run) => [
+      String(run.id),
+      run.name,
+      run.status,
+      String(run.epochsDone),
+      formatMetric(run.last.test?.elbo),
+      formatMetric(run.last.test?.recon),
+      formatMetric(run.last.test?.kl),
+      `${run.activeUnits ?? '-'} / ${run.config.latentDim}`,
+      formatMetric(run.best.testElbo),
+      run.backend ?? '-',
+    ]),
+    [],
+    left,
+    [30, 150, 60, 45, 60, 60, 60, 70, 60, 80],
+  );
+
+  // Loss curves: three charts side by side.
+  const scale = Math.min(1, usable / (3 * 350));
+  const chartHeight = 220 * scale + 30;
+  if (doc.y + chartHeight + 20 > doc.page.height - doc.page.margins.bottom) doc.addPage();
+  doc.font('Helvetica-Bold').fontSize(11).fillColor('#000').text('Loss curves', left);
+  doc.font('Helvetica').fontSize(8).fillColor('#333');
+  doc.text(pdfText(report.runs.map((r) => `run ${r.run.id}: ${runLegend(r.run, report.differing)}`).join('   ') + '   (solid: test, dashed: train)'), left);
+  const chartsTop = doc.y + 4;
+  report.charts.forEach((chart, i) => drawChart(doc, chart, left + i * 350 * scale, chartsTop, scale));
+  let legendX = left;
+  const legendY = chartsTop + 222 * scale;
+  for (const r of report.runs) {
+    doc.rect(legendX, legendY + 1, 8, 8).fill(r.color);
+    doc.fillColor('#111').font('Helvetica').fontSize(8).text(pdfText(runLegend(r.run, report.differing)), legendX + 11, legendY, { lineBreak: false });
+    legendX += 110;
+  }
+  doc.y = legendY + 18;
+  doc.x = left;
+
+  for (const r of report.runs) {
+    const imageHeight = r.images ? r.images.height * 2 * 3 + 40 : 20;
+    if (doc.y + imageHeight + 40 > doc.page.height - doc.page.margins.bottom) doc.addPage();
+    doc.moveDown(0.4);
+    doc.font('Helvetica-Bold').fontSize(10).fillColor('#000').text(pdfText(`Run ${r.run.id}: ${r.run.name}  (${runLegend(r.run, report.differing)})`), left);
+    if (r.run.notes.trim() !== '') doc.font('Helvetica').fontSize(8.5).fillColor('#333').text(pdfText(`Notes. ${r.run.notes}`), left, doc.y, { width: usable });
+    if (r.run.error) doc.font('Helvetica').fontSize(8.5).fillColor('#a30000').text(pdfText(`${r.run.status}: ${r.run.error}`), left, doc.y, { width: usable });
+    const top = doc.y + 4;
+    let x = left;
+    let bottom = top;
+    if (r.images) {
+      const e = r.images;
+      const recon = tileImages([...e.inputs, ...e.reconstructions], e.width, e.height, e.inputs.length);
+      const k = 3;
+      doc.image(pngOf(recon, 4), x, top, { width: recon.width * k, height: recon.height * k });
+      doc.font('Helvetica').fontSize(7).fillColor('#555').text('inputs (top), reconstructions (bottom)', x, top + recon.height * k + 2, { lineBreak: false });
+      x += recon.width * k + 20;
+      const samples = tileImages(e.samples, e.width, e.height, Math.min(8, e.samples.length));
+      doc.image(pngOf(samples, 4), x, top, { width: samples.width * k, height: samples.height * k });
+      doc.text('samples from the prior', x, top + samples.height * k + 2, { lineBreak: false });
+      x += samples.width * k + 20;
+      bottom = Math.max(bottom, top + Math.max(recon.height, samples.height) * k + 12);
+    }
+    if (r.manifold) {
+      const size = 170;
+      if (x + size > left + usable) {
+        x = left;
+      }
+      const mTop = x === left && r.images ? bottom + 6 : top;
+      if (mTop + size + 12 > doc.page.height - doc.page.margins.bottom) doc.addPage();
+      const y = mTop + size + 12 > doc.page.height - doc.page.margins.bottom ? doc.y : mTop;
+      doc.image(pngOf(r.manifold, 2), x, y, { width: size, height: size });
+      doc.font('Helvetica').fontSize(7).fillColor('#555').text('2-D latent manifold', x, y + size + 2, { lineBreak: false });
+      bottom = Math.max(bottom, y + size + 12);
+    }
+    doc.y = bottom + 4;
+    doc.x = left;
+  }
+  doc.end();
+  return done;
+}

@@ -1,0 +1,175 @@
+import type { Database } from 'better-sqlite3';
+import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { differingKeys } from '../../src-shared/sweep';
+import type { ConfigKey } from '../../src-shared/config';
+import type { EpochMetrics, RunSummary } from '../../src-shared/runs';
+import type { EpochImages } from '../training/protocol';
+import { getEpochImages, getEpochMetrics } from '../store/metrics';
+import { listRuns } from '../store/runs';
+import { PALETTE, layoutChart, type ChartLayout, type ChartSeries } from './chart';
+import { metricsCsv } from './csv';
+import { reportHtml } from './html';
+import { reportPdf } from './pdf';
+
+/** A decoded image grid (8-bit grey, row-major): manifolds. */
+export interface ImageGrid {
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface ReportRun {
+  run: RunSummary;
+  metrics: EpochMetrics[];
+  images: EpochImages | null;
+  manifold: ImageGrid | null;
+  color: string;
+}
+
+export interface Report {
+  title: string;
+  createdAt: Date;
+  appVersion: string;
+  runs: ReportRun[];
+  /** Parameters whose values differ between the runs: highlighted in the table, named in legends. */
+  differing: ConfigKey[];
+  charts: ChartLayout[];
+}
+
+export type ReportSelection = { runIds: number[] } | { experimentId: number };
+
+export class ReportError extends Error {
+  override name = 'ReportError';
+}
+
+/** Decodes a 2-D run's manifold from its last checkpoint; supplied by the caller, which owns TF.js. */
+export type ManifoldDecoder = (run: RunSummary) => Promise<ImageGrid | null>;
+
+const LABELS: Partial<Record<ConfigKey, string>> = {
+  beta: 'β',
+  latentDim: 'z',
+  alpha: 'α',
+  learningRate: 'lr',
+  seed: 'seed',
+  likelihood: 'likelihood',
+  architecture: 'arch',
+  dataset: 'data',
+  batchSize: 'batch',
+  hiddenSizes: 'hidden',
+};
+
+/** "β = 4, z = 2": what tells a run apart from the others in the report. */
+export function runLegend(run: RunSummary, differing: readonly ConfigKey[]): string {
+  if (differing.length === 0) return `run ${run.id}`;
+  return differing
+    .slice(0, 3)
+    .map((key) => `${LABELS[key] ?? key} = ${Array.isArray(run.config[key]) ? (run.config[key] as number[]).join('×') : String(run.config[key])}`)
+    .join(', ');
+}
+
+export function selectRuns(db: Database, selection: ReportSelection): RunSummary[] {
+  if ('runIds' in selection) {
+    if (selection.runIds.length === 0) throw new ReportError('the selection is empty: choose at least one run');
+    const runs = listRuns(db, { ids: selection.runIds });
+    const missing = selection.runIds.filter((id) => !runs.some((r) => r.id === id));
+    if (missing.length > 0) throw new ReportError(`no run ${missing.join(', ')} in this database`);
+    return runs;
+  }
+  const runs = listRuns(db, { experimentId: selection.experimentId });
+  if (runs.length === 0) throw new ReportError(`experiment ${selection.experimentId} has no runs (or does not exist)`);
+  return runs;
+}
+
+export async function buildReport(
+  db: Database,
+  selection: ReportSelection,
+  options: { appVersion: string; title?: string; decodeManifold?: ManifoldDecoder; onProgress?: (done: number, total: number) => void },
+): Promise<Report> {
+  const runs = selectRuns(db, selection);
+  const differing = differingKeys(runs.map((r) => r.config));
+  const metrics = getEpochMetrics(db, runs.map((r) => r.id));
+  const reportRuns: ReportRun[] = [];
+  for (const [i, run] of runs.entries()) {
+    options.onProgress?.(i, runs.length);
+    const images = run.epochsDone > 0 ? (getEpochImages(db, run.id, run.epochsDone) ?? null) : null;
+    const manifold = options.decodeManifold && run.epochsDone > 0 && run.config.latentDim === 2 ? await options.decodeManifold(run) : null;
+    reportRuns.push({ run, metrics: metrics.filter((m) => m.runId === run.id), images, manifold, color: PALETTE[i % PALETTE.length] });
+  }
+  options.onProgress?.(runs.length, runs.length);
+  const chart = (title: string, yLabel: string, pick: (m: EpochMetrics) => number): ChartLayout => {
+    const series: ChartSeries[] = reportRuns.flatMap((r) =>
+      (['train', 'test'] as const).map((split) => ({
+        label: `${runLegend(r.run, differing)} (${split})`,
+        color: r.color,
+        dashed: split === 'train',
+        points: r.metrics.filter((m) => m.split === split).map((m) => ({ x: m.epoch, y: pick(m) })),
+      })),
+    );
+    return layoutChart({ series, width: 340, height: 220, title, xLabel: 'epoch', yLabel });
+  };
+  const charts = [
+    chart('Reconstruction', 'nats per example', (m) => m.recon),
+    chart('KL(q(z|x) ‖ p(z))', 'nats per example', (m) => m.kl),
+    chart('ELBO', 'nats per example', (m) => m.elbo),
+  ];
+  const title = options.title ?? (runs.length === 1 ? `VAE Workbench report: ${runs[0].name}` : `VAE Workbench report: ${runs[0].experimentName}`);
+  return { title, createdAt: new Date(), appVersion: options.appVersion, runs: reportRuns, differing, charts };
+}
+
+export interface ReportFiles {
+  html: string;
+  pdf: Buffer;
+  csv: string;
+}
+
+export async function renderReport(report: Report): Promise<ReportFiles> {
+  const csv = metricsCsv(
+    report.runs.map((r) => r.run),
+    report.runs.flatMap((r) => r.metrics),
+  );
+  return { html: reportHtml(report), pdf: await reportPdf(report), csv };
+}
+
+export const REPORT_FILE_NAMES = { html: 'report.html', pdf: 'report.pdf', csv: 'metrics.csv' } as const;
+
+/**
+ * Writes report.html, report.pdf and metrics.csv into `dir`. Everything is rendered first; the files are written
+ * beside their targets and renamed, and on any failure every file this call wrote is removed.
+ */
+export function writeReportFiles(dir: string, files: ReportFiles): string[] {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ReportError(`${dir} is a file, not a directory`);
+  let created = false;
+  if (!existsSync(dir)) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      created = true;
+    } catch (error) {
+      throw new ReportError(`cannot create the output directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  const written: string[] = [];
+  const temps: string[] = [];
+  try {
+    const entries: [string, string | Buffer][] = [
+      [REPORT_FILE_NAMES.html, files.html],
+      [REPORT_FILE_NAMES.pdf, files.pdf],
+      [REPORT_FILE_NAMES.csv, files.csv],
+    ];
+    for (const [name, content] of entries) {
+      const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+      temps.push(tmp);
+      writeFileSync(tmp, content);
+    }
+    for (const [name] of entries) {
+      const target = join(dir, name);
+      renameSync(join(dir, `.${name}.${process.pid}.tmp`), target);
+      written.push(target);
+    }
+    return written;
+  } catch (error) {
+    for (const path of [...temps, ...written]) rmSync(path, { force: true });
+    if (created) rmSync(dir, { recursive: true, force: true });
+    throw new ReportError(`cannot write the report into ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * A dense layer y = act(x·W + b) with a hand-written gradient. TF.js's autodiff of matMul emits transposed
+ * matMuls (matMul(dy, W, false, true)), which on the wasm backend miss XNNPACK and run in a scalar loop; writing
+ * the gradients as matMul(dy, transpose(W)) and matMul(transpose(x), dy) keeps every product untransposed and
+ * trained the reference MLP VAE 6.5× faster (21.5 s against 144 s per MNIST epoch, measured on this machine).
+ */
+
+export type Activation = 'linear' | 'relu';
+
+export interface DenseOptions {
+  activation?: Activation;
+  /**
+   * False when x is data (the first layer): its gradient, a full matMul plus a transpose of W, is then skipped.
+   * The gradient returned for x is not computed; x must not depend on trainable variables.
+   */
+  inputNeedsGrad?: boolean;
+}
+
+function forward(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: W, bias: b, activation }) as tf.Tensor2D;
+}
+
+/** Gradient through the activation, from the saved output: ReLU passes dy where y > 0. */
+function preActivationGrad(dy: tf.Tensor2D, y: tf.Tensor2D, activation: Activation): tf.Tensor2D {
+  return activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy;
+}
+
+export function dense(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, options: DenseOptions = {}): tf.Tensor2D {
+  const activation = options.activation ?? 'linear';
+  if (x.shape[1] !== W.shape[0]) {
+    throw new Error(`dense: input has ${x.shape[1]} features but W is ${W.shape[0]}×${W.shape[1]}`);
+  }
+  if (options.inputNeedsGrad === false) {
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [Wi, bi, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+      const y = forward(x, Wi, bi, activation);
+      save([y]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+          const g = preActivationGrad(dy, saved[0] as tf.Tensor2D, activation);
+          return [tf.matMul(tf.transpose(x), g), tf.sum(g, 0)];
+        },
+      };
+    });
+    return op(W, b) as tf.Tensor2D;
+  }
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, Wi, bi, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    const y = forward(xi, Wi, bi, activation);
+    save([xi, Wi, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const [xs, Ws, ys] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const g = preActivationGrad(dy, ys, activation);
+        return [tf.matMul(g, tf.transpose(Ws)), tf.matMul(tf.transpose(xs), g), tf.sum(g, 0)];
+      },
+    };
+  });
+  return op(x, W, b) as tf.Tensor2D;
+}
+
+/** The same layer written with plain ops, differentiated by TF.js: the reference the tests compare against. */
+export function denseReference(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, activation: Activation = 'linear'): tf.Tensor2D {
+  const y = tf.add(tf.matMul(x, W), b) as tf.Tensor2D;
+  return activation === 'relu' ? tf.relu(y) : y;
+}

@@ -1,0 +1,334 @@
+import * as tf from '@tensorflow/tfjs';
+import { betaAt, type ExperimentConfig } from '../../src-shared/config';
+import type { SplitMetrics } from '../../src-shared/runs';
+import type { ImageDataset } from '../data/dataset';
+import { gatherExamples, testIndices, testPixelMode, trainIndices, trainPixelMode } from './data';
+import { klPerDimension, reconstructionNll } from './losses';
+import { buildModel, decode, decoderMean, disposeModel, encode, reparameterize, setModelWeights, type VaeModel } from './model';
+import { Adam } from './optimizer';
+import type { CheckpointPayload, EpochImages, EpochResult, FromWorker } from './protocol';
+import { fillNormal, permutation, rngFor, Stream } from './random';
+
+/**
+ * One run's training loop. Runs in the training process (worker.ts) and in-process for tests and benchmarks.
+ * Every random draw is keyed by (seed, epoch, batch or example), so the same seed, config and backend give the
+ * same numbers, and resuming from epoch k's checkpoint reproduces the uninterrupted run exactly.
+ */
+
+export type BatchProgress = Extract<FromWorker, { type: 'batch' }>;
+
+export interface TrainRunOptions {
+  config: ExperimentConfig;
+  dataset: ImageDataset;
+  /** Continue after this checkpoint's epoch, with its weights and optimizer state. */
+  resumeFrom: CheckpointPayload | null;
+  /** Running means within the epoch, at most every `batchIntervalMs` (and always on an epoch's last batch). */
+  onBatch?: (progress: BatchProgress) => void;
+  /** Awaited before the next epoch starts. */
+  onEpoch?: (result: EpochResult) => void | Promise<void>;
+  /** Polled after every batch; true ends the run after that batch, without an epoch result. */
+  shouldStop?: () => boolean;
+  batchIntervalMs?: number;
+}
+
+export type TrainOutcome =
+  | { status: 'finished'; epochsDone: number }
+  | { status: 'stopped'; epochsDone: number }
+  | { status: 'failed'; epoch: number; message: string };
+
+/** The run cannot start: config and dataset do not fit together, or the checkpoint does not match. */
+export class TrainingError extends Error {
+  override name = 'TrainingError';
+}
+
+/** Images in the per-epoch strips. */
+export const STRIP_SIZE = 8;
+/** Examples per test-evaluation batch: no gradients are kept, so larger than training batches. */
+const EVAL_BATCH = 500;
+/** Dimension j is active when Var_x(E_q[z_j|x]) exceeds this (Burda et al. 2016, section 5.2). */
+export const ACTIVE_UNIT_THRESHOLD = 0.01;
+
+export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> {
+  const { config, dataset } = options;
+  const run = prepare(config, dataset, options.resumeFrom);
+  const { model } = run;
+  try {
+    const adam = new Adam(model.params, { learningRate: config.learningRate });
+    if (options.resumeFrom?.optimizer) adam.restore(options.resumeFrom.optimizer);
+    const variables = model.params.map((p) => p.variable);
+    const interval = options.batchIntervalMs ?? 100;
+    let epochsDone = run.startEpoch - 1;
+
+    for (let epoch = run.startEpoch; epoch <= config.epochs; epoch++) {
+      const beta = config.autoencoder ? 0 : betaAt(config, epoch);
+      const epochStart = performance.now();
+      const order = permutation(rngFor(config.seed, Stream.shuffle, epoch), run.trainIndex.length);
+      const pixelMode = trainPixelMode(config.binarization, config.seed, epoch);
+      const batches = Math.ceil(order.length / config.batchSize);
+      let reconSum = 0;
+      let klSum = 0;
+      let seen = 0;
+      let lastReport = -Infinity;
+
+      for (let batch = 0; batch < batches; batch++) {
+        const from = batch * config.batchSize;
+        const ids = order.subarray(from, Math.min(from + config.batchSize, order.length)).map((i) => run.trainIndex[i]);
+        const n = ids.length;
+        const pixels = gatherExamples(dataset.train, ids, pixelMode);
+        const eps = config.autoencoder ? null : fillNormal(rngFor(config.seed, Stream.epsilon, epoch, batch), new Float32Array(config.mcSamples * n * config.latentDim));
+        const values = tf.tidy(() => {
+          const x = tf.tensor2d(pixels, [n, run.pixels]);
+          const epsT = eps === null ? null : tf.tensor2d(eps, [config.mcSamples * n, config.latentDim]);
+          let terms: tf.Tensor1D | null = null;
+          const { grads, value } = tf.variableGrads(() => {
+            const { loss, recon, kl } = objective(model, config, x, epsT, beta);
+            terms = tf.keep(tf.stack([recon, kl, loss]) as tf.Tensor1D);
+            return loss;
+          }, variables);
+          const kept = terms as tf.Tensor1D | null;
+          const out = kept!.dataSync().slice();
+          kept!.dispose();
+          const finite = out.every(Number.isFinite);
+          if (finite) adam.apply(grads);
+          value.dispose();
+          return out;
+        });
+        const [recon, kl, loss] = values;
+        if (![recon, kl, loss].every(Number.isFinite)) {
+          return { status: 'failed', epoch, message: divergenceMessage(config, epoch, batch + 1, batches, { recon, kl }) };
+        }
+        reconSum += recon * n;
+        klSum += kl * n;
+        seen += n;
+        const now = performance.now();
+        if (options.onBatch && (now - lastReport >= interval || batch === batches - 1)) {
+          lastReport = now;
+          options.onBatch({
+            type: 'batch',
+            epoch,
+            batch: batch + 1,
+            batches,
+            recon: reconSum / seen,
+            kl: klSum / seen,
+            loss: (config.alpha * reconSum + beta * klSum) / seen,
+            examplesPerSec: seen / ((now - epochStart) / 1000),
+          });
+        }
+        // Lets the worker's message handler run (a 'stop' arrives between batches).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (options.shouldStop?.()) return { status: 'stopped', epochsDone };
+      }
+      const trainSeconds = (performance.now() - epochStart) / 1000;
+
+      const train = splitMetrics(config, beta, reconSum / seen, klSum / seen);
+      const evaluation = evaluateTest(model, config, run, beta);
+      if (![evaluation.test.recon, evaluation.test.kl].every(Number.isFinite)) {
+        return {
+          status: 'failed',
+          epoch,
+          message: divergenceMessage(config, epoch, null, batches, evaluation.test),
+        };
+      }
+      const images = epochImages(model, run);
+      const saveCheckpoint = epoch % config.checkpointEvery === 0 || epoch === config.epochs;
+      const checkpoint: CheckpointPayload | null = saveCheckpoint ? { epoch, weights: adam.weights(), optimizer: adam.state() } : null;
+      const wallTimeSec = (performance.now() - epochStart) / 1000;
+      const result: EpochResult = {
+        type: 'epoch',
+        epoch,
+        beta,
+        train,
+        test: evaluation.test,
+        klPerDim: evaluation.klPerDim,
+        muVariancePerDim: evaluation.muVariancePerDim,
+        activeUnits: evaluation.muVariancePerDim.filter((v) => v > ACTIVE_UNIT_THRESHOLD).length,
+        wallTimeSec,
+        examplesPerSec: seen / trainSeconds,
+        numTensors: tf.memory().numTensors,
+        images,
+        checkpoint,
+      };
+      epochsDone = epoch;
+      await options.onEpoch?.(result);
+      if (options.shouldStop?.()) return { status: 'stopped', epochsDone };
+    }
+    return { status: 'finished', epochsDone };
+  } finally {
+    disposeModel(model);
+    run.dispose();
+  }
+}
+
+interface PreparedRun {
+  model: VaeModel;
+  startEpoch: number;
+  pixels: number;
+  trainIndex: Uint32Array;
+  /** Test pixels as the model sees them, [count · H·W]; fixed for the whole run. */
+  testPixels: Float32Array;
+  testCount: number;
+  /** Fixed prior draws for the sample strip. */
+  stripZ: tf.Tensor2D;
+  dispose(): void;
+}
+
+function prepare(config: ExperimentConfig, dataset: ImageDataset, resumeFrom: CheckpointPayload | null): PreparedRun {
+  const { train, test } = dataset;
+  if (train.height !== test.height || train.width !== test.width) {
+    throw new TrainingError(`dataset ${dataset.name}: train images are ${train.height}×${train.width} but test images are ${test.height}×${test.width}`);
+  }
+  if (train.count < 1 || test.count < 1) {
+    throw new TrainingError(`dataset ${dataset.name} has ${train.count} training and ${test.count} test examples; both splits need at least one`);
+  }
+  if (config.trainSubset !== null && config.trainSubset > train.count) {
+    throw new TrainingError(`trainSubset = ${config.trainSubset} exceeds the ${train.count} training examples of ${dataset.name}; use at most ${train.count} or null for all`);
+  }
+  if (config.testSubset !== null && config.testSubset > test.count) {
+    throw new TrainingError(`testSubset = ${config.testSubset} exceeds the ${test.count} test examples of ${dataset.name}; use at most ${test.count} or null for all`);
+  }
+  let startEpoch = 1;
+  if (resumeFrom !== null) {
+    if (!Number.isInteger(resumeFrom.epoch) || resumeFrom.epoch < 1 || resumeFrom.epoch > config.epochs) {
+      throw new TrainingError(`cannot resume from the checkpoint of epoch ${resumeFrom.epoch}: the run has epochs 1–${config.epochs}`);
+    }
+    startEpoch = resumeFrom.epoch + 1;
+  }
+  const shape = { height: train.height, width: train.width };
+  const model = buildModel({ config, shape, seed: config.seed });
+  try {
+    if (resumeFrom !== null) setModelWeights(model, resumeFrom.weights);
+  } catch (error) {
+    disposeModel(model);
+    throw new TrainingError(`cannot resume: ${(error as Error).message}`);
+  }
+  const testIdx = testIndices(test.count, config.testSubset);
+  const stripZ = tf.tensor2d(fillNormal(rngFor(config.seed, Stream.priorSamples), new Float32Array(STRIP_SIZE * config.latentDim)), [
+    STRIP_SIZE,
+    config.latentDim,
+  ]);
+  return {
+    model,
+    startEpoch,
+    pixels: shape.height * shape.width,
+    trainIndex: trainIndices(train.count, config.trainSubset, config.seed),
+    testPixels: gatherExamples(test, testIdx, testPixelMode(config.binarization, config.seed)),
+    testCount: testIdx.length,
+    stripZ,
+    dispose: () => stripZ.dispose(),
+  };
+}
+
+interface Objective {
+  loss: tf.Scalar;
+  /** Mean over examples (and the L samples) of −log p(x|z). */
+  recon: tf.Scalar;
+  /** Mean over examples of KL(q(z|x) ‖ p(z)); 0 for an autoencoder. */
+  kl: tf.Scalar;
+}
+
+/** α·recon + β·KL averaged over the batch and the L samples of z (pytorch/examples vae, Kingma & Welling 2014 eq. 10). */
+function objective(model: VaeModel, config: ExperimentConfig, x: tf.Tensor2D, eps: tf.Tensor2D | null, beta: number): Objective {
+  const posterior = encode(model, x);
+  const z = eps === null ? posterior.mu : reparameterize(posterior, eps);
+  const samples = z.shape[0] / x.shape[0];
+  const target = samples === 1 ? x : (tf.tile(x, [samples, 1]) as tf.Tensor2D);
+  const recon = tf.mean(reconstructionNll(config, decode(model, z), target)) as tf.Scalar;
+  const kl = posterior.logVar === null ? tf.scalar(0) : (tf.div(tf.sum(klPerDimension(posterior.mu, posterior.logVar)), x.shape[0]) as tf.Scalar);
+  const loss = tf.add(tf.mul(recon, config.alpha), tf.mul(kl, beta)) as tf.Scalar;
+  return { loss, recon, kl };
+}
+
+function splitMetrics(config: ExperimentConfig, beta: number, recon: number, kl: number): SplitMetrics {
+  return { recon, kl, betaKl: beta * kl, elbo: -(recon + kl), loss: config.alpha * recon + beta * kl };
+}
+
+interface TestEvaluation {
+  test: SplitMetrics;
+  klPerDim: number[];
+  muVariancePerDim: number[];
+}
+
+/** A full pass over the test split without gradients; ε is the same every epoch, so the curve shows the model's change only. */
+function evaluateTest(model: VaeModel, config: ExperimentConfig, run: PreparedRun, beta: number): TestEvaluation {
+  const j = config.latentDim;
+  const klSum = new Float64Array(j);
+  const muSum = new Float64Array(j);
+  const muSquares = new Float64Array(j);
+  let reconSum = 0;
+  const count = run.testCount;
+  for (let start = 0, batch = 0; start < count; start += EVAL_BATCH, batch++) {
+    const n = Math.min(EVAL_BATCH, count - start);
+    const [recon, klPerDim, mu] = tf.tidy(() => {
+      const x = tf.tensor2d(run.testPixels.subarray(start * run.pixels, (start + n) * run.pixels), [n, run.pixels]);
+      const posterior = encode(model, x);
+      let z = posterior.mu;
+      if (posterior.logVar !== null) {
+        const eps = fillNormal(rngFor(config.seed, Stream.testEpsilon, batch), new Float32Array(config.mcSamples * n * j));
+        z = reparameterize(posterior, tf.tensor2d(eps, [config.mcSamples * n, j]));
+      }
+      const target = config.mcSamples === 1 || posterior.logVar === null ? x : (tf.tile(x, [config.mcSamples, 1]) as tf.Tensor2D);
+      const reconTotal = tf.div(tf.sum(reconstructionNll(config, decode(model, z), target)), z.shape[0] / n);
+      const kl = posterior.logVar === null ? tf.zeros([j]) : tf.sum(klPerDimension(posterior.mu, posterior.logVar), 0);
+      return [reconTotal.dataSync()[0], kl.dataSync() as Float32Array, posterior.mu.dataSync() as Float32Array] as const;
+    });
+    reconSum += recon;
+    for (let d = 0; d < j; d++) klSum[d] += klPerDim[d];
+    for (let i = 0; i < n; i++) {
+      for (let d = 0; d < j; d++) {
+        const m = mu[i * j + d];
+        muSum[d] += m;
+        muSquares[d] += m * m;
+      }
+    }
+  }
+  const klPerDim = Array.from(klSum, (s) => s / count);
+  // Var_x(μ_j) over the test examples (population variance): Burda et al.'s activity statistic.
+  const muVariancePerDim = Array.from(muSum, (s, d) => Math.max(0, muSquares[d] / count - (s / count) ** 2));
+  const kl = klPerDim.reduce((a, b) => a + b, 0);
+  return { test: splitMetrics(config, beta, reconSum / count, kl), klPerDim, muVariancePerDim };
+}
+
+function toBytes(values: Float32Array | Int32Array | Uint8Array, images: number, pixels: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < images; i++) {
+    const image = new Uint8Array(pixels);
+    for (let p = 0; p < pixels; p++) image[p] = Math.round(Math.min(1, Math.max(0, values[i * pixels + p])) * 255);
+    out.push(image);
+  }
+  return out;
+}
+
+/** The first test inputs beside their reconstructions (mean of p(x|z) at z = μ), and decoded fixed prior draws. */
+function epochImages(model: VaeModel, run: PreparedRun): EpochImages {
+  const n = Math.min(STRIP_SIZE, run.testCount);
+  const inputs = run.testPixels.subarray(0, n * run.pixels);
+  const [reconstructions, samples] = tf.tidy(() => {
+    const x = tf.tensor2d(inputs, [n, run.pixels]);
+    const recon = decoderMean(decode(model, encode(model, x).mu));
+    const sampled = decoderMean(decode(model, run.stripZ));
+    return [recon.dataSync() as Float32Array, sampled.dataSync() as Float32Array] as const;
+  });
+  return {
+    width: model.shape.width,
+    height: model.shape.height,
+    inputs: toBytes(inputs, n, run.pixels),
+    reconstructions: toBytes(reconstructions, n, run.pixels),
+    samples: toBytes(samples, STRIP_SIZE, run.pixels),
+  };
+}
+
+function divergenceMessage(
+  config: ExperimentConfig,
+  epoch: number,
+  batch: number | null,
+  batches: number,
+  values: { recon: number; kl: number },
+): string {
+  const where = batch === null ? `epoch ${epoch}, test evaluation` : `epoch ${epoch}, batch ${batch} of ${batches}`;
+  const causes = [`the learning rate ${config.learningRate} may be too high for this model (try ${config.learningRate / 10})`];
+  if (config.likelihood === 'gaussian' && config.gaussianVariance < 0.01) {
+    causes.push(`the Gaussian decoder variance σ² = ${config.gaussianVariance} may be too small (its 1/(2σ²) scales the gradients; try 0.1)`);
+  }
+  if (!config.autoencoder && !Number.isFinite(values.kl)) causes.push('log σ² of the encoder overflowed exp(), which also points to too large steps');
+  return `training diverged at ${where}: reconstruction ${values.recon}, KL ${values.kl} nats per example. Likely cause: ${causes.join('; ')}.`;
+}

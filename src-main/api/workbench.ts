@@ -1,0 +1,60 @@
+import type { Database } from 'better-sqlite3';
+import { openDatabase } from '../store/db';
+import { QueueRunner } from '../queue/runner';
+import type { SpawnTraining } from '../queue/types';
+import { createDispatcher, type Dispatch } from './dispatcher';
+import { EventHub } from './events';
+import { createHandlers } from './handlers';
+import { bindStore } from './store-binding';
+
+export interface WorkbenchOptions {
+  dbPath: string;
+  spawn: SpawnTraining;
+  transport: 'ipc' | 'http';
+  version: string;
+  /** Force a TF.js backend for every run; null picks the best available. */
+  backend?: string | null;
+}
+
+/** The store, the queue runner and the API over them: what the Electron main and the browser-mode server share. */
+export interface Workbench {
+  db: Database;
+  runner: QueueRunner;
+  events: EventHub;
+  dispatch: Dispatch;
+  close(): Promise<void>;
+}
+
+export function openWorkbench(opts: WorkbenchOptions): Workbench {
+  const db = openDatabase(opts.dbPath);
+  const runner = new QueueRunner({ db, dbPath: opts.dbPath, spawn: opts.spawn, backend: opts.backend ?? null });
+  const events = new EventHub();
+  const store = bindStore(db);
+  const handlers = createHandlers({ store, runner, events, info: { version: opts.version, dbPath: opts.dbPath, transport: opts.transport } });
+  const dispatch = createDispatcher(handlers);
+
+  const queueState = () => {
+    const { paused, runIds } = store.getQueue();
+    return { paused, runIds, activeRunId: runner.activeRunId };
+  };
+  const offs = [
+    runner.onProgress((progress) => events.emit('onRunProgress', progress)),
+    runner.onQueueChanged(() => events.emit('onQueueChanged', queueState())),
+    runner.onRunChanged((runId) => events.emit('onRunChanged', { runId })),
+  ];
+  runner.start();
+
+  let closed: Promise<void> | null = null;
+  return {
+    db,
+    runner,
+    events,
+    dispatch,
+    close: () =>
+      (closed ??= (async () => {
+        offs.forEach((off) => off());
+        await runner.shutdown();
+        db.close();
+      })()),
+  };
+}

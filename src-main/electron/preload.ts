@@ -1,0 +1,24 @@
+import { contextBridge, ipcRenderer } from 'electron';
+import type { BridgeReply, EventName, WorkbenchBridge } from '../../src-shared/api';
+import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX, eventChannels } from './channels';
+
+/**
+ * The renderer's only door to main: one call into the API contract and subscriptions to its events.
+ * Sandboxed preloads cannot load npm packages, so this file imports types only from the contract.
+ */
+const bridge: WorkbenchBridge = {
+  call: (method, input) => {
+    if (typeof method !== 'string') return Promise.resolve({ ok: false, error: { name: 'UnknownMethod', message: 'method must be a string' } });
+    return ipcRenderer.invoke(CALL_CHANNEL, method, input) as Promise<BridgeReply>;
+  },
+  on: (event, listener) => {
+    if (!eventChannels.includes(event as EventName)) throw new Error(`${event} is not an API event; allowed: ${eventChannels.join(', ')}`);
+    const channel = EVENT_CHANNEL_PREFIX + event;
+    // The IpcRendererEvent (with its sender) never reaches the page: only the payload does.
+    const forward = (_e: Electron.IpcRendererEvent, payload: unknown): void => listener(payload);
+    ipcRenderer.on(channel, forward);
+    return () => void ipcRenderer.removeListener(channel, forward);
+  },
+};
+
+contextBridge.exposeInMainWorld('workbench', bridge);

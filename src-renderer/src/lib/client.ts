@@ -1,0 +1,78 @@
+import {
+  ApiError,
+  decodeJson,
+  encodeJson,
+  isEventName,
+  type ApiErrorData,
+  type ApiEvents,
+  type EventName,
+  type MethodName,
+  type MethodOutput,
+  type WorkbenchBridge,
+  type WorkbenchClient,
+} from '../../../src-shared/api';
+
+/** Picks the transport once: the desktop preload's bridge when present, else HTTP to the server that served this page. */
+export function connect(): WorkbenchClient {
+  if (window.workbench) return ipcClient(window.workbench);
+  const fromUrl = new URLSearchParams(window.location.search).get('token');
+  if (fromUrl) sessionStorage.setItem('workbench-token', fromUrl);
+  return httpClient(fromUrl ?? sessionStorage.getItem('workbench-token') ?? '');
+}
+
+function ipcClient(bridge: WorkbenchBridge): WorkbenchClient {
+  return {
+    transport: 'ipc',
+    async call(method, input) {
+      const reply = await bridge.call(method, input);
+      if (!reply.ok) throw new ApiError(reply.error.name, reply.error.message);
+      return reply.result as MethodOutput<typeof method>;
+    },
+    on(event, listener) {
+      return bridge.on(event, (payload) => listener(payload as ApiEvents[typeof event]));
+    },
+  };
+}
+
+type AnyListener = (payload: unknown) => void;
+
+function httpClient(token: string): WorkbenchClient {
+  const listeners = new Map<EventName, Set<AnyListener>>();
+  let source: EventSource | null = null;
+
+  const openEvents = (): void => {
+    if (source) return;
+    source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+    for (const name of ['onRunProgress', 'onQueueChanged', 'onRunChanged'] as const) {
+      source.addEventListener(name, (e) => {
+        const payload = decodeJson((e as MessageEvent<string>).data);
+        for (const listener of listeners.get(name) ?? []) listener(payload);
+      });
+    }
+  };
+
+  return {
+    transport: 'http',
+    async call<M extends MethodName>(method: M, input: unknown): Promise<MethodOutput<M>> {
+      const res = await fetch(`/api/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-workbench-token': token },
+        body: encodeJson(input ?? {}),
+      });
+      const body = decodeJson(await res.text()) as { result?: unknown; error?: ApiErrorData };
+      if (!res.ok || body.error) {
+        const error = body.error ?? { name: 'HttpError', message: `${method}: HTTP ${res.status}` };
+        throw new ApiError(error.name, error.message);
+      }
+      return body.result as MethodOutput<M>;
+    },
+    on(event, listener) {
+      if (!isEventName(event)) throw new Error(`${String(event)} is not an API event`);
+      openEvents();
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener as AnyListener);
+      return () => set.delete(listener as AnyListener);
+    },
+  };
+}

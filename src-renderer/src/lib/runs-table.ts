@@ -1,0 +1,101 @@
+import type { RunSummary } from '../../../src-shared/runs';
+import { duration, num, sci } from './format';
+
+export interface Column {
+  id: string;
+  title: string;
+  /** Tooltip: what the number is. */
+  help?: string;
+  width: number;
+  align?: 'right';
+  value: (r: RunSummary) => number | string | null;
+  text: (r: RunSummary) => string;
+}
+
+const metric = (id: string, title: string, help: string, value: (r: RunSummary) => number | null | undefined, digits = 1): Column => ({
+  id,
+  title,
+  help,
+  width: 84,
+  align: 'right',
+  value: (r) => value(r) ?? null,
+  text: (r) => num(value(r), digits),
+});
+
+/** The runs table's columns: parameters first, then metrics in nats per example. */
+export const columns: Column[] = [
+  { id: 'id', title: 'Run', width: 56, align: 'right', value: (r) => r.id, text: (r) => `#${r.id}` },
+  { id: 'experiment', title: 'Experiment', width: 170, value: (r) => r.experimentName, text: (r) => r.experimentName },
+  { id: 'status', title: 'Status', width: 92, value: (r) => r.status, text: (r) => r.status },
+  { id: 'dataset', title: 'Dataset', width: 100, value: (r) => r.config.dataset, text: (r) => r.config.dataset },
+  {
+    id: 'architecture',
+    title: 'Arch.',
+    help: 'architecture and layer sizes',
+    width: 96,
+    value: (r) => `${r.config.architecture} ${archSizes(r)}`,
+    text: (r) => `${r.config.architecture} ${archSizes(r)}`,
+  },
+  { id: 'likelihood', title: 'Likelihood', width: 86, value: (r) => r.config.likelihood, text: (r) => r.config.likelihood },
+  { id: 'beta', title: 'β', help: 'KL weight', width: 56, align: 'right', value: (r) => r.config.beta, text: (r) => String(r.config.beta) },
+  { id: 'latentDim', title: 'Latent', help: 'latent dimension', width: 60, align: 'right', value: (r) => r.config.latentDim, text: (r) => String(r.config.latentDim) },
+  { id: 'learningRate', title: 'LR', help: 'learning rate', width: 64, align: 'right', value: (r) => r.config.learningRate, text: (r) => sci(r.config.learningRate) },
+  { id: 'seed', title: 'Seed', width: 52, align: 'right', value: (r) => r.config.seed, text: (r) => String(r.config.seed) },
+  { id: 'epochs', title: 'Epochs', width: 70, align: 'right', value: (r) => r.epochsDone, text: (r) => `${r.epochsDone}/${r.config.epochs}` },
+  metric('testElbo', 'Test ELBO', 'last epoch, nats per example (higher is better)', (r) => r.last.test?.elbo),
+  metric('bestElbo', 'Best ELBO', 'best test ELBO over epochs', (r) => r.best.testElbo),
+  metric('testRecon', 'Recon', 'test reconstruction term, last epoch', (r) => r.last.test?.recon),
+  metric('testKl', 'KL', 'test KL(q(z|x) ‖ p(z)), last epoch', (r) => r.last.test?.kl),
+  metric('activeUnits', 'Active', 'active units: Cov_x(E[z_j|x]) > 0.01', (r) => r.activeUnits, 0),
+  { id: 'duration', title: 'Duration', width: 88, align: 'right', value: (r) => r.durationSec, text: (r) => duration(r.durationSec) },
+  { id: 'backend', title: 'Backend', width: 74, value: (r) => r.backend, text: (r) => r.backend ?? '—' },
+  { id: 'tags', title: 'Tags', width: 150, value: (r) => r.tags.join(' '), text: (r) => r.tags.join(', ') },
+];
+
+function archSizes(r: RunSummary): string {
+  return (r.config.architecture === 'conv' ? r.config.convChannels : r.config.hiddenSizes).join('-');
+}
+
+export type SortDir = 1 | -1;
+
+/** Missing values sort last in either direction; NaN counts as missing. */
+export function compareBy(column: Column, dir: SortDir): (a: RunSummary, b: RunSummary) => number {
+  return (a, b) => {
+    const va = column.value(a);
+    const vb = column.value(b);
+    const ma = va === null || (typeof va === 'number' && Number.isNaN(va));
+    const mb = vb === null || (typeof vb === 'number' && Number.isNaN(vb));
+    if (ma || mb) return ma === mb ? a.id - b.id : ma ? 1 : -1;
+    const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb), 'en', { numeric: true });
+    return c === 0 ? a.id - b.id : c * dir;
+  };
+}
+
+/** Text a filter matches against: every shown value plus notes. */
+export function searchText(r: RunSummary): string {
+  return `${columns.map((c) => c.text(r)).join(' ')} ${r.name} ${r.notes} β=${r.config.beta} beta=${r.config.beta} latent=${r.config.latentDim}`.toLowerCase();
+}
+
+/** Every whitespace-separated term must match (AND). */
+export function matches(haystack: string, filter: string): boolean {
+  const terms = filter.toLowerCase().split(/\s+/).filter((t) => t !== '');
+  return terms.every((t) => haystack.includes(t));
+}
+
+export type Row = { kind: 'group'; experimentId: number; name: string; count: number } | { kind: 'run'; run: RunSummary };
+
+export function buildRows(runs: RunSummary[], groupByExperiment: boolean, collapsed: ReadonlySet<number>): Row[] {
+  if (!groupByExperiment) return runs.map((run) => ({ kind: 'run', run }));
+  const groups = new Map<number, RunSummary[]>();
+  for (const run of runs) {
+    const list = groups.get(run.experimentId);
+    if (list) list.push(run);
+    else groups.set(run.experimentId, [run]);
+  }
+  const rows: Row[] = [];
+  for (const [experimentId, list] of [...groups].sort((a, b) => b[0] - a[0])) {
+    rows.push({ kind: 'group', experimentId, name: list[0].experimentName, count: list.length });
+    if (!collapsed.has(experimentId)) for (const run of list) rows.push({ kind: 'run', run });
+  }
+  return rows;
+}

@@ -1,0 +1,143 @@
+import { getContext, setContext } from 'svelte';
+import type { DatasetChoice, QueueState, RunProgressEvent, WorkbenchClient, WorkbenchInfo } from '../../../src-shared/api';
+import type { RunSummary } from '../../../src-shared/runs';
+
+export type ViewId = 'new' | 'queue' | 'runs' | 'compare';
+
+export const views: { id: ViewId; title: string }[] = [
+  { id: 'new', title: 'New experiment' },
+  { id: 'queue', title: 'Queue' },
+  { id: 'runs', title: 'Runs' },
+  { id: 'compare', title: 'Compare' },
+];
+
+/**
+ * Everything the views share: the runs as the store last reported them, the queue, live progress and the
+ * selection to compare. Kept current by the API's events, so no view polls.
+ */
+export class WorkbenchState {
+  readonly client: WorkbenchClient;
+  info = $state<WorkbenchInfo | null>(null);
+  datasets = $state<DatasetChoice[]>([]);
+  /** Replaced whole on change (raw): with 1,000 runs, deep proxies would cost more than they give. */
+  runs = $state.raw<RunSummary[]>([]);
+  runsById = $derived(new Map(this.runs.map((r) => [r.id, r])));
+  queue = $state.raw<QueueState>({ paused: false, runIds: [], activeRunId: null });
+  progress = $state.raw<Record<number, RunProgressEvent>>({});
+  selected = $state.raw<number[]>([]);
+  view = $state<ViewId>('new');
+  loaded = $state(false);
+  /** The last failure, shown until dismissed. */
+  error = $state<string | null>(null);
+  /** Bumped whenever a run's stored data changes, so views that fetch per-run data know to refetch. */
+  runVersion = $state.raw<Record<number, number>>({});
+
+  private pendingRuns = new Set<number>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(client: WorkbenchClient) {
+    this.client = client;
+    const fromHash = window.location.hash.replace(/^#\/?/, '');
+    if (views.some((v) => v.id === fromHash)) this.view = fromHash as ViewId;
+  }
+
+  start = async (): Promise<void> => {
+    this.client.on('onRunProgress', (p) => (this.progress = { ...this.progress, [p.runId]: p }));
+    this.client.on('onQueueChanged', (q) => (this.queue = q));
+    this.client.on('onRunChanged', ({ runId }) => this.runChanged(runId));
+    await this.refresh();
+    this.loaded = true;
+  };
+
+  refresh = async (): Promise<void> => {
+    await this.attempt(async () => {
+      const [info, datasets, runs, queue] = await Promise.all([
+        this.client.call('getInfo', {}),
+        this.client.call('listDatasets', {}),
+        this.client.call('listRuns', {}),
+        this.client.call('getQueue', {}),
+      ]);
+      this.info = info;
+      this.datasets = datasets;
+      this.runs = runs;
+      this.queue = queue;
+    });
+  };
+
+  show = (view: ViewId): void => {
+    this.view = view;
+    history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/${view}`);
+  };
+
+  /** Runs the action and shows its error instead of throwing; returns undefined when it failed. */
+  attempt = async <T>(action: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await action();
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+      return undefined;
+    }
+  };
+
+  isSelected = (runId: number): boolean => this.selected.includes(runId);
+
+  toggleSelected = (runId: number): void => {
+    this.selected = this.isSelected(runId) ? this.selected.filter((id) => id !== runId) : [...this.selected, runId];
+  };
+
+  setSelected = (runIds: number[]): void => {
+    this.selected = [...new Set(runIds)];
+  };
+
+  /** Replaces one run in the list (after an action returned its new state). */
+  putRun = (run: RunSummary): void => {
+    const i = this.runs.findIndex((r) => r.id === run.id);
+    this.runs = i === -1 ? [...this.runs, run].sort((a, b) => a.id - b.id) : this.runs.with(i, run);
+    this.runVersion = { ...this.runVersion, [run.id]: (this.runVersion[run.id] ?? 0) + 1 };
+    if (run.status !== 'running' && this.progress[run.id]) {
+      const { [run.id]: _gone, ...rest } = this.progress;
+      this.progress = rest;
+    }
+  };
+
+  /** Coalesces bursts of run changes (a sweep queued, an epoch recorded) into one fetch per frame or so. */
+  private runChanged(runId: number): void {
+    this.pendingRuns.add(runId);
+    if (this.flushTimer !== null) return;
+    this.flushTimer = setTimeout(() => void this.flushRuns(), 100);
+  }
+
+  private async flushRuns(): Promise<void> {
+    const ids = [...this.pendingRuns];
+    this.pendingRuns.clear();
+    this.flushTimer = null;
+    if (ids.length > 20) {
+      const runs = await this.attempt(() => this.client.call('listRuns', {}));
+      if (runs) this.runs = runs;
+      const bumped = { ...this.runVersion };
+      for (const id of ids) bumped[id] = (bumped[id] ?? 0) + 1;
+      this.runVersion = bumped;
+    } else {
+      for (const id of ids) {
+        const run = await this.client.call('getRun', { runId: id }).catch(() => undefined);
+        if (run) this.putRun(run);
+      }
+    }
+    if (ids.some((id) => this.runsById.get(id)?.backend) && !this.info?.backend) {
+      const info = await this.client.call('getInfo', {}).catch(() => undefined);
+      if (info) this.info = info;
+    }
+  }
+}
+
+const key = Symbol('workbench');
+
+export function setWorkbench(state: WorkbenchState): WorkbenchState {
+  return setContext(key, state);
+}
+
+export function getWorkbench(): WorkbenchState {
+  const state = getContext<WorkbenchState | undefined>(key);
+  if (!state) throw new Error('getWorkbench() called outside <App>: the workbench state was never set');
+  return state;
+}

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { sweepSpecSchema } from './sweep';
+import { runStatuses, type CheckpointInfo, type EpochMetrics, type Experiment, type LatentStats, type RunSummary } from './runs';
+
+/**
+ * The workbench's API contract: every method the UI may call, with the zod schema its input must pass and the
+ * type it returns, and every event it may listen to. Both transports (Electron IPC, HTTP in browser mode) carry
+ * exactly this table, and the main side validates every input against it before anything runs.
+ * Adding a method = one entry here + one handler in src-main/api/handlers.ts.
+ */
+
+/** A method's input schema; its output type rides along as a phantom so the client is typed end to end. */
+export interface MethodSpec<I extends z.ZodType, O> {
+  input: I;
+  /** Never read at run time. */
+  output?: O;
+}
+
+function method<O>() {
+  return <I extends z.ZodType>(input: I): MethodSpec<I, O> => ({ input });
+}
+
+const runId = z.number().int().min(1);
+const noInput = z.object({}).strict();
+
+/** Tags are short labels a researcher types: letters, digits and - _ . : / = +, no spaces. */
+export const TAG = /^[\p{L}\p{N}_.:/=+-]{1,40}$/u;
+
+export interface WorkbenchInfo {
+  version: string;
+  dbPath: string;
+  /** The TF.js backend of the most recent run that reported one, and why the better ones were skipped. */
+  backend: { name: string; note: string | null; runId: number } | null;
+  /** Backend preference order tried by the training process, best first. */
+  backendOrder: string[];
+  /** 'ipc' in the desktop app, 'http' in browser mode. */
+  transport: 'ipc' | 'http';
+}
+
+/** 8-bit grey images as base64, so the same shape crosses IPC and JSON. */
+export interface EpochImagesData {
+  runId: number;
+  epoch: number;
+  width: number;
+  height: number;
+  inputs: string[];
+  reconstructions: string[];
+  samples: string[];
+}
+
+export interface QueueState {
+  paused: boolean;
+  /** Queued runs in the order they will train. */
+  runIds: number[];
+  /** The run in training, if any. */
+  activeRunId: number | null;
+}
+
+export interface QueuedSweep {
+  experimentId: number;
+  runIds: number[];
+}
+
+export interface DatasetChoice {
+  id: string;
+  title: string;
+  kind: 'builtin' | 'imported';
+  trainCount: number;
+  testCount: number;
+  height: number;
+  width: number;
+  available: boolean;
+  note: string | null;
+}
+
+export const runFilterSchema = z
+  .object({
+    experimentId: z.number().int().min(1).optional(),
+    status: z.array(z.enum(runStatuses)).max(runStatuses.length).optional(),
+  })
+  .strict();
+
+export const api = {
+  getInfo: method<WorkbenchInfo>()(noInput),
+  listDatasets: method<DatasetChoice[]>()(noInput),
+  listExperiments: method<Experiment[]>()(noInput),
+  /** Expands the sweep (a single config is a sweep with no axes), validates every run, queues them all or none. */
+  queueSweep: method<QueuedSweep>()(
+    z
+      .object({
+        experimentName: z.string().trim().min(1, 'an experiment needs a name').max(200),
+        sweep: sweepSpecSchema,
+      })
+      .strict(),
+  ),
+  listRuns: method<RunSummary[]>()(runFilterSchema),
+  getRun: method<RunSummary>()(z.object({ runId }).strict()),
+  getQueue: method<QueueState>()(noInput),
+  setQueuePaused: method<QueueState>()(z.object({ paused: z.boolean() }).strict()),
+  /** Stops the run in training after its current batch; it keeps its epochs and can be resumed. */
+  pauseRun: method<RunSummary>()(z.object({ runId }).strict()),
+  /** Puts a paused, interrupted, failed or cancelled run back in the queue; it continues from its last checkpoint. */
+  resumeRun: method<RunSummary>()(z.object({ runId }).strict()),
+  cancelRun: method<RunSummary>()(z.object({ runId }).strict()),
+  /** Moves a queued run to a 0-based position among the queued runs. */
+  moveRun: method<QueueState>()(z.object({ runId, toIndex: z.number().int().min(0) }).strict()),
+  setRunNotes: method<RunSummary>()(z.object({ runId, notes: z.string().max(20_000) }).strict()),
+  setRunTags: method<RunSummary>()(
+    z
+      .object({
+        runId,
+        tags: z.array(z.string().regex(TAG, 'a tag is 1–40 letters, digits or _ . : / = + -, without spaces')).max(32),
+      })
+      .strict(),
+  ),
+  getEpochMetrics: method<EpochMetrics[]>()(z.object({ runIds: z.array(runId).min(1).max(1000) }).strict()),
+  getLatentStats: method<LatentStats[]>()(z.object({ runId }).strict()),
+  /** The image strips stored with an epoch; null when that epoch has none. */
+  getEpochImages: method<EpochImagesData | null>()(z.object({ runId, epoch: z.number().int().min(1) }).strict()),
+  listCheckpoints: method<CheckpointInfo[]>()(z.object({ runId }).strict()),
+} as const;
+
+export type Api = typeof api;
+export type MethodName = keyof Api;
+export type MethodInput<M extends MethodName> = z.input<Api[M]['input']>;
+export type MethodOutput<M extends MethodName> = Api[M] extends MethodSpec<z.ZodType, infer O> ? O : never;
+
+export const methodNames = Object.keys(api) as MethodName[];
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(api, name);
+}
+
+/** Progress of the run in training: sent every few batches. */
+export interface RunProgressEvent {
+  runId: number;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  recon: number;
+  kl: number;
+  loss: number;
+  examplesPerSec: number;
+  etaSec: number | null;
+}
+
+export interface ApiEvents {
+  onRunProgress: RunProgressEvent;
+  /** The queue's order, membership or paused flag changed. */
+  onQueueChanged: QueueState;
+  /** A run's status, metrics, notes or tags changed: refetch it. */
+  onRunChanged: { runId: number };
+}
+
+export type EventName = keyof ApiEvents;
+export const eventNames: readonly EventName[] = ['onRunProgress', 'onQueueChanged', 'onRunChanged'];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (eventNames as readonly string[]).includes(name);
+}
+
+/** How an error crosses either transport: a name the UI can branch on and a message a researcher can act on. */
+export interface ApiErrorData {
+  name: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+  ) {
+    super(message);
+  }
+  toData(): ApiErrorData {
+    return { name: this.name, message: this.message };
+  }
+}
+
+/** The one interface the renderer talks to, whichever transport carries it. */
+export interface WorkbenchClient {
+  readonly transport: 'ipc' | 'http';
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+}
+
+/**
+ * JSON that keeps NaN and ±Infinity (a diverged run's losses must arrive as NaN, not as null).
+ * Non-finite numbers travel as {"$nonFinite": "NaN" | "Infinity" | "-Infinity"}.
+ */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $nonFinite: String(v) } : v));
+}
+
+export function decodeJson(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (typeof v === 'object' && v !== null && '$nonFinite' in v) {
+      const tag = (v as { $nonFinite: unknown }).$nonFinite;
+      if (tag === 'NaN') return Number.NaN;
+      if (tag === 'Infinity') return Number.POSITIVE_INFINITY;
+      if (tag === '-Infinity') return Number.NEGATIVE_INFINITY;
+    }
+    return v;
+  });
+}
+
+
+
+/**
+ * What the desktop app's preload puts on `window.workbench`: a call into the contract and a subscription to its
+ * events, nothing else. Untyped at this boundary on purpose: main validates every call against `api`.
+ */
+export type BridgeReply = { ok: true; result: unknown } | { ok: false; error: ApiErrorData };
+
+export interface WorkbenchBridge {
+  call(method: string, input: unknown): Promise<BridgeReply>;
+  on(event: string, listener: (payload: unknown) => void): () => void;
+}

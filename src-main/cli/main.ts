@@ -10,6 +10,9 @@ import { resolveDbPath } from '../paths';
 import { forkTraining } from '../queue/fork';
 import { QueueRunner } from '../queue/runner';
 import { metricsCsv } from '../reports/csv';
+import { buildReport, renderReport, ReportError, writeReportFiles, type ReportSelection } from '../reports/report';
+import { decodeRunManifold } from '../reports/manifold';
+import { APP_VERSION } from '../version';
 import { listCheckpoints } from '../store/checkpoints';
 import { openDatabase } from '../store/db';
 import { getEpochMetrics } from '../store/metrics';
@@ -32,6 +35,7 @@ Usage: vae-workbench <command> [options]      (every command takes --db PATH; de
   export     --csv FILE: one row per run, epoch and split   [--runs ID,ID] [--experiment ID]
   datasets   the datasets available to train on
   import     --id NAME --train-images F --train-labels F --test-images F --test-labels F [--title T]
+  report     --out DIR [--runs ID,ID | --experiment ID]: report.html, report.pdf and metrics.csv
   serve      the workbench in a browser: [--port N] [--host 127.0.0.1]
 
 Run \`vae-workbench queue --help\` for every training parameter.`;
@@ -301,6 +305,37 @@ function cmdImport(flags: Map<string, string>, io: Io): number {
   });
 }
 
+async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
+  checkFlags('report', flags, new Set([...common, 'out', 'runs', 'experiment', 'title']));
+  const out = flags.get('out');
+  if (!out) throw new UsageError('report: give --out DIR (created if missing)');
+  if (flags.has('runs') === flags.has('experiment')) throw new UsageError('report: give either --runs ID,ID or --experiment ID');
+  let selection: ReportSelection;
+  if (flags.has('runs')) selection = { runIds: idListFlag('runs', flags.get('runs') ?? '') };
+  else {
+    const raw = flags.get('experiment') ?? '';
+    const experimentId = Number(raw);
+    if (!Number.isInteger(experimentId) || experimentId < 1) {
+      throw new UsageError(`--experiment ${JSON.stringify(raw)}: allowed: an experiment id (a positive integer)`);
+    }
+    selection = { experimentId };
+  }
+  const dbPath = resolveDbPath(flags.get('db'));
+  const db = openDatabase(dbPath);
+  try {
+    const report = await buildReport(db, selection, {
+      appVersion: APP_VERSION,
+      title: flags.get('title'),
+      decodeManifold: (run) => decodeRunManifold(db, run),
+    });
+    const written = writeReportFiles(out, await renderReport(report));
+    io.out(`Wrote ${written.join(', ')} (${report.runs.length} runs)`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
 async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('serve', flags, new Set([...common, 'port', 'host', 'backend']));
   const portRaw = flags.get('port') ?? '0';
@@ -349,13 +384,15 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return cmdDatasets(flags, io);
       case 'import':
         return cmdImport(flags, io);
+      case 'report':
+        return await cmdReport(flags, io);
       case 'serve':
         return await cmdServe(flags, io);
       default:
-        throw new UsageError(`unknown command "${command}"; commands: queue, run, list, show, resume, cancel, export, datasets, import, serve`);
+        throw new UsageError(`unknown command "${command}"; commands: queue, run, list, show, resume, cancel, export, datasets, import, report, serve`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof FlagError || error instanceof ConfigError || error instanceof DatasetError) {
+    if (error instanceof ReportError || error instanceof UsageError || error instanceof FlagError || error instanceof ConfigError || error instanceof DatasetError) {
       io.err(`error: ${error.message}`);
       return 2;
     }

@@ -1,7 +1,7 @@
 import type { CheckpointKeep } from '../../src-shared/config';
 import type { CheckpointInfo } from '../../src-shared/runs';
 import type { CheckpointPayload, NamedArray } from '../training/protocol';
-import type { Database } from './db';
+import { statement, type Database } from './db';
 import { StoreError } from './errors';
 import { readMetric, requireRunState } from './run-rows';
 
@@ -34,7 +34,10 @@ function elementCount(shape: readonly number[]): number {
 export function encodeArrays(arrays: readonly NamedArray[]): Buffer {
   const entries: HeaderEntry[] = arrays.map((array) => {
     if (!Array.isArray(array.shape) || array.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new StoreError('invalid', `array ${JSON.stringify(array.name)} has shape ${JSON.stringify(array.shape)}: dimensions must be integers ≥ 0`);
+      throw new StoreError(
+        'invalid',
+        `array ${JSON.stringify(array.name)} has shape ${JSON.stringify(array.shape)}: dimensions must be integers ≥ 0`,
+      );
     }
     if (!(array.data instanceof Float32Array)) {
       throw new StoreError('invalid', `array ${JSON.stringify(array.name)} must hold a Float32Array`);
@@ -70,7 +73,8 @@ export function encodeArrays(arrays: readonly NamedArray[]): Buffer {
 
 export function decodeArrays(buf: Uint8Array): NamedArray[] {
   const bytes = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const corrupt = (problem: string): StoreError => new StoreError('corrupt', `checkpoint blob of ${bytes.length} bytes is corrupt: ${problem}`);
+  const corrupt = (problem: string): StoreError =>
+    new StoreError('corrupt', `checkpoint blob of ${bytes.length} bytes is corrupt: ${problem}`);
   if (bytes.length < PREFIX_BYTES) throw corrupt(`shorter than the ${PREFIX_BYTES}-byte prefix`);
   const magic = bytes.toString('latin1', 0, 4);
   if (magic !== MAGIC) throw corrupt(`starts with ${JSON.stringify(magic)}, expected ${JSON.stringify(MAGIC)}`);
@@ -80,7 +84,9 @@ export function decodeArrays(buf: Uint8Array): NamedArray[] {
   if (PREFIX_BYTES + headerLength > bytes.length) throw corrupt(`header length ${headerLength} runs past the end`);
   let entries: HeaderEntry[];
   try {
-    const header = JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)) as { arrays?: unknown };
+    const header = JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)) as {
+      arrays?: unknown;
+    };
     if (!Array.isArray(header.arrays)) throw new Error('no "arrays" list');
     entries = header.arrays as HeaderEntry[];
   } catch (error) {
@@ -129,13 +135,12 @@ interface CheckpointRow {
 
 export function listCheckpoints(db: Database, runId: number): CheckpointInfo[] {
   requireRunState(db, runId);
-  const rows = db
-    .prepare(
-      `SELECT run_id, epoch, test_elbo, optimizer IS NOT NULL AS has_optimizer,
+  const rows = statement(
+    db,
+    `SELECT run_id, epoch, test_elbo, optimizer IS NOT NULL AS has_optimizer,
          length(weights) + coalesce(length(optimizer), 0) AS bytes, created_at
        FROM checkpoints WHERE run_id = ? ORDER BY epoch`,
-    )
-    .all(runId) as CheckpointRow[];
+  ).all(runId) as CheckpointRow[];
   return rows.map((row) => ({
     runId: row.run_id,
     epoch: row.epoch,
@@ -155,10 +160,14 @@ export function loadCheckpoint(db: Database, runId: number, epoch?: number): Che
   requireRunState(db, runId);
   const row = (
     epoch === undefined
-      ? db
-          .prepare('SELECT epoch, weights, optimizer FROM checkpoints WHERE run_id = ? ORDER BY optimizer IS NOT NULL DESC, epoch DESC LIMIT 1')
-          .get(runId)
-      : db.prepare('SELECT epoch, weights, optimizer FROM checkpoints WHERE run_id = ? AND epoch = ?').get(runId, epoch)
+      ? statement(
+          db,
+          'SELECT epoch, weights, optimizer FROM checkpoints WHERE run_id = ? ORDER BY optimizer IS NOT NULL DESC, epoch DESC LIMIT 1',
+        ).get(runId)
+      : statement(db, 'SELECT epoch, weights, optimizer FROM checkpoints WHERE run_id = ? AND epoch = ?').get(
+          runId,
+          epoch,
+        )
   ) as { epoch: number; weights: Buffer; optimizer: Buffer | null } | undefined;
   if (!row) return undefined;
   return {
@@ -170,16 +179,27 @@ export function loadCheckpoint(db: Database, runId: number, epoch?: number): Che
 
 /** The epoch loadCheckpoint(db, runId) would resume from; 0 when the run has no checkpoint. */
 export function resumeEpoch(db: Database, runId: number): number {
-  const epoch = db
-    .prepare('SELECT epoch FROM checkpoints WHERE run_id = ? ORDER BY optimizer IS NOT NULL DESC, epoch DESC LIMIT 1')
+  const epoch = statement(
+    db,
+    'SELECT epoch FROM checkpoints WHERE run_id = ? ORDER BY optimizer IS NOT NULL DESC, epoch DESC LIMIT 1',
+  )
     .pluck()
     .get(runId) as number | undefined;
   return epoch ?? 0;
 }
 
 /** Inserts one checkpoint; call inside the epoch's transaction, then applyRetention. */
-export function insertCheckpoint(db: Database, runId: number, checkpoint: CheckpointPayload, testElbo: number, createdAt: string): void {
-  db.prepare('INSERT INTO checkpoints (run_id, epoch, weights, optimizer, test_elbo, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+export function insertCheckpoint(
+  db: Database,
+  runId: number,
+  checkpoint: CheckpointPayload,
+  testElbo: number,
+  createdAt: string,
+): void {
+  statement(
+    db,
+    'INSERT INTO checkpoints (run_id, epoch, weights, optimizer, test_elbo, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(
     runId,
     checkpoint.epoch,
     encodeArrays(checkpoint.weights),
@@ -195,9 +215,10 @@ export function insertCheckpoint(db: Database, runId: number, checkpoint: Checkp
  * Optimizer state (Adam's moments: twice the weights' size) is kept only on the newest checkpoint holding it.
  */
 export function applyRetention(db: Database, runId: number, policy: CheckpointKeep, finished: boolean): void {
-  const rows = db
-    .prepare('SELECT epoch, test_elbo, optimizer IS NOT NULL AS has_optimizer FROM checkpoints WHERE run_id = ? ORDER BY epoch')
-    .all(runId) as { epoch: number; test_elbo: number | null; has_optimizer: number }[];
+  const rows = statement(
+    db,
+    'SELECT epoch, test_elbo, optimizer IS NOT NULL AS has_optimizer FROM checkpoints WHERE run_id = ? ORDER BY epoch',
+  ).all(runId) as { epoch: number; test_elbo: number | null; has_optimizer: number }[];
   if (rows.length === 0) return;
   const newest = rows[rows.length - 1].epoch;
   let best: number | undefined;
@@ -217,11 +238,14 @@ export function applyRetention(db: Database, runId: number, policy: CheckpointKe
   const newestWithOptimizer = withOptimizer[withOptimizer.length - 1];
   if (!finished && newestWithOptimizer !== undefined) keep.add(newestWithOptimizer);
 
-  const remove = db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND epoch = ?');
+  const remove = statement(db, 'DELETE FROM checkpoints WHERE run_id = ? AND epoch = ?');
   for (const row of rows) if (!keep.has(row.epoch)) remove.run(runId, row.epoch);
   const keptWithOptimizer = withOptimizer.filter((epoch) => keep.has(epoch));
   const optimizerEpoch = keptWithOptimizer[keptWithOptimizer.length - 1];
   if (optimizerEpoch !== undefined) {
-    db.prepare('UPDATE checkpoints SET optimizer = NULL WHERE run_id = ? AND epoch <> ? AND optimizer IS NOT NULL').run(runId, optimizerEpoch);
+    statement(
+      db,
+      'UPDATE checkpoints SET optimizer = NULL WHERE run_id = ? AND epoch <> ? AND optimizer IS NOT NULL',
+    ).run(runId, optimizerEpoch);
   }
 }

@@ -1,6 +1,6 @@
 import { DATASET_ID } from '../../src-shared/config';
 import type { DatasetInfo, ImageDataset, ImageSplit } from '../data/dataset';
-import { nowIso, writeTransaction, type Database } from './db';
+import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
 
 export interface SaveImportedDatasetInput {
@@ -14,11 +14,17 @@ export interface SaveImportedDatasetInput {
 /** Stores an imported dataset whole (images and labels as BLOBs); refuses an id already stored. */
 export function saveImportedDataset(db: Database, input: SaveImportedDatasetInput): DatasetInfo {
   if (typeof input.id !== 'string' || !DATASET_ID.test(input.id)) {
-    throw new StoreError('invalid', `dataset id ${JSON.stringify(input.id)} is not allowed: use lowercase letters, digits, '_', '.', '-' (at most 64, starting with a letter or digit)`);
+    throw new StoreError(
+      'invalid',
+      `dataset id ${JSON.stringify(input.id)} is not allowed: use lowercase letters, digits, '_', '.', '-' (at most 64, starting with a letter or digit)`,
+    );
   }
   const title = typeof input.title === 'string' ? input.title.trim() : '';
   if (title.length === 0 || title.length > 200) {
-    throw new StoreError('invalid', `dataset title ${JSON.stringify(input.title)} is not allowed: use 1–200 characters`);
+    throw new StoreError(
+      'invalid',
+      `dataset title ${JSON.stringify(input.title)} is not allowed: use 1–200 characters`,
+    );
   }
   const { train, test } = input.dataset;
   checkSplit(input.id, 'train', train);
@@ -30,10 +36,14 @@ export function saveImportedDataset(db: Database, input: SaveImportedDatasetInpu
     );
   }
   return writeTransaction(db, () => {
-    if (db.prepare('SELECT 1 FROM datasets WHERE id = ?').get(input.id)) {
-      throw new StoreError('conflict', `a dataset with id ${JSON.stringify(input.id)} is already imported; choose another id or delete it first`);
+    if (statement(db, 'SELECT 1 FROM datasets WHERE id = ?').get(input.id)) {
+      throw new StoreError(
+        'conflict',
+        `a dataset with id ${JSON.stringify(input.id)} is already imported; choose another id or delete it first`,
+      );
     }
-    db.prepare(
+    statement(
+      db,
       `INSERT INTO datasets (id, title, height, width, train_count, train_images, train_labels, test_count, test_images,
          test_labels, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
@@ -49,7 +59,7 @@ export function saveImportedDataset(db: Database, input: SaveImportedDatasetInpu
       asBuffer(test.labels),
       nowIso(),
     );
-    const insertFile = db.prepare('INSERT INTO dataset_source_files (dataset_id, position, path) VALUES (?, ?, ?)');
+    const insertFile = statement(db, 'INSERT INTO dataset_source_files (dataset_id, position, path) VALUES (?, ?, ?)');
     input.sourceFiles.forEach((path, i) => insertFile.run(input.id, i, String(path)));
     return listImportedDatasets(db).find((d) => d.id === input.id)!;
   });
@@ -63,7 +73,9 @@ function checkSplit(id: string, name: string, split: ImageSplit): void {
   }
   const pixels = split.count * split.height * split.width;
   if (!(split.images instanceof Uint8Array) || split.images.length !== pixels) {
-    throw bad(`${split.images?.length} image bytes; ${split.count} images of ${split.width}×${split.height} need ${pixels}`);
+    throw bad(
+      `${split.images?.length} image bytes; ${split.count} images of ${split.width}×${split.height} need ${pixels}`,
+    );
   }
   if (!(split.labels instanceof Uint8Array) || split.labels.length !== split.count) {
     throw bad(`${split.labels?.length} labels for ${split.count} images`);
@@ -75,7 +87,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 export function loadImportedDataset(db: Database, id: string): ImageDataset | undefined {
-  const row = db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as
+  const row = statement(db, 'SELECT * FROM datasets WHERE id = ?').get(id) as
     | {
         id: string;
         height: number;
@@ -105,7 +117,10 @@ export function loadImportedDataset(db: Database, id: string): ImageDataset | un
 
 /** The imported datasets, without reading their images. */
 export function listImportedDatasets(db: Database): DatasetInfo[] {
-  const rows = db.prepare('SELECT id, title, height, width, train_count, test_count FROM datasets ORDER BY id').all() as {
+  const rows = statement(
+    db,
+    'SELECT id, title, height, width, train_count, test_count FROM datasets ORDER BY id',
+  ).all() as {
     id: string;
     title: string;
     height: number;
@@ -127,18 +142,20 @@ export function listImportedDatasets(db: Database): DatasetInfo[] {
 }
 
 export function getImportedDatasetSources(db: Database, id: string): string[] | undefined {
-  if (!db.prepare('SELECT 1 FROM datasets WHERE id = ?').get(id)) return undefined;
-  return db.prepare('SELECT path FROM dataset_source_files WHERE dataset_id = ? ORDER BY position').pluck().all(id) as string[];
+  if (!statement(db, 'SELECT 1 FROM datasets WHERE id = ?').get(id)) return undefined;
+  return statement(db, 'SELECT path FROM dataset_source_files WHERE dataset_id = ? ORDER BY position')
+    .pluck()
+    .all(id) as string[];
 }
 
 /** Deletes an imported dataset; refuses while any run uses it. */
 export function deleteImportedDataset(db: Database, id: string): void {
   writeTransaction(db, () => {
-    if (!db.prepare('SELECT 1 FROM datasets WHERE id = ?').get(id)) {
+    if (!statement(db, 'SELECT 1 FROM datasets WHERE id = ?').get(id)) {
       throw new StoreError('not-found', `no imported dataset has id ${JSON.stringify(id)}`);
     }
-    const runs = db.prepare('SELECT count(*) FROM runs WHERE dataset = ?').pluck().get(id) as number;
+    const runs = statement(db, 'SELECT count(*) FROM runs WHERE dataset = ?').pluck().get(id) as number;
     if (runs > 0) throw new StoreError('conflict', `dataset ${id} is used by ${runs} runs: delete those runs first`);
-    db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+    statement(db, 'DELETE FROM datasets WHERE id = ?').run(id);
   });
 }

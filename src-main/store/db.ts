@@ -1,9 +1,9 @@
 import BetterSqlite3 from 'better-sqlite3';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from './errors';
-import { migrations } from './migrations/index';
+import { migrations, type Migration } from './migrations/index';
 
 export type { Database };
 
@@ -59,21 +59,28 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
  * Brings the schema up to SCHEMA_VERSION: every pending step in one transaction, so a failure leaves the
  * database at its old version. Versions only increase; a database newer than the code is refused.
  */
-export function migrate(db: Database): void {
+export function migrate(db: Database, steps: readonly Migration[] = migrations): void {
+  const target = steps[steps.length - 1].version;
   const checkVersions = (): number => {
     const version = userVersion(db);
-    if (version > SCHEMA_VERSION) {
+    if (version > target) {
       throw new StoreError(
         'schema',
-        `database ${db.name} has schema version ${version}, newer than this code's version ${SCHEMA_VERSION}; ` +
+        `database ${db.name} has schema version ${version}, newer than this code's version ${target}; ` +
           'update VAE Workbench to open it',
       );
     }
     const applicationId = db.pragma('application_id', { simple: true }) as number;
     if (version === 0 && applicationId === 0) {
-      const tables = db.prepare("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get() as number;
+      const tables = db
+        .prepare("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+        .pluck()
+        .get() as number;
       if (tables > 0) {
-        throw new StoreError('schema', `${db.name} is an SQLite database with ${tables} tables but not a VAE Workbench store`);
+        throw new StoreError(
+          'schema',
+          `${db.name} is an SQLite database with ${tables} tables but not a VAE Workbench store`,
+        );
       }
     } else if (applicationId !== APPLICATION_ID) {
       throw new StoreError(
@@ -83,12 +90,12 @@ export function migrate(db: Database): void {
     }
     return version;
   };
-  if (checkVersions() === SCHEMA_VERSION) return;
+  if (checkVersions() === target) return;
   // IMMEDIATE takes the write lock first, and the version is read again inside: two processes opening a new
   // file at once run the steps once.
   db.transaction(() => {
     const version = checkVersions();
-    for (const step of migrations) {
+    for (const step of steps) {
       if (step.version <= version) continue;
       step.up(db);
       db.pragma(`user_version = ${step.version}`);
@@ -104,6 +111,18 @@ function userVersion(db: Database): number {
 /** A write transaction that takes the write lock at BEGIN, so it waits (busy_timeout) instead of failing on upgrade. */
 export function writeTransaction<T>(db: Database, fn: () => T): T {
   return db.transaction(fn).immediate();
+}
+
+const statements = new WeakMap<Database, Map<string, Statement>>();
+
+/** A prepared statement, compiled once per connection: preparing costs more than running a small query. */
+export function statement(db: Database, sql: string): Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let prepared = cache.get(sql);
+  if (!prepared) cache.set(sql, (prepared = db.prepare(sql)));
+  // Callers that want single values call .pluck() themselves; a cached statement starts from rows.
+  return prepared.reader ? prepared.pluck(false) : prepared;
 }
 
 export function nowIso(): string {

@@ -1,5 +1,5 @@
 import type { Experiment } from '../../src-shared/runs';
-import { nowIso, writeTransaction, type Database } from './db';
+import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
 
 export const MAX_EXPERIMENT_NAME_LENGTH = 200;
@@ -37,21 +37,23 @@ export function createExperiment(db: Database, name: string): Experiment {
     if (findExperimentByName(db, trimmed)) {
       throw new StoreError('conflict', `an experiment named ${JSON.stringify(trimmed)} already exists`);
     }
-    const id = Number(db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?)').run(trimmed, nowIso()).lastInsertRowid);
+    const id = Number(
+      statement(db, 'INSERT INTO experiments (name, created_at) VALUES (?, ?)').run(trimmed, nowIso()).lastInsertRowid,
+    );
     return getExperiment(db, id)!;
   });
 }
 
 export function listExperiments(db: Database): Experiment[] {
-  return (db.prepare(`${SELECT} ORDER BY e.id`).all() as ExperimentRow[]).map(toExperiment);
+  return (statement(db, `${SELECT} ORDER BY e.id`).all() as ExperimentRow[]).map(toExperiment);
 }
 
 export function getExperiment(db: Database, id: number): Experiment | undefined {
-  const row = db.prepare(`${SELECT} WHERE e.id = ?`).get(id) as ExperimentRow | undefined;
+  const row = statement(db, `${SELECT} WHERE e.id = ?`).get(id) as ExperimentRow | undefined;
   return row && toExperiment(row);
 }
 
 export function findExperimentByName(db: Database, name: string): Experiment | undefined {
-  const row = db.prepare(`${SELECT} WHERE e.name = ?`).get(name.trim()) as ExperimentRow | undefined;
+  const row = statement(db, `${SELECT} WHERE e.name = ?`).get(name.trim()) as ExperimentRow | undefined;
   return row && toExperiment(row);
 }

@@ -24,7 +24,14 @@ export {
   type RunFilter,
 } from './runs';
 export { getQueue, setQueuePaused, moveRun, type QueueState } from './queue';
-export { recordEpoch, getEpochMetrics, getLatentStats, getEpochImages, getEpochTimings, type EpochTimingRecord } from './metrics';
+export {
+  recordEpoch,
+  getEpochMetrics,
+  getLatentStats,
+  getEpochImages,
+  getEpochTimings,
+  type EpochTimingRecord,
+} from './metrics';
 export { listCheckpoints, loadCheckpoint, encodeArrays, decodeArrays } from './checkpoints';
 export {
   saveImportedDataset,

@@ -2,7 +2,7 @@ import type { CheckpointKeep } from '../../src-shared/config';
 import type { EpochMetrics, EpochTiming, LatentStats, RunSummary, Split, SplitMetrics } from '../../src-shared/runs';
 import type { EpochImages, EpochResult } from '../training/protocol';
 import { applyRetention, insertCheckpoint } from './checkpoints';
-import { nowIso, writeTransaction, type Database } from './db';
+import { nowIso, writeTransaction, statement, type Database } from './db';
 import { runNotFound, StoreError } from './errors';
 import { readMetric, readRun, requireRunState } from './run-rows';
 
@@ -38,7 +38,8 @@ export function recordEpoch(db: Database, runId: number, result: EpochResult): R
     checkEpochResult(runId, run.latentDim, result);
     const now = nowIso();
 
-    const insertMetrics = db.prepare(
+    const insertMetrics = statement(
+      db,
       `INSERT INTO epoch_metrics (run_id, epoch, split, recon, kl, beta_kl, elbo, loss, beta, non_finite)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -46,21 +47,37 @@ export function recordEpoch(db: Database, runId: number, result: EpochResult): R
       const m = result[split];
       // SQLite keeps ±Inf but turns a bound NaN into NULL; the flag records that the row is not all finite.
       const nonFinite = [...metricKeys.map((key) => m[key]), result.beta].some((v) => !Number.isFinite(v));
-      insertMetrics.run(runId, result.epoch, split, m.recon, m.kl, m.betaKl, m.elbo, m.loss, result.beta, nonFinite ? 1 : 0);
+      insertMetrics.run(
+        runId,
+        result.epoch,
+        split,
+        m.recon,
+        m.kl,
+        m.betaKl,
+        m.elbo,
+        m.loss,
+        result.beta,
+        nonFinite ? 1 : 0,
+      );
     }
 
-    db.prepare(
+    statement(
+      db,
       `INSERT INTO epochs (run_id, epoch, active_units, wall_time_sec, examples_per_sec, num_tensors, recorded_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(runId, result.epoch, result.activeUnits, result.wallTimeSec, result.examplesPerSec, result.numTensors, now);
 
-    const insertLatent = db.prepare('INSERT INTO latent_stats (run_id, epoch, dim, kl, mu_variance) VALUES (?, ?, ?, ?, ?)');
+    const insertLatent = statement(
+      db,
+      'INSERT INTO latent_stats (run_id, epoch, dim, kl, mu_variance) VALUES (?, ?, ?, ?, ?)',
+    );
     for (let dim = 0; dim < run.latentDim; dim++) {
       insertLatent.run(runId, result.epoch, dim, result.klPerDim[dim], result.muVariancePerDim[dim]);
     }
 
     const images = result.images;
-    db.prepare(
+    statement(
+      db,
       `INSERT INTO epoch_images (run_id, epoch, width, height, input_count, inputs, reconstruction_count, reconstructions,
          sample_count, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
@@ -90,14 +107,17 @@ function checkEpochResult(runId: number, latentDim: number, result: EpochResult)
   const bad = (what: string): StoreError => new StoreError('invalid', `run ${runId} epoch ${result.epoch}: ${what}`);
   for (const split of splits) {
     for (const key of metricKeys) {
-      if (typeof result[split]?.[key] !== 'number') throw bad(`${split}.${key} = ${JSON.stringify(result[split]?.[key])} is not a number`);
+      if (typeof result[split]?.[key] !== 'number')
+        throw bad(`${split}.${key} = ${JSON.stringify(result[split]?.[key])} is not a number`);
     }
   }
   if (typeof result.beta !== 'number') throw bad(`beta = ${JSON.stringify(result.beta)} is not a number`);
   for (const key of ['klPerDim', 'muVariancePerDim'] as const) {
     const values = result[key];
     if (!Array.isArray(values) || values.length !== latentDim || values.some((v) => typeof v !== 'number')) {
-      throw bad(`${key} has ${Array.isArray(values) ? values.length : 'no'} values; the run's latentDim is ${latentDim}, one number per dimension`);
+      throw bad(
+        `${key} has ${Array.isArray(values) ? values.length : 'no'} values; the run's latentDim is ${latentDim}, one number per dimension`,
+      );
     }
   }
   for (const key of ['activeUnits', 'numTensors'] as const) {
@@ -106,7 +126,8 @@ function checkEpochResult(runId: number, latentDim: number, result: EpochResult)
   }
   for (const key of ['wallTimeSec', 'examplesPerSec'] as const) {
     const value = result[key];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw bad(`${key} = ${JSON.stringify(value)} must be a finite number ≥ 0`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      throw bad(`${key} = ${JSON.stringify(value)} must be a finite number ≥ 0`);
   }
   const { width, height } = result.images ?? {};
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -150,10 +171,17 @@ interface Best {
 function writeSummary(
   db: Database,
   runId: number,
-  s: { epochsDone: number; durationSec: number; activeUnits: number | null; train: SplitMetrics | null; test: SplitMetrics | null; best: Best | null },
+  s: {
+    epochsDone: number;
+    durationSec: number;
+    activeUnits: number | null;
+    train: SplitMetrics | null;
+    test: SplitMetrics | null;
+    best: Best | null;
+  },
 ): void {
   const values = (m: SplitMetrics | null): (number | null)[] => metricKeys.map((key) => (m ? m[key] : null));
-  db.prepare(SUMMARY_UPDATE).run(
+  statement(db, SUMMARY_UPDATE).run(
     s.epochsDone,
     s.durationSec,
     s.activeUnits,
@@ -173,9 +201,16 @@ function isBetter(elbo: number, best: number | null): boolean {
 }
 
 function updateSummary(db: Database, runId: number, result: EpochResult): void {
-  const current = db
-    .prepare('SELECT duration_sec, best_test_elbo, best_test_elbo_epoch, best_test_recon, best_test_kl FROM runs WHERE id = ?')
-    .get(runId) as { duration_sec: number; best_test_elbo: number | null; best_test_elbo_epoch: number | null; best_test_recon: number | null; best_test_kl: number | null };
+  const current = statement(
+    db,
+    'SELECT duration_sec, best_test_elbo, best_test_elbo_epoch, best_test_recon, best_test_kl FROM runs WHERE id = ?',
+  ).get(runId) as {
+    duration_sec: number;
+    best_test_elbo: number | null;
+    best_test_elbo_epoch: number | null;
+    best_test_recon: number | null;
+    best_test_kl: number | null;
+  };
   const best: Best | null = isBetter(result.test.elbo, current.best_test_elbo)
     ? { elbo: result.test.elbo, epoch: result.epoch, recon: result.test.recon, kl: result.test.kl }
     : current.best_test_elbo_epoch === null
@@ -203,7 +238,7 @@ function updateSummary(db: Database, runId: number, result: EpochResult): void {
  */
 export function rewindEpochs(db: Database, runId: number, toEpoch: number): void {
   for (const table of ['epoch_metrics', 'epochs', 'latent_stats', 'epoch_images', 'checkpoints', 'nll_estimates']) {
-    db.prepare(`DELETE FROM ${table} WHERE run_id = ? AND epoch > ?`).run(runId, toEpoch);
+    statement(db, `DELETE FROM ${table} WHERE run_id = ? AND epoch > ?`).run(runId, toEpoch);
   }
   const metrics = getEpochMetrics(db, [runId]);
   const timings = getEpochTimings(db, runId);
@@ -214,11 +249,12 @@ export function rewindEpochs(db: Database, runId: number, toEpoch: number): void
   };
   let best: Best | null = null;
   for (const m of metrics) {
-    if (m.split === 'test' && isBetter(m.elbo, best?.elbo ?? null)) best = { elbo: m.elbo, epoch: m.epoch, recon: m.recon, kl: m.kl };
+    if (m.split === 'test' && isBetter(m.elbo, best?.elbo ?? null))
+      best = { elbo: m.elbo, epoch: m.epoch, recon: m.recon, kl: m.kl };
   }
-  const activeUnits = db.prepare('SELECT active_units FROM epochs WHERE run_id = ? AND epoch = ?').pluck().get(runId, lastEpoch) as
-    | number
-    | undefined;
+  const activeUnits = statement(db, 'SELECT active_units FROM epochs WHERE run_id = ? AND epoch = ?')
+    .pluck()
+    .get(runId, lastEpoch) as number | undefined;
   writeSummary(db, runId, {
     epochsDone: lastEpoch,
     durationSec: timings.reduce((sum, t) => sum + t.wallTimeSec, 0),
@@ -232,7 +268,9 @@ export function rewindEpochs(db: Database, runId: number, toEpoch: number): void
 /** Throws naming the first id that is not a run. */
 export function requireRuns(db: Database, runIds: readonly number[]): void {
   const found = new Set(
-    db.prepare('SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(runIds)) as number[],
+    statement(db, 'SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?))')
+      .pluck()
+      .all(JSON.stringify(runIds)) as number[],
   );
   const missing = runIds.find((id) => !found.has(id));
   if (missing !== undefined) throw runNotFound(missing);
@@ -254,12 +292,11 @@ interface MetricsRow {
 /** Epoch history of the runs, ordered by run id, epoch, then train before test. NaN comes back as NaN. */
 export function getEpochMetrics(db: Database, runIds: readonly number[]): EpochMetrics[] {
   requireRuns(db, runIds);
-  const rows = db
-    .prepare(
-      `SELECT * FROM epoch_metrics WHERE run_id IN (SELECT value FROM json_each(?))
+  const rows = statement(
+    db,
+    `SELECT * FROM epoch_metrics WHERE run_id IN (SELECT value FROM json_each(?))
        ORDER BY run_id, epoch, split = 'test'`,
-    )
-    .all(JSON.stringify(runIds)) as MetricsRow[];
+  ).all(JSON.stringify(runIds)) as MetricsRow[];
   return rows.map((row) => ({
     runId: row.run_id,
     epoch: row.epoch,
@@ -277,11 +314,14 @@ export function getEpochMetrics(db: Database, runIds: readonly number[]): EpochM
 /** Per-dimension KL and Cov_x(E_q[z_j|x]) of every epoch, ordered by epoch. */
 export function getLatentStats(db: Database, runId: number): LatentStats[] {
   requireRunState(db, runId);
-  const epochs = db.prepare('SELECT epoch, active_units FROM epochs WHERE run_id = ? ORDER BY epoch').all(runId) as {
+  const epochs = statement(db, 'SELECT epoch, active_units FROM epochs WHERE run_id = ? ORDER BY epoch').all(runId) as {
     epoch: number;
     active_units: number;
   }[];
-  const rows = db.prepare('SELECT epoch, kl, mu_variance FROM latent_stats WHERE run_id = ? ORDER BY epoch, dim').all(runId) as {
+  const rows = statement(
+    db,
+    'SELECT epoch, kl, mu_variance FROM latent_stats WHERE run_id = ? ORDER BY epoch, dim',
+  ).all(runId) as {
     epoch: number;
     kl: number | null;
     mu_variance: number | null;
@@ -301,7 +341,7 @@ export function getLatentStats(db: Database, runId: number): LatentStats[] {
 
 export function getEpochImages(db: Database, runId: number, epoch: number): EpochImages | undefined {
   requireRunState(db, runId);
-  const row = db.prepare('SELECT * FROM epoch_images WHERE run_id = ? AND epoch = ?').get(runId, epoch) as
+  const row = statement(db, 'SELECT * FROM epoch_images WHERE run_id = ? AND epoch = ?').get(runId, epoch) as
     | {
         width: number;
         height: number;
@@ -326,9 +366,10 @@ export function getEpochImages(db: Database, runId: number, epoch: number): Epoc
 
 export function getEpochTimings(db: Database, runId: number): EpochTimingRecord[] {
   requireRunState(db, runId);
-  const rows = db
-    .prepare('SELECT epoch, wall_time_sec, examples_per_sec, num_tensors FROM epochs WHERE run_id = ? ORDER BY epoch')
-    .all(runId) as { epoch: number; wall_time_sec: number; examples_per_sec: number; num_tensors: number }[];
+  const rows = statement(
+    db,
+    'SELECT epoch, wall_time_sec, examples_per_sec, num_tensors FROM epochs WHERE run_id = ? ORDER BY epoch',
+  ).all(runId) as { epoch: number; wall_time_sec: number; examples_per_sec: number; num_tensors: number }[];
   return rows.map((row) => ({
     runId,
     epoch: row.epoch,

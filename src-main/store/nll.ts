@@ -1,5 +1,5 @@
 import type { Split } from '../../src-shared/runs';
-import { nowIso, writeTransaction, type Database } from './db';
+import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
 import { readMetric, requireRunState } from './run-rows';
 
@@ -22,26 +22,27 @@ export type NllEstimateInput = Omit<NllEstimate, 'createdAt'>;
 /** Saves an estimate; a new one for the same run, epoch, split and k replaces the old. */
 export function saveNllEstimate(db: Database, input: NllEstimateInput): NllEstimate {
   const { runId, epoch, split, k, count, nll } = input;
-  if (split !== 'train' && split !== 'test') throw new StoreError('invalid', `split ${JSON.stringify(split)} must be train or test`);
-  if (!Number.isInteger(k) || k < 1) throw new StoreError('invalid', `k = ${JSON.stringify(k)} importance samples must be an integer ≥ 1`);
-  if (!Number.isInteger(count) || count < 1) throw new StoreError('invalid', `count = ${JSON.stringify(count)} examples must be an integer ≥ 1`);
+  if (split !== 'train' && split !== 'test')
+    throw new StoreError('invalid', `split ${JSON.stringify(split)} must be train or test`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new StoreError('invalid', `k = ${JSON.stringify(k)} importance samples must be an integer ≥ 1`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new StoreError('invalid', `count = ${JSON.stringify(count)} examples must be an integer ≥ 1`);
   if (typeof nll !== 'number') throw new StoreError('invalid', `nll = ${JSON.stringify(nll)} is not a number`);
   return writeTransaction(db, () => {
     const run = requireRunState(db, runId);
     if (!Number.isInteger(epoch) || epoch < 1 || epoch > run.epochsDone) {
-      throw new StoreError('invalid', `run ${runId} has epochs 1–${run.epochsDone}; no NLL estimate for epoch ${epoch}`);
+      throw new StoreError(
+        'invalid',
+        `run ${runId} has epochs 1–${run.epochsDone}; no NLL estimate for epoch ${epoch}`,
+      );
     }
     const createdAt = nowIso();
     // NaN is stored as NULL and read back as NaN (the estimate is always written).
-    db.prepare('INSERT OR REPLACE INTO nll_estimates (run_id, epoch, split, k, count, nll, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      runId,
-      epoch,
-      split,
-      k,
-      count,
-      nll,
-      createdAt,
-    );
+    statement(
+      db,
+      'INSERT OR REPLACE INTO nll_estimates (run_id, epoch, split, k, count, nll, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(runId, epoch, split, k, count, nll, createdAt);
     return { runId, epoch, split, k, count, nll, createdAt };
   });
 }
@@ -49,9 +50,17 @@ export function saveNllEstimate(db: Database, input: NllEstimateInput): NllEstim
 /** A run's estimates ordered by epoch, split (train first), k. */
 export function listNllEstimates(db: Database, runId: number): NllEstimate[] {
   requireRunState(db, runId);
-  const rows = db
-    .prepare("SELECT * FROM nll_estimates WHERE run_id = ? ORDER BY epoch, split = 'test', k")
-    .all(runId) as { run_id: number; epoch: number; split: Split; k: number; count: number; nll: number | null; created_at: string }[];
+  const rows = statement(db, "SELECT * FROM nll_estimates WHERE run_id = ? ORDER BY epoch, split = 'test', k").all(
+    runId,
+  ) as {
+    run_id: number;
+    epoch: number;
+    split: Split;
+    k: number;
+    count: number;
+    nll: number | null;
+    created_at: string;
+  }[];
   return rows.map((row) => ({
     runId: row.run_id,
     epoch: row.epoch,

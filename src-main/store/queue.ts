@@ -1,4 +1,4 @@
-import { writeTransaction, type Database } from './db';
+import { writeTransaction, statement, type Database } from './db';
 import { runNotFound, StoreError } from './errors';
 
 /**
@@ -12,16 +12,17 @@ export interface QueueState {
 }
 
 export function getQueue(db: Database): QueueState {
-  const paused = db.prepare('SELECT paused FROM queue_state WHERE id = 1').pluck().get() === 1;
-  const runIds = db.prepare('SELECT run_id FROM queue ORDER BY position').pluck().all() as number[];
+  const paused = statement(db, 'SELECT paused FROM queue_state WHERE id = 1').pluck().get() === 1;
+  const runIds = statement(db, 'SELECT run_id FROM queue ORDER BY position').pluck().all() as number[];
   return { paused, runIds };
 }
 
 /** While paused, claimNextRun hands out nothing; the run in training (if any) goes on. */
 export function setQueuePaused(db: Database, paused: boolean): QueueState {
-  if (typeof paused !== 'boolean') throw new StoreError('invalid', `paused must be true or false, got ${JSON.stringify(paused)}`);
+  if (typeof paused !== 'boolean')
+    throw new StoreError('invalid', `paused must be true or false, got ${JSON.stringify(paused)}`);
   return writeTransaction(db, () => {
-    db.prepare('UPDATE queue_state SET paused = ? WHERE id = 1').run(paused ? 1 : 0);
+    statement(db, 'UPDATE queue_state SET paused = ? WHERE id = 1').run(paused ? 1 : 0);
     return getQueue(db);
   });
 }
@@ -32,12 +33,15 @@ export function moveRun(db: Database, runId: number, toIndex: number): QueueStat
     const { runIds } = getQueue(db);
     const from = runIds.indexOf(runId);
     if (from < 0) {
-      const status = db.prepare('SELECT status FROM runs WHERE id = ?').pluck().get(runId) as string | undefined;
+      const status = statement(db, 'SELECT status FROM runs WHERE id = ?').pluck().get(runId) as string | undefined;
       if (status === undefined) throw runNotFound(runId);
       throw new StoreError('conflict', `run ${runId} is ${status}, not queued: only queued runs can be moved`);
     }
     if (!Number.isInteger(toIndex) || toIndex < 0 || toIndex >= runIds.length) {
-      throw new StoreError('invalid', `queue index ${toIndex} is out of range: the queue has ${runIds.length} runs, so use 0–${runIds.length - 1}`);
+      throw new StoreError(
+        'invalid',
+        `queue index ${toIndex} is out of range: the queue has ${runIds.length} runs, so use 0–${runIds.length - 1}`,
+      );
     }
     runIds.splice(from, 1);
     runIds.splice(toIndex, 0, runId);
@@ -47,16 +51,19 @@ export function moveRun(db: Database, runId: number, toIndex: number): QueueStat
 }
 
 function rewriteQueue(db: Database, runIds: readonly number[]): void {
-  db.prepare('DELETE FROM queue').run();
-  const insert = db.prepare('INSERT INTO queue (run_id, position) VALUES (?, ?)');
+  statement(db, 'DELETE FROM queue').run();
+  const insert = statement(db, 'INSERT INTO queue (run_id, position) VALUES (?, ?)');
   runIds.forEach((id, index) => insert.run(id, index));
 }
 
 /** Appends at the end; call inside the transaction that sets the run's status to 'queued'. */
 export function appendToQueue(db: Database, runId: number): void {
-  db.prepare('INSERT INTO queue (run_id, position) VALUES (?, (SELECT coalesce(max(position) + 1, 0) FROM queue))').run(runId);
+  statement(
+    db,
+    'INSERT INTO queue (run_id, position) VALUES (?, (SELECT coalesce(max(position) + 1, 0) FROM queue))',
+  ).run(runId);
 }
 
 export function removeFromQueue(db: Database, runId: number): void {
-  db.prepare('DELETE FROM queue WHERE run_id = ?').run(runId);
+  statement(db, 'DELETE FROM queue WHERE run_id = ?').run(runId);
 }

@@ -1,6 +1,6 @@
 import type { RunStatus, RunSummary, SplitMetrics } from '../../src-shared/runs';
 import { decodeConfig } from './config-columns';
-import type { Database } from './db';
+import { statement, type Database } from './db';
 import { runNotFound } from './errors';
 
 /** Reading runs rows into RunSummary objects; shared by the run, metrics and checkpoint modules. */
@@ -14,6 +14,16 @@ const SELECT_RUNS = `
   FROM runs r
   JOIN experiments e ON e.id = r.experiment_id
   LEFT JOIN queue_index qi ON qi.run_id = r.id`;
+
+/** One run: its queue index counted directly, rather than numbering the whole queue. */
+const SELECT_ONE_RUN = `
+  SELECT r.*, e.name AS experiment_name,
+    CASE WHEN q.position IS NULL THEN NULL ELSE (SELECT count(*) FROM queue q2 WHERE q2.position < q.position) END AS queue_index,
+    (SELECT json_group_array(tag) FROM (SELECT tag FROM run_tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags_json
+  FROM runs r
+  JOIN experiments e ON e.id = r.experiment_id
+  LEFT JOIN queue q ON q.run_id = r.id
+  WHERE r.id = ?`;
 
 /** A metric column that is always written once epochs exist: NULL there is a stored NaN. */
 export function readMetric(value: unknown): number {
@@ -65,11 +75,12 @@ function toRunSummary(row: Row): RunSummary {
 /** Runs matching a WHERE clause over `r` (the runs table), ordered by id. */
 export function readRuns(db: Database, where: string, params: unknown[]): RunSummary[] {
   const sql = `${SELECT_RUNS} ${where ? `WHERE ${where}` : ''} ORDER BY r.id`;
-  return (db.prepare(sql).all(...params) as Row[]).map(toRunSummary);
+  return (statement(db, sql).all(...params) as Row[]).map(toRunSummary);
 }
 
 export function readRun(db: Database, id: number): RunSummary | undefined {
-  return readRuns(db, 'r.id = ?', [id])[0];
+  const row = statement(db, SELECT_ONE_RUN).get(id) as Row | undefined;
+  return row && toRunSummary(row);
 }
 
 /** The columns that state checks need, without decoding the whole summary. */
@@ -83,9 +94,10 @@ export interface RunState {
 }
 
 export function requireRunState(db: Database, id: number): RunState {
-  const row = db
-    .prepare('SELECT id, status, epochs_done, epochs, latent_dim, checkpoint_keep FROM runs WHERE id = ?')
-    .get(id) as Row | undefined;
+  const row = statement(
+    db,
+    'SELECT id, status, epochs_done, epochs, latent_dim, checkpoint_keep FROM runs WHERE id = ?',
+  ).get(id) as Row | undefined;
   if (!row) throw runNotFound(id);
   return {
     id: row.id as number,

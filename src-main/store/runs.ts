@@ -3,7 +3,7 @@ import { runStatuses, type BackendInfo, type RunStatus, type RunSummary } from '
 import { differingKeys } from '../../src-shared/sweep';
 import { applyRetention, resumeEpoch } from './checkpoints';
 import { configColumnNames, encodeConfig } from './config-columns';
-import { nowIso, writeTransaction, type Database } from './db';
+import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
 import { checkExperimentName, findExperimentByName } from './experiments';
 import { rewindEpochs } from './metrics';
@@ -44,7 +44,10 @@ export function queueRuns(db: Database, input: QueueRunsInput): RunSummary[] {
     return result.data;
   });
   if (input.names !== undefined && input.names.length !== configs.length) {
-    throw new StoreError('invalid', `names has ${input.names.length} entries for ${configs.length} configs; give one name per config or none`);
+    throw new StoreError(
+      'invalid',
+      `names has ${input.names.length} entries for ${configs.length} configs; give one name per config or none`,
+    );
   }
   const names = input.names?.map(checkRunName) ?? defaultRunNames(configs);
 
@@ -52,9 +55,15 @@ export function queueRuns(db: Database, input: QueueRunsInput): RunSummary[] {
     const now = nowIso();
     const experimentId =
       findExperimentByName(db, experimentName)?.id ??
-      Number(db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?)').run(experimentName, now).lastInsertRowid);
+      Number(
+        statement(db, 'INSERT INTO experiments (name, created_at) VALUES (?, ?)').run(experimentName, now)
+          .lastInsertRowid,
+      );
     const columns = ['experiment_id', 'name', 'status', 'created_at', ...configColumnNames];
-    const insert = db.prepare(`INSERT INTO runs (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    const insert = statement(
+      db,
+      `INSERT INTO runs (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    );
     const ids = configs.map((config, i) => {
       const id = Number(insert.run(experimentId, names[i], 'queued', now, ...encodeConfig(config)).lastInsertRowid);
       appendToQueue(db, id);
@@ -71,7 +80,11 @@ export function queueRuns(db: Database, input: QueueRunsInput): RunSummary[] {
 export function defaultRunNames(configs: readonly ExperimentConfig[]): string[] {
   const shown = new Set(['beta', 'latentDim', 'seed', 'autoencoder']);
   const extra = differingKeys(configs).filter((key) => !shown.has(key));
-  const short: Partial<Record<string, string>> = { learningRate: 'lr', hiddenSizes: 'hidden', convChannels: 'channels' };
+  const short: Partial<Record<string, string>> = {
+    learningRate: 'lr',
+    hiddenSizes: 'hidden',
+    convChannels: 'channels',
+  };
   return configs.map((config) => {
     const parts = [config.autoencoder ? 'AE' : `β=${config.beta}`, `z=${config.latentDim}`, `seed=${config.seed}`];
     for (const key of extra) {
@@ -85,7 +98,10 @@ export function defaultRunNames(configs: readonly ExperimentConfig[]): string[] 
 function checkRunName(name: string): string {
   const trimmed = typeof name === 'string' ? name.trim() : '';
   if (trimmed.length === 0 || trimmed.length > MAX_RUN_NAME_LENGTH) {
-    throw new StoreError('invalid', `run name ${JSON.stringify(name)} is not allowed: use 1–${MAX_RUN_NAME_LENGTH} characters`);
+    throw new StoreError(
+      'invalid',
+      `run name ${JSON.stringify(name)} is not allowed: use 1–${MAX_RUN_NAME_LENGTH} characters`,
+    );
   }
   return trimmed;
 }
@@ -100,7 +116,8 @@ export function listRuns(db: Database, filter: RunFilter = {}): RunSummary[] {
   const params: unknown[] = [];
   if (filter.status !== undefined) {
     const bad = filter.status.find((s) => !(runStatuses as readonly string[]).includes(s));
-    if (bad !== undefined) throw new StoreError('invalid', `status ${JSON.stringify(bad)} is not one of ${runStatuses.join(', ')}`);
+    if (bad !== undefined)
+      throw new StoreError('invalid', `status ${JSON.stringify(bad)} is not one of ${runStatuses.join(', ')}`);
     where.push('r.status IN (SELECT value FROM json_each(?))');
     params.push(JSON.stringify(filter.status));
   }
@@ -122,11 +139,12 @@ export function listRuns(db: Database, filter: RunFilter = {}): RunSummary[] {
 export function claimNextRun(db: Database, ownerPid: number): RunSummary | undefined {
   checkPid(ownerPid);
   return writeTransaction(db, () => {
-    if (db.prepare('SELECT paused FROM queue_state WHERE id = 1').pluck().get() === 1) return undefined;
-    const id = db.prepare('SELECT run_id FROM queue ORDER BY position LIMIT 1').pluck().get() as number | undefined;
+    if (statement(db, 'SELECT paused FROM queue_state WHERE id = 1').pluck().get() === 1) return undefined;
+    const id = statement(db, 'SELECT run_id FROM queue ORDER BY position LIMIT 1').pluck().get() as number | undefined;
     if (id === undefined) return undefined;
     removeFromQueue(db, id);
-    db.prepare(
+    statement(
+      db,
       `UPDATE runs SET status = 'running', owner_pid = ?, started_at = coalesce(started_at, ?), finished_at = NULL, error = NULL
        WHERE id = ?`,
     ).run(ownerPid, nowIso(), id);
@@ -135,7 +153,8 @@ export function claimNextRun(db: Database, ownerPid: number): RunSummary | undef
 }
 
 function checkPid(pid: number): void {
-  if (!Number.isInteger(pid) || pid <= 0) throw new StoreError('invalid', `owner pid ${JSON.stringify(pid)} must be a positive integer`);
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new StoreError('invalid', `owner pid ${JSON.stringify(pid)} must be a positive integer`);
 }
 
 /** The backend the run trains on, and why better ones were skipped ("tensorflow: not installed; …"). */
@@ -143,14 +162,15 @@ export function setRunBackend(db: Database, id: number, info: BackendInfo): RunS
   return writeTransaction(db, () => {
     requireRunState(db, id);
     const note = info.skipped.length === 0 ? null : info.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-    db.prepare('UPDATE runs SET backend = ?, backend_note = ? WHERE id = ?').run(info.backend, note, id);
+    statement(db, 'UPDATE runs SET backend = ?, backend_note = ? WHERE id = ?').run(info.backend, note, id);
     return readRun(db, id)!;
   });
 }
 
 function requireRunning(db: Database, id: number, action: string): void {
   const run = requireRunState(db, id);
-  if (run.status !== 'running') throw new StoreError('conflict', `run ${id} is ${run.status}, not running: cannot ${action}`);
+  if (run.status !== 'running')
+    throw new StoreError('conflict', `run ${id} is ${run.status}, not running: cannot ${action}`);
 }
 
 /** A run that trained all its epochs. Applies the checkpoint policy strictly (no extra resume checkpoint). */
@@ -158,7 +178,10 @@ export function markRunFinished(db: Database, id: number): RunSummary {
   return writeTransaction(db, () => {
     requireRunning(db, id, 'mark it finished');
     const run = readRun(db, id)!;
-    db.prepare("UPDATE runs SET status = 'finished', finished_at = ?, owner_pid = NULL, error = NULL WHERE id = ?").run(nowIso(), id);
+    statement(
+      db,
+      "UPDATE runs SET status = 'finished', finished_at = ?, owner_pid = NULL, error = NULL WHERE id = ?",
+    ).run(nowIso(), id);
     applyRetention(db, id, run.config.checkpointKeep, true);
     return readRun(db, id)!;
   });
@@ -167,7 +190,7 @@ export function markRunFinished(db: Database, id: number): RunSummary {
 export function markRunFailed(db: Database, id: number, message: string): RunSummary {
   return writeTransaction(db, () => {
     requireRunning(db, id, 'mark it failed');
-    db.prepare("UPDATE runs SET status = 'failed', finished_at = ?, owner_pid = NULL, error = ? WHERE id = ?").run(
+    statement(db, "UPDATE runs SET status = 'failed', finished_at = ?, owner_pid = NULL, error = ? WHERE id = ?").run(
       nowIso(),
       String(message),
       id,
@@ -177,13 +200,21 @@ export function markRunFailed(db: Database, id: number, message: string): RunSum
 }
 
 /** The runner stopped a running run: paused (resumable by requeue), cancelled, or interrupted (process lost). */
-export function markRunStopped(db: Database, id: number, status: 'paused' | 'cancelled' | 'interrupted', reason?: string): RunSummary {
+export function markRunStopped(
+  db: Database,
+  id: number,
+  status: 'paused' | 'cancelled' | 'interrupted',
+  reason?: string,
+): RunSummary {
   if (status !== 'paused' && status !== 'cancelled' && status !== 'interrupted') {
-    throw new StoreError('invalid', `stop status ${JSON.stringify(status)} is not one of paused, cancelled, interrupted`);
+    throw new StoreError(
+      'invalid',
+      `stop status ${JSON.stringify(status)} is not one of paused, cancelled, interrupted`,
+    );
   }
   return writeTransaction(db, () => {
     requireRunning(db, id, `mark it ${status}`);
-    db.prepare('UPDATE runs SET status = ?, finished_at = ?, owner_pid = NULL, error = ? WHERE id = ?').run(
+    statement(db, 'UPDATE runs SET status = ?, finished_at = ?, owner_pid = NULL, error = ? WHERE id = ?').run(
       status,
       status === 'cancelled' ? nowIso() : null,
       reason ?? null,
@@ -199,14 +230,17 @@ export function markRunStopped(db: Database, id: number, status: 'paused' | 'can
  */
 export function recoverOrphanedRuns(db: Database, isAlive: (pid: number) => boolean): number[] {
   return writeTransaction(db, () => {
-    const running = db.prepare("SELECT id, owner_pid FROM runs WHERE status = 'running' ORDER BY id").all() as {
+    const running = statement(db, "SELECT id, owner_pid FROM runs WHERE status = 'running' ORDER BY id").all() as {
       id: number;
       owner_pid: number | null;
     }[];
     const orphaned = running.filter((run) => run.owner_pid === null || !isAlive(run.owner_pid));
-    const update = db.prepare("UPDATE runs SET status = 'interrupted', owner_pid = NULL, error = ? WHERE id = ?");
+    const update = statement(db, "UPDATE runs SET status = 'interrupted', owner_pid = NULL, error = ? WHERE id = ?");
     for (const run of orphaned) {
-      update.run(`interrupted: its process${run.owner_pid === null ? '' : ` (pid ${run.owner_pid})`} ended while it was running`, run.id);
+      update.run(
+        `interrupted: its process${run.owner_pid === null ? '' : ` (pid ${run.owner_pid})`} ended while it was running`,
+        run.id,
+      );
     }
     return orphaned.map((run) => run.id);
   });
@@ -222,11 +256,17 @@ export function requeueRun(db: Database, id: number): RunSummary {
   return writeTransaction(db, () => {
     const run = requireRunState(db, id);
     if (!requeueable.includes(run.status)) {
-      throw new StoreError('conflict', `run ${id} is ${run.status}: only ${requeueable.join(', ')} runs can be queued again`);
+      throw new StoreError(
+        'conflict',
+        `run ${id} is ${run.status}: only ${requeueable.join(', ')} runs can be queued again`,
+      );
     }
     const from = resumeEpoch(db, id);
     if (from < run.epochsDone) rewindEpochs(db, id, from);
-    db.prepare("UPDATE runs SET status = 'queued', finished_at = NULL, owner_pid = NULL, error = NULL WHERE id = ?").run(id);
+    statement(
+      db,
+      "UPDATE runs SET status = 'queued', finished_at = NULL, owner_pid = NULL, error = NULL WHERE id = ?",
+    ).run(id);
     appendToQueue(db, id);
     return readRun(db, id)!;
   });
@@ -240,7 +280,10 @@ export function rewindRun(db: Database, id: number, toEpoch: number): RunSummary
   return writeTransaction(db, () => {
     const run = requireRunState(db, id);
     if (!Number.isInteger(toEpoch) || toEpoch < 0 || toEpoch > run.epochsDone) {
-      throw new StoreError('invalid', `run ${id} has ${run.epochsDone} epochs; cannot rewind to epoch ${toEpoch} (use 0–${run.epochsDone})`);
+      throw new StoreError(
+        'invalid',
+        `run ${id} has ${run.epochsDone} epochs; cannot rewind to epoch ${toEpoch} (use 0–${run.epochsDone})`,
+      );
     }
     if (toEpoch < run.epochsDone) rewindEpochs(db, id, toEpoch);
     return readRun(db, id)!;
@@ -255,10 +298,16 @@ export function cancelRun(db: Database, id: number): RunSummary {
     const run = requireRunState(db, id);
     if (!cancellable.includes(run.status)) {
       const hint = run.status === 'running' ? ' (a running run is stopped through the queue runner)' : '';
-      throw new StoreError('conflict', `run ${id} is ${run.status}: only ${cancellable.join(', ')} runs can be cancelled${hint}`);
+      throw new StoreError(
+        'conflict',
+        `run ${id} is ${run.status}: only ${cancellable.join(', ')} runs can be cancelled${hint}`,
+      );
     }
     removeFromQueue(db, id);
-    db.prepare("UPDATE runs SET status = 'cancelled', finished_at = ?, owner_pid = NULL WHERE id = ?").run(nowIso(), id);
+    statement(db, "UPDATE runs SET status = 'cancelled', finished_at = ?, owner_pid = NULL WHERE id = ?").run(
+      nowIso(),
+      id,
+    );
     // A cancelled run is not resumed by default, but requeue stays possible: keep its resume checkpoint.
     applyRetention(db, id, run.checkpointKeep as CheckpointKeep, false);
     return readRun(db, id)!;
@@ -269,7 +318,7 @@ export function renameRun(db: Database, id: number, name: string): RunSummary {
   const trimmed = checkRunName(name);
   return writeTransaction(db, () => {
     requireRunState(db, id);
-    db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(trimmed, id);
+    statement(db, 'UPDATE runs SET name = ? WHERE id = ?').run(trimmed, id);
     return readRun(db, id)!;
   });
 }
@@ -280,22 +329,25 @@ export function setRunNotes(db: Database, id: number, notes: string): RunSummary
   }
   return writeTransaction(db, () => {
     requireRunState(db, id);
-    db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(notes, id);
+    statement(db, 'UPDATE runs SET notes = ? WHERE id = ?').run(notes, id);
     return readRun(db, id)!;
   });
 }
 
 /** Replaces the run's tags. Tags are trimmed and deduplicated; they come back sorted. */
 export function setRunTags(db: Database, id: number, tags: string[]): RunSummary {
-  if (!Array.isArray(tags)) throw new StoreError('invalid', `tags must be a list of strings, got ${JSON.stringify(tags)}`);
+  if (!Array.isArray(tags))
+    throw new StoreError('invalid', `tags must be a list of strings, got ${JSON.stringify(tags)}`);
   const clean = [...new Set(tags.map((tag) => (typeof tag === 'string' ? tag.trim() : '')))];
   const bad = clean.find((tag) => tag.length === 0 || tag.length > MAX_TAG_LENGTH);
-  if (bad !== undefined) throw new StoreError('invalid', `tag ${JSON.stringify(bad)} is not allowed: use 1–${MAX_TAG_LENGTH} characters`);
-  if (clean.length > MAX_TAGS) throw new StoreError('invalid', `${clean.length} tags given; a run has at most ${MAX_TAGS}`);
+  if (bad !== undefined)
+    throw new StoreError('invalid', `tag ${JSON.stringify(bad)} is not allowed: use 1–${MAX_TAG_LENGTH} characters`);
+  if (clean.length > MAX_TAGS)
+    throw new StoreError('invalid', `${clean.length} tags given; a run has at most ${MAX_TAGS}`);
   return writeTransaction(db, () => {
     requireRunState(db, id);
-    db.prepare('DELETE FROM run_tags WHERE run_id = ?').run(id);
-    const insert = db.prepare('INSERT INTO run_tags (run_id, tag) VALUES (?, ?)');
+    statement(db, 'DELETE FROM run_tags WHERE run_id = ?').run(id);
+    const insert = statement(db, 'INSERT INTO run_tags (run_id, tag) VALUES (?, ?)');
     for (const tag of clean) insert.run(id, tag);
     return readRun(db, id)!;
   });
@@ -306,6 +358,6 @@ export function deleteRun(db: Database, id: number): void {
   writeTransaction(db, () => {
     const run = requireRunState(db, id);
     if (run.status === 'running') throw new StoreError('conflict', `run ${id} is running: stop it before deleting it`);
-    db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+    statement(db, 'DELETE FROM runs WHERE id = ?').run(id);
   });
 }

@@ -1,0 +1,340 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src-shared/config';
+import { listCheckpoints, loadCheckpoint } from './checkpoints';
+import { StoreError } from './errors';
+import { createExperiment, getExperiment, listExperiments } from './experiments';
+import { getEpochMetrics, getLatentStats, recordEpoch } from './metrics';
+import { getQueue, moveRun, setQueuePaused } from './queue';
+import {
+  cancelRun,
+  claimNextRun,
+  deleteRun,
+  getRun,
+  listRuns,
+  markRunFailed,
+  markRunFinished,
+  markRunStopped,
+  queueRuns,
+  recoverOrphanedRuns,
+  requeueRun,
+  rewindRun,
+  setRunBackend,
+  setRunNotes,
+  setRunTags,
+} from './runs';
+import { epochResult, openTempStore, smallConfig, type TempStore } from './test-fixtures';
+
+let store: TempStore;
+afterEach(() => store?.close());
+
+function queueThree(): number[] {
+  const runs = queueRuns(store.db, {
+    experimentName: 'beta sweep',
+    configs: [smallConfig({ beta: 0 }), smallConfig({ beta: 1 }), smallConfig({ beta: 4 })],
+  });
+  return runs.map((r) => r.id);
+}
+
+describe('experiments', () => {
+  it('creates, lists and refuses a duplicate name', () => {
+    store = openTempStore();
+    const e = createExperiment(store.db, '  latent size  ');
+    expect(e).toMatchObject({ name: 'latent size', runCount: 0 });
+    expect(() => createExperiment(store.db, 'latent size')).toThrow(/already exists/);
+    expect(() => createExperiment(store.db, '   ')).toThrow(/experiment name "   "/);
+    queueRuns(store.db, { experimentName: 'latent size', configs: [smallConfig()] });
+    expect(listExperiments(store.db)).toMatchObject([{ id: e.id, runCount: 1 }]);
+    expect(getExperiment(store.db, 999)).toBeUndefined();
+  });
+});
+
+describe('queueRuns', () => {
+  it('stores every config field in columns and reads the config back unchanged', () => {
+    store = openTempStore();
+    const config = smallConfig({
+      hiddenSizes: [512, 256],
+      convChannels: [16],
+      trainSubset: 1000,
+      autoencoder: true,
+      beta: 0.25,
+      learningRate: 3e-4,
+    });
+    const [run] = queueRuns(store.db, { experimentName: 'e', configs: [config], names: ['mine'] });
+    expect(run.config).toEqual(config);
+    expect(run).toMatchObject({ name: 'mine', status: 'queued', epochsDone: 0, queuePosition: 0, tags: [], notes: '' });
+    expect(run.last).toEqual({ train: null, test: null });
+    const row = store.db
+      .prepare('SELECT hidden_sizes, conv_channels, autoencoder, learning_rate FROM runs WHERE id = ?')
+      .get(run.id);
+    expect(row).toEqual({ hidden_sizes: '512,256', conv_channels: '16', autoencoder: 1, learning_rate: 3e-4 });
+  });
+
+  it('names runs after what tells them apart', () => {
+    store = openTempStore();
+    const runs = queueRuns(store.db, {
+      experimentName: 'e',
+      configs: [
+        smallConfig({ beta: 4, latentDim: 2 }),
+        smallConfig({ beta: 4, latentDim: 2, learningRate: 1e-4 }),
+        smallConfig({ autoencoder: true }),
+      ],
+    });
+    expect(runs.map((r) => r.name)).toEqual([
+      'β=4 z=2 seed=0 lr=0.001',
+      'β=4 z=2 seed=0 lr=0.0001',
+      'AE z=2 seed=0 lr=0.001',
+    ]);
+  });
+
+  it('queues into an existing experiment by name, in order, appended to the queue', () => {
+    store = openTempStore();
+    const first = queueThree();
+    const more = queueRuns(store.db, { experimentName: 'beta sweep', configs: [smallConfig({ seed: 7 })] });
+    expect(listExperiments(store.db)).toHaveLength(1);
+    expect(getQueue(store.db).runIds).toEqual([...first, more[0].id]);
+    expect(more[0].queuePosition).toBe(3);
+  });
+
+  it('queues nothing when one config is bad, naming it', () => {
+    store = openTempStore();
+    const bad = { ...smallConfig(), latentDim: 0 };
+    expect(() => queueRuns(store.db, { experimentName: 'e', configs: [smallConfig(), bad] })).toThrow(ConfigError);
+    expect(() => queueRuns(store.db, { experimentName: 'e', configs: [smallConfig(), bad] })).toThrow(
+      /configs\[1\]: latentDim = 0/,
+    );
+    expect(() => queueRuns(store.db, { experimentName: 'e', configs: [smallConfig()], names: ['a', 'b'] })).toThrow(
+      /names has 2 entries for 1 configs/,
+    );
+    expect(() => queueRuns(store.db, { experimentName: 'e', configs: [] })).toThrow(/configs is empty/);
+    expect(listRuns(store.db)).toEqual([]);
+    expect(listExperiments(store.db)).toEqual([]);
+  });
+});
+
+describe('claimNextRun and the queue', () => {
+  it('hands out runs in queue order, marks them running, and hands out nothing while paused', () => {
+    store = openTempStore();
+    const [a, b, c] = queueThree();
+    const claimed = claimNextRun(store.db, 4242)!;
+    expect(claimed).toMatchObject({ id: a, status: 'running', queuePosition: null });
+    expect(claimed.startedAt).not.toBeNull();
+    expect(store.db.prepare('SELECT owner_pid FROM runs WHERE id = ?').pluck().get(a)).toBe(4242);
+    expect(getQueue(store.db)).toEqual({ paused: false, runIds: [b, c] });
+
+    setQueuePaused(store.db, true);
+    expect(claimNextRun(store.db, 4242)).toBeUndefined();
+    expect(getQueue(store.db)).toEqual({ paused: true, runIds: [b, c] });
+    setQueuePaused(store.db, false);
+    expect(claimNextRun(store.db, 4242)?.id).toBe(b);
+    expect(claimNextRun(store.db, 4242)?.id).toBe(c);
+    expect(claimNextRun(store.db, 4242)).toBeUndefined();
+  });
+
+  it('moves a run within the queue and refuses bad moves', () => {
+    store = openTempStore();
+    const [a, b, c] = queueThree();
+    expect(moveRun(store.db, c, 0).runIds).toEqual([c, a, b]);
+    expect(moveRun(store.db, c, 2).runIds).toEqual([a, b, c]);
+    expect(moveRun(store.db, a, 1).runIds).toEqual([b, a, c]);
+    expect(getRun(store.db, c)?.queuePosition).toBe(2);
+    expect(() => moveRun(store.db, a, 3)).toThrow('queue index 3 is out of range: the queue has 3 runs, so use 0–2');
+    expect(() => moveRun(store.db, 999, 0)).toThrow('run 999 does not exist');
+    claimNextRun(store.db, 1);
+    expect(() => moveRun(store.db, b, 0)).toThrow(`run ${b} is running, not queued`);
+    expect(claimNextRun(store.db, 1)?.id).toBe(a);
+  });
+});
+
+describe('run lifecycle', () => {
+  it('records the backend, finishing, failing and stopping, and refuses them on a run that is not running', () => {
+    store = openTempStore();
+    const [a, b, c] = queueThree();
+    expect(() => markRunFinished(store.db, a)).toThrow(`run ${a} is queued, not running`);
+    claimNextRun(store.db, 1);
+    const withBackend = setRunBackend(store.db, a, {
+      backend: 'wasm',
+      skipped: [
+        { backend: 'tensorflow', reason: '@tensorflow/tfjs-node-gpu is not installed' },
+        { backend: 'tensorflow-cpu', reason: '@tensorflow/tfjs-node is not installed' },
+      ],
+    });
+    expect(withBackend.backend).toBe('wasm');
+    expect(withBackend.backendNote).toBe(
+      'tensorflow: @tensorflow/tfjs-node-gpu is not installed; tensorflow-cpu: @tensorflow/tfjs-node is not installed',
+    );
+    const finished = markRunFinished(store.db, a);
+    expect(finished.status).toBe('finished');
+    expect(finished.finishedAt).not.toBeNull();
+
+    claimNextRun(store.db, 1);
+    expect(markRunFailed(store.db, b, 'NaN loss at epoch 3')).toMatchObject({
+      status: 'failed',
+      error: 'NaN loss at epoch 3',
+    });
+    claimNextRun(store.db, 1);
+    expect(markRunStopped(store.db, c, 'paused', 'paused by the user')).toMatchObject({
+      status: 'paused',
+      error: 'paused by the user',
+      finishedAt: null,
+    });
+    expect(store.db.prepare('SELECT count(*) FROM runs WHERE owner_pid IS NOT NULL').pluck().get()).toBe(0);
+  });
+
+  it('marks runs whose owner process is gone as interrupted, and leaves live ones', () => {
+    store = openTempStore();
+    const [a, b] = queueThree();
+    claimNextRun(store.db, 111);
+    claimNextRun(store.db, 222);
+    const recovered = recoverOrphanedRuns(store.db, (pid) => pid === 222);
+    expect(recovered).toEqual([a]);
+    expect(getRun(store.db, a)).toMatchObject({ status: 'interrupted' });
+    expect(getRun(store.db, a)?.error).toMatch(/pid 111/);
+    expect(getRun(store.db, b)?.status).toBe('running');
+    expect(recoverOrphanedRuns(store.db, () => true)).toEqual([]);
+  });
+
+  it('requeues an interrupted run at the end, keeping its epochs and resume checkpoint', () => {
+    store = openTempStore();
+    const [a, b] = queueThree();
+    claimNextRun(store.db, 111);
+    for (let epoch = 1; epoch <= 3; epoch++) recordEpoch(store.db, a, epochResult(epoch, 2));
+    recoverOrphanedRuns(store.db, () => false);
+    const requeued = requeueRun(store.db, a);
+    expect(requeued).toMatchObject({ status: 'queued', epochsDone: 3, error: null });
+    expect(getQueue(store.db).runIds).toEqual([b, expect.any(Number), a]);
+    expect(getEpochMetrics(store.db, [a])).toHaveLength(6);
+    expect(loadCheckpoint(store.db, a)?.epoch).toBe(3);
+    // Resumed: it continues at epoch 4.
+    setQueuePaused(store.db, false);
+    claimNextRun(store.db, 1);
+    claimNextRun(store.db, 1);
+    expect(claimNextRun(store.db, 1)?.id).toBe(a);
+    expect(recordEpoch(store.db, a, epochResult(4, 2)).epochsDone).toBe(4);
+  });
+
+  it('drops the epochs after the resume checkpoint when requeued, rebuilding the summary', () => {
+    store = openTempStore();
+    const [a] = queueThree();
+    claimNextRun(store.db, 1);
+    recordEpoch(store.db, a, epochResult(1, 2));
+    recordEpoch(store.db, a, epochResult(2, 2, { checkpoint: true }));
+    recordEpoch(store.db, a, epochResult(3, 2, { checkpoint: false }));
+    recordEpoch(store.db, a, epochResult(4, 2, { checkpoint: false, testRecon: 100 }));
+    expect(getRun(store.db, a)?.best.testElboEpoch).toBe(4);
+    markRunStopped(store.db, a, 'paused');
+    const requeued = requeueRun(store.db, a);
+    expect(requeued.epochsDone).toBe(2);
+    expect(requeued.durationSec).toBeCloseTo(5);
+    expect(requeued.best.testElboEpoch).toBe(2);
+    expect(requeued.last.test?.recon).toBe(180);
+    expect(getEpochMetrics(store.db, [a]).map((m) => m.epoch)).toEqual([1, 1, 2, 2]);
+    expect(getLatentStats(store.db, a)).toHaveLength(2);
+  });
+
+  it('rewinds explicitly, refusing an epoch beyond the recorded ones', () => {
+    store = openTempStore();
+    const [a] = queueThree();
+    claimNextRun(store.db, 1);
+    for (let epoch = 1; epoch <= 3; epoch++) recordEpoch(store.db, a, epochResult(epoch, 2));
+    expect(() => rewindRun(store.db, a, 4)).toThrow(`run ${a} has 3 epochs; cannot rewind to epoch 4`);
+    expect(rewindRun(store.db, a, 1).epochsDone).toBe(1);
+    // Retention (last-and-best) had already dropped epoch 1's checkpoint; rewinding drops those of epochs 2–3.
+    expect(listCheckpoints(store.db, a)).toEqual([]);
+    expect(rewindRun(store.db, a, 0)).toMatchObject({
+      epochsDone: 0,
+      last: { train: null, test: null },
+      best: { testElbo: null },
+    });
+  });
+
+  it('refuses to requeue finished, running or queued runs and to cancel a running one', () => {
+    store = openTempStore();
+    const [a, b, c] = queueThree();
+    expect(() => requeueRun(store.db, a)).toThrow(
+      `run ${a} is queued: only paused, interrupted, failed, cancelled runs can be queued again`,
+    );
+    claimNextRun(store.db, 1);
+    expect(() => requeueRun(store.db, a)).toThrow(/is running/);
+    expect(() => cancelRun(store.db, a)).toThrow(/stopped through the queue runner/);
+    markRunFinished(store.db, a);
+    expect(() => requeueRun(store.db, a)).toThrow(/is finished/);
+    const cancelled = cancelRun(store.db, c);
+    expect(cancelled.status).toBe('cancelled');
+    expect(getQueue(store.db).runIds).toEqual([b]);
+    expect(requeueRun(store.db, c).queuePosition).toBe(1);
+  });
+
+  it('sets notes and tags, filters lists, and deletes', () => {
+    store = openTempStore();
+    const [a, b, c] = queueThree();
+    expect(setRunNotes(store.db, a, 'posterior collapse after epoch 3').notes).toBe('posterior collapse after epoch 3');
+    expect(setRunTags(store.db, a, ['β-VAE', ' baseline ', 'baseline']).tags).toEqual(['baseline', 'β-VAE']);
+    expect(() => setRunTags(store.db, a, [''])).toThrow('tag "" is not allowed');
+    claimNextRun(store.db, 1);
+    expect(listRuns(store.db, { status: ['queued'] }).map((r) => r.id)).toEqual([b, c]);
+    expect(listRuns(store.db, { ids: [c, a] }).map((r) => r.id)).toEqual([a, c]);
+    expect(listRuns(store.db, { experimentId: getRun(store.db, a)!.experimentId })).toHaveLength(3);
+    expect(() => listRuns(store.db, { status: ['done' as never] })).toThrow('status "done" is not one of');
+    expect(() => deleteRun(store.db, a)).toThrow(/running/);
+    deleteRun(store.db, b);
+    expect(getRun(store.db, b)).toBeUndefined();
+    expect(getQueue(store.db).runIds).toEqual([c]);
+  });
+
+  it('names the unknown run id in every function', () => {
+    store = openTempStore();
+    const calls: (() => unknown)[] = [
+      () => setRunBackend(store.db, 77, { backend: 'wasm', skipped: [] }),
+      () => markRunFinished(store.db, 77),
+      () => markRunFailed(store.db, 77, 'x'),
+      () => markRunStopped(store.db, 77, 'paused'),
+      () => requeueRun(store.db, 77),
+      () => cancelRun(store.db, 77),
+      () => setRunNotes(store.db, 77, ''),
+      () => setRunTags(store.db, 77, []),
+      () => deleteRun(store.db, 77),
+      () => rewindRun(store.db, 77, 0),
+      () => recordEpoch(store.db, 77, epochResult(1, 2)),
+      () => getEpochMetrics(store.db, [77]),
+      () => getLatentStats(store.db, 77),
+      () => listCheckpoints(store.db, 77),
+      () => loadCheckpoint(store.db, 77),
+    ];
+    for (const call of calls) {
+      expect(call).toThrow(StoreError);
+      expect(call).toThrow('run 77 does not exist');
+    }
+    expect(getRun(store.db, 77)).toBeUndefined();
+  });
+});
+
+describe('listing many runs', () => {
+  it('lists 1,000 runs × 50 epochs from the summary columns alone, fast', () => {
+    store = openTempStore();
+    const { db } = store;
+    const built = performance.now();
+    const configs = Array.from({ length: 1000 }, (_, i) => smallConfig({ seed: i, epochs: 50, latentDim: 10 }));
+    db.transaction(() => {
+      queueRuns(db, { experimentName: 'big sweep', configs });
+      for (let i = 0; i < configs.length; i++) {
+        const run = claimNextRun(db, process.pid)!;
+        for (let epoch = 1; epoch <= 50; epoch++)
+          recordEpoch(db, run.id, epochResult(epoch, 10, { checkpoint: false }));
+        markRunFinished(db, run.id);
+      }
+    })();
+    const buildSec = (performance.now() - built) / 1000;
+    expect(db.prepare('SELECT count(*) FROM epoch_metrics').pluck().get()).toBe(100_000);
+
+    listRuns(db); // warm the statement cache as an app would be after its first listing
+    const start = performance.now();
+    const runs = listRuns(db);
+    const ms = performance.now() - start;
+    console.log(
+      `listRuns: ${runs.length} runs × 50 epochs listed in ${ms.toFixed(1)} ms (built in ${buildSec.toFixed(1)} s)`,
+    );
+    expect(runs).toHaveLength(1000);
+    expect(runs[999]).toMatchObject({ epochsDone: 50, status: 'finished', best: { testElboEpoch: 50 } });
+    expect(ms).toBeLessThan(500);
+  });
+});

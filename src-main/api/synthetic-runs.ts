@@ -103,7 +103,8 @@ export function syntheticTraining(opts: { epochMs: number; batches?: number }): 
       const { config } = message;
       let epoch = message.resumeFrom ? message.resumeFrom.epoch + 1 : 1;
       let batch = 0;
-      emit({ type: 'ready', backend: { backend: 'synthetic', skipped: [{ backend: 'wasm', reason: 'a synthetic run for tests' }] } });
+      // Like a real child, nothing arrives before the parent has subscribed.
+      setTimeout(() => emit({ type: 'ready', backend: { backend: 'synthetic', skipped: [{ backend: 'wasm', reason: 'a synthetic run for tests' }] } }), 0);
       const step = (): void => {
         if (exited) return;
         batch += 1;

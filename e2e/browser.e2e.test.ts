@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../src-main/server/server';
+import { badValueIsRefused, queueBetaSweep, runsTableAndCompare, shot, watchQueue } from './workbench-flow';
+import { chromiumOptions } from './browser';
+
+describe('browser mode: queue a β sweep, watch it train, compare', () => {
+  let dir: string;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vaew-e2e-'));
+    server = await startServer({ dbPath: join(dir, 'e2e.db'), port: 0 });
+    browser = await chromium.launch(chromiumOptions());
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.goto(server.url);
+    await page.locator('button.tab[data-view="new"]').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a request without the token (401) and from a foreign Origin (403)', async () => {
+    const origin = new URL(server.url).origin;
+    const none = await fetch(`${origin}/api/listRuns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(none.status).toBe(401);
+    const foreign = await fetch(`${origin}/api/listRuns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-workbench-token': server.token, origin: 'http://localhost:9999' },
+      body: '{}',
+    });
+    expect(foreign.status).toBe(403);
+    // From inside the page, a request without the token is refused the same way.
+    const status = await page.evaluate(async () => (await fetch('/api/listRuns', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
+    expect(status).toBe(401);
+  });
+
+  it('shows a bad value’s message and queues nothing', async () => {
+    await shot(page, 'new-experiment');
+    await badValueIsRefused(page);
+    const runs = await page.evaluate(async (token) => {
+      const res = await fetch('/api/listRuns', { method: 'POST', headers: { 'content-type': 'application/json', 'x-workbench-token': token }, body: '{}' });
+      return ((await res.json()) as { result: unknown[] }).result.length;
+    }, server.token);
+    expect(runs).toBe(0);
+  });
+
+  it('queues β ∈ {0, 1, 4} from the form, shows progress, then three finished runs to compare', async () => {
+    await queueBetaSweep(page, 'e2e β sweep');
+    await watchQueue(page, 300_000);
+    await runsTableAndCompare(page);
+  });
+});

@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+
+export const SCREENSHOTS = join(process.cwd(), 'test-results');
+
+/** Small enough to train in seconds on two cores: 500 training images, 200 test images, 2 epochs, one small layer. */
+export const smallRun = { trainSubset: '500', testSubset: '200', epochs: '2', hiddenSizes: '64', latentDim: '4', batchSize: '100' };
+
+export async function shot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: false });
+  return path;
+}
+
+async function setField(page: Page, key: string, value: string): Promise<void> {
+  await page.locator(`#field-${key}`).fill(value);
+}
+
+export async function openView(page: Page, view: 'new' | 'queue' | 'runs' | 'compare'): Promise<void> {
+  await page.locator(`button.tab[data-view="${view}"]`).click();
+}
+
+/** A bad value shows the schema's message under its field and the Queue button stays disabled. */
+export async function badValueIsRefused(page: Page): Promise<void> {
+  await openView(page, 'new');
+  await setField(page, 'learningRate', '-0.5');
+  const message = page.locator('[data-field="learningRate"] .message');
+  await expect.poll(() => message.textContent()).toContain('learningRate = -0.5');
+  expect(await page.locator('[data-testid="queue-button"]').isDisabled()).toBe(true);
+  await setField(page, 'latentDim', 'many');
+  await expect.poll(() => page.locator('[data-field="latentDim"] .message').textContent()).toContain('"many" is not a number');
+  await shot(page, 'new-experiment-invalid');
+  await setField(page, 'learningRate', '0.001');
+  await setField(page, 'latentDim', '4');
+  await expect.poll(() => page.locator('[data-field="learningRate"] .message').count()).toBe(0);
+}
+
+/** Fills the form for a small β sweep {0, 1, 4} and queues it; returns when the UI confirms. */
+export async function queueBetaSweep(page: Page, experimentName: string): Promise<void> {
+  await openView(page, 'new');
+  for (const [key, value] of Object.entries(smallRun)) await setField(page, key, value);
+  await page.locator('button[data-sweep="beta"]').click();
+  await page.locator('#field-beta').fill('0, 1, 4');
+  await page.locator('#experiment-name').fill(experimentName);
+  await expect.poll(() => page.locator('[data-testid="run-count"]').textContent()).toMatch(/^\s*3\s+runs/);
+  await shot(page, 'new-experiment-sweep');
+  await page.locator('[data-testid="queue-button"]').click();
+  await expect.poll(() => page.locator('[data-testid="queued-message"]').textContent()).toContain('Queued 3 runs');
+}
+
+/** The queue view shows a run training with its progress bars, then all three runs end finished. */
+export async function watchQueue(page: Page, timeoutMs: number): Promise<void> {
+  await openView(page, 'queue');
+  const bar = page.locator('[data-testid="active-run"] [role="progressbar"]').first();
+  await bar.waitFor({ state: 'visible', timeout: timeoutMs });
+  await shot(page, 'queue-training');
+  await expect
+    .poll(() => page.locator('[data-testid="finished-run"] .badge.status-finished').count(), { timeout: timeoutMs, interval: 500 })
+    .toBe(3);
+  await shot(page, 'queue-finished');
+}
+
+/** Three finished rows with metrics; select them all and compare. */
+export async function runsTableAndCompare(page: Page): Promise<void> {
+  await openView(page, 'runs');
+  const rows = page.locator('[data-testid="runs-table"] .tr');
+  await expect.poll(() => rows.count()).toBe(3);
+  for (let i = 0; i < 3; i++) {
+    const row = rows.nth(i);
+    expect(await row.locator('.badge').textContent()).toBe('finished');
+    expect(await row.locator('[data-col="testElbo"]').textContent()).toMatch(/^−\d+\.\d$/);
+    expect(await row.locator('[data-col="testKl"]').textContent()).toMatch(/^\d+\.\d$/);
+    expect(await row.locator('[data-col="epochs"]').textContent()).toBe('2/2');
+  }
+  // Sorting by β puts 0, 1, 4 in order.
+  await page.locator('.th', { hasText: 'β' }).click();
+  await page.locator('.th', { hasText: 'β' }).click();
+  await expect.poll(() => rows.locator('[data-col="beta"]').allTextContents()).toEqual(['0', '1', '4']);
+  await rows.first().click();
+  await page.locator('#run-notes').fill('β = 0: no KL pressure, expect the largest KL');
+  await page.locator('#run-tags').fill('baseline e2e');
+  await page.locator('#run-tags').press('Enter');
+  await expect.poll(() => rows.first().locator('[data-col="tags"]').textContent()).toBe('baseline, e2e');
+  await page.locator('input[aria-label="Select all shown"]').check();
+  await shot(page, 'runs-table');
+  await page.locator('[data-testid="compare-button"]').click();
+
+  const charts = page.locator('[data-testid="metric-chart"]');
+  await expect.poll(() => charts.count()).toBe(3);
+  // 3 runs × (train + test) × 2 epochs in each chart.
+  for (let i = 0; i < 3; i++) await expect.poll(() => charts.nth(i).getAttribute('data-points')).toBe('12');
+  const legend = await page.locator('[data-testid="legend"]').textContent();
+  for (const b of ['β = 0', 'β = 1', 'β = 4']) expect(legend).toContain(b);
+
+  const strips = page.locator('[data-testid="run-images"] canvas.strip');
+  await expect.poll(() => strips.count(), { timeout: 20_000 }).toBe(9);
+  // The strips hold real pixels: some dark, some bright.
+  // Runs in the page; typed structurally because this project's Node config has no DOM library.
+  type Canvas2d = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+  const stats = await strips.first().evaluate((el) => {
+    const c = el as unknown as Canvas2d;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let bright = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 128) bright++;
+    const style = (globalThis as unknown as { getComputedStyle(e: unknown): { imageRendering: string } }).getComputedStyle(el);
+    return { bright, pixels: d.length / 4, rendering: style.imageRendering };
+  });
+  expect(stats.bright).toBeGreaterThan(0);
+  expect(stats.bright).toBeLessThan(stats.pixels);
+  expect(stats.rendering).toBe('pixelated');
+  await shot(page, 'compare');
+  await page.locator('[data-testid="log-toggle"]').check();
+  await page.locator('[data-testid="epoch-slider"]').fill('1');
+  await expect.poll(() => page.locator('[data-testid="run-images"]').first().textContent()).toContain('epoch 1');
+  await shot(page, 'compare-log-epoch1');
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it, beforeEach } from 'vitest';
+import type { Database } from 'better-sqlite3';
+import { ApiError } from '../../src-shared/api';
+import { openDatabase } from '../store/db';
+import { createDispatcher, type Dispatch } from './dispatcher';
+import { EventHub } from './events';
+import { createHandlers, type RunnerControl } from './handlers';
+import { bindStore } from './store-binding';
+import { addSyntheticRuns } from './synthetic-runs';
+
+async function failure(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    return error as ApiError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('API handlers over the store', () => {
+  let db: Database;
+  let dispatch: Dispatch;
+  let events: EventHub;
+  let wakes: number;
+  const stops: { runId: number; as: string }[] = [];
+
+  beforeEach(() => {
+    db = openDatabase(':memory:');
+    events = new EventHub();
+    wakes = 0;
+    stops.length = 0;
+    const runner: RunnerControl = {
+      activeRunId: null,
+      wake: () => void wakes++,
+      stopRun: async (runId, as) => void stops.push({ runId, as }),
+    };
+    dispatch = createDispatcher(createHandlers({ store: bindStore(db), runner, events, info: { version: '0.0.0', dbPath: ':memory:', transport: 'http' } }));
+  });
+
+  it('refuses names outside the contract', async () => {
+    const error = await failure(dispatch('__proto__', {}));
+    expect(error.name).toBe('UnknownMethod');
+    expect(error.message).toContain('queueSweep');
+  });
+
+  it('queues a sweep in one go, wakes the runner and announces the queue', async () => {
+    const seen: number[][] = [];
+    events.on('onQueueChanged', (q) => seen.push(q.runIds));
+    const queued = (await dispatch('queueSweep', { experimentName: 'β', sweep: { base: { epochs: 1 }, axes: { beta: [0, 1, 4], seed: [0, 1] } } })) as {
+      runIds: number[];
+    };
+    expect(queued.runIds).toHaveLength(6);
+    expect(wakes).toBe(1);
+    expect(seen).toEqual([queued.runIds]);
+  });
+
+  it('a bad value anywhere in the sweep queues nothing and names the value', async () => {
+    const error = await failure(dispatch('queueSweep', { experimentName: 'bad', sweep: { base: {}, axes: { latentDim: [2, 0] } } }));
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toContain('latentDim = 0');
+    expect(await dispatch('listRuns', {})).toEqual([]);
+  });
+
+  it('refuses a dataset that does not exist, listing the available ones', async () => {
+    const error = await failure(dispatch('queueSweep', { experimentName: 'x', sweep: { base: { dataset: 'cifar' }, axes: {} } }));
+    expect(error.message).toMatch(/dataset = "cifar": no such dataset; available: .*mnist/);
+  });
+
+  it('validates inputs: a tag with a space, a negative run id, a sweep axis that is not a parameter', async () => {
+    const [id] = addSyntheticRuns(db, { runs: 1, epochs: 2 });
+    const tag = await failure(dispatch('setRunTags', { runId: id, tags: ['two words'] }));
+    expect(tag.name).toBe('ValidationError');
+    expect(tag.message).toContain('tags.0 = "two words"');
+    const runId = await failure(dispatch('getRun', { runId: -3 }));
+    expect(runId.message).toContain('runId = -3');
+    const axis = await failure(dispatch('queueSweep', { experimentName: 'x', sweep: { base: {}, axes: { temperature: [1] } } }));
+    expect(axis.message).toContain('temperature: not a parameter');
+  });
+
+  it('pauses only the run in training; resumes only a stopped run; moves only queued runs', async () => {
+    const [finished] = addSyntheticRuns(db, { runs: 1, epochs: 1 });
+    expect((await failure(dispatch('pauseRun', { runId: finished }))).message).toContain(`run ${finished} is finished, not training`);
+    expect((await failure(dispatch('resumeRun', { runId: finished }))).name).toBe('StateError');
+    expect((await failure(dispatch('moveRun', { runId: finished, toIndex: 0 }))).message).toContain('only queued runs can be moved');
+    expect((await failure(dispatch('getRun', { runId: 999 }))).name).toBe('NotFound');
+  });
+
+  it('reorders and cancels queued runs, and keeps notes and tags', async () => {
+    const { runIds } = (await dispatch('queueSweep', { experimentName: 'q', sweep: { base: {}, axes: { seed: [0, 1, 2] } } })) as { runIds: number[] };
+    const moved = (await dispatch('moveRun', { runId: runIds[2], toIndex: 0 })) as { runIds: number[] };
+    expect(moved.runIds).toEqual([runIds[2], runIds[0], runIds[1]]);
+    expect((await failure(dispatch('moveRun', { runId: runIds[0], toIndex: 3 }))).message).toContain('toIndex = 3');
+    const cancelled = (await dispatch('cancelRun', { runId: runIds[0] })) as { status: string };
+    expect(cancelled.status).toBe('cancelled');
+    expect(((await dispatch('getQueue', {})) as { runIds: number[] }).runIds).toEqual([runIds[2], runIds[1]]);
+    const noted = (await dispatch('setRunNotes', { runId: runIds[1], notes: 'why β = 4 collapses' })) as { notes: string };
+    expect(noted.notes).toBe('why β = 4 collapses');
+    const tagged = (await dispatch('setRunTags', { runId: runIds[1], tags: ['b', 'a', 'b'] })) as { tags: string[] };
+    expect([...tagged.tags].sort()).toEqual(['a', 'b']);
+  });
+
+  it('returns a run’s metrics, latent stats and images as plain data', async () => {
+    const [id] = addSyntheticRuns(db, { runs: 1, epochs: 3 });
+    expect(await dispatch('getEpochMetrics', { runIds: [id] })).toHaveLength(6);
+    expect(await dispatch('getLatentStats', { runId: id })).toHaveLength(3);
+    const images = (await dispatch('getEpochImages', { runId: id, epoch: 3 })) as { inputs: string[]; width: number };
+    expect(images.inputs).toHaveLength(8);
+    expect(Buffer.from(images.inputs[0], 'base64')).toHaveLength(images.width * images.width);
+    expect(await dispatch('getEpochImages', { runId: id, epoch: 4 })).toBeNull();
+  });
+});

@@ -41,8 +41,12 @@ describe('encodeArrays / decodeArrays', () => {
   });
 
   it('refuses arrays whose data does not fit their shape', () => {
-    expect(() => encodeArrays([{ name: 'w', shape: [2, 2], data: new Float32Array(3) }])).toThrow('array "w" has 3 values but shape [2,2] needs 4');
-    expect(() => encodeArrays([{ name: 'w', shape: [-1], data: new Float32Array(0) }])).toThrow(/dimensions must be integers ≥ 0/);
+    expect(() => encodeArrays([{ name: 'w', shape: [2, 2], data: new Float32Array(3) }])).toThrow(
+      'array "w" has 3 values but shape [2,2] needs 4',
+    );
+    expect(() => encodeArrays([{ name: 'w', shape: [-1], data: new Float32Array(0) }])).toThrow(
+      /dimensions must be integers ≥ 0/,
+    );
   });
 
   it('names the problem of a corrupt blob', () => {
@@ -50,9 +54,30 @@ describe('encodeArrays / decodeArrays', () => {
     const cases: [Buffer, RegExp][] = [
       [Buffer.alloc(5), /shorter than the 12-byte prefix/],
       [Buffer.concat([Buffer.from('PK\u0003\u0004'), good.subarray(4)]), /starts with "PK.*expected "VAEA"/],
-      [(() => { const b = Buffer.from(good); b.writeUInt32LE(9, 4); return b; })(), /format version 9; this code reads version 1/],
-      [(() => { const b = Buffer.from(good); b.writeUInt32LE(1e6, 8); return b; })(), /header length 1000000 runs past the end/],
-      [(() => { const b = Buffer.from(good); b[13] = 0x7b; return b; })(), /unreadable header/],
+      [
+        (() => {
+          const b = Buffer.from(good);
+          b.writeUInt32LE(9, 4);
+          return b;
+        })(),
+        /format version 9; this code reads version 1/,
+      ],
+      [
+        (() => {
+          const b = Buffer.from(good);
+          b.writeUInt32LE(1e6, 8);
+          return b;
+        })(),
+        /header length 1000000 runs past the end/,
+      ],
+      [
+        (() => {
+          const b = Buffer.from(good);
+          b[13] = 0x7b;
+          return b;
+        })(),
+        /unreadable header/,
+      ],
       [good.subarray(0, good.length - 4), /runs past the end/],
       [Buffer.concat([good, Buffer.alloc(4)]), /4 bytes left after the last array/],
     ];
@@ -79,7 +104,11 @@ describe('stored checkpoints', () => {
     expect(infos[1].bytes).toBeGreaterThan(infos[0].bytes);
     const resume = loadCheckpoint(store.db, run.id)!;
     expect(resume.epoch).toBe(3);
-    expect(resume.weights[0]).toEqual({ name: 'encoder/dense/kernel', shape: [3, 2], data: Float32Array.from([1, 2, 3, 4, 5, 3]) });
+    expect(resume.weights[0]).toEqual({
+      name: 'encoder/dense/kernel',
+      shape: [3, 2],
+      data: Float32Array.from([1, 2, 3, 4, 5, 3]),
+    });
     expect(resume.optimizer).toEqual([{ name: 'adam/step', shape: [], data: Float32Array.from([30]) }]);
     expect(loadCheckpoint(store.db, run.id, 1)?.optimizer).toBeNull();
     expect(loadCheckpoint(store.db, run.id, 2)).toBeUndefined();

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImageDataset } from '../data/dataset';
-import { deleteImportedDataset, getImportedDatasetSources, listImportedDatasets, loadImportedDataset, saveImportedDataset } from './datasets';
+import {
+  deleteImportedDataset,
+  getImportedDatasetSources,
+  listImportedDatasets,
+  loadImportedDataset,
+  saveImportedDataset,
+} from './datasets';
 import { openDatabase } from './db';
 import { recordEpoch } from './metrics';
 import { listNllEstimates, saveNllEstimate } from './nll';
@@ -25,8 +31,23 @@ describe('imported datasets', () => {
   it('saves, lists without images, and loads byte for byte', () => {
     store = openTempStore();
     const dataset = tinyDataset();
-    const info = saveImportedDataset(store.db, { id: 'glyphs', title: 'Glyphs', dataset, sourceFiles: ['/data/train.idx', '/data/test.idx'] });
-    expect(info).toEqual({ id: 'glyphs', title: 'Glyphs', kind: 'imported', trainCount: 3, testCount: 2, height: 2, width: 3, available: true, note: null });
+    const info = saveImportedDataset(store.db, {
+      id: 'glyphs',
+      title: 'Glyphs',
+      dataset,
+      sourceFiles: ['/data/train.idx', '/data/test.idx'],
+    });
+    expect(info).toEqual({
+      id: 'glyphs',
+      title: 'Glyphs',
+      kind: 'imported',
+      trainCount: 3,
+      testCount: 2,
+      height: 2,
+      width: 3,
+      available: true,
+      note: null,
+    });
     expect(listImportedDatasets(store.db)).toEqual([info]);
     const loaded = loadImportedDataset(store.db, 'glyphs')!;
     expect(loaded).toEqual({ ...dataset, name: 'glyphs' });
@@ -45,16 +66,22 @@ describe('imported datasets', () => {
   it('refuses an existing id, a bad id and inconsistent splits, writing nothing', () => {
     store = openTempStore();
     saveImportedDataset(store.db, { id: 'glyphs', title: 'Glyphs', dataset: tinyDataset(), sourceFiles: [] });
-    expect(() => saveImportedDataset(store.db, { id: 'glyphs', title: 'Again', dataset: tinyDataset(), sourceFiles: [] })).toThrow(
-      'a dataset with id "glyphs" is already imported',
-    );
-    expect(() => saveImportedDataset(store.db, { id: 'Bad Id', title: 'x', dataset: tinyDataset(), sourceFiles: [] })).toThrow('dataset id "Bad Id" is not allowed');
+    expect(() =>
+      saveImportedDataset(store.db, { id: 'glyphs', title: 'Again', dataset: tinyDataset(), sourceFiles: [] }),
+    ).toThrow('a dataset with id "glyphs" is already imported');
+    expect(() =>
+      saveImportedDataset(store.db, { id: 'Bad Id', title: 'x', dataset: tinyDataset(), sourceFiles: [] }),
+    ).toThrow('dataset id "Bad Id" is not allowed');
     const short = tinyDataset();
     short.train.labels = new Uint8Array(2);
-    expect(() => saveImportedDataset(store.db, { id: 'short', title: 'x', dataset: short, sourceFiles: [] })).toThrow('dataset short train split: 2 labels for 3 images');
+    expect(() => saveImportedDataset(store.db, { id: 'short', title: 'x', dataset: short, sourceFiles: [] })).toThrow(
+      'dataset short train split: 2 labels for 3 images',
+    );
     const mixed = tinyDataset();
     mixed.test = { ...mixed.test, height: 3, width: 2 };
-    expect(() => saveImportedDataset(store.db, { id: 'mixed', title: 'x', dataset: mixed, sourceFiles: [] })).toThrow(/train images are 3×2 but test images are 2×3/);
+    expect(() => saveImportedDataset(store.db, { id: 'mixed', title: 'x', dataset: mixed, sourceFiles: [] })).toThrow(
+      /train images are 3×2 but test images are 2×3/,
+    );
     expect(listImportedDatasets(store.db).map((d) => d.id)).toEqual(['glyphs']);
   });
 
@@ -88,7 +115,9 @@ describe('NLL estimates', () => {
     expect(() => saveNllEstimate(store.db, { runId: run.id, epoch: 3, split: 'test', k: 1, count: 1, nll: 1 })).toThrow(
       `run ${run.id} has epochs 1–2; no NLL estimate for epoch 3`,
     );
-    expect(() => saveNllEstimate(store.db, { runId: run.id, epoch: 1, split: 'test', k: 0, count: 1, nll: 1 })).toThrow(/k = 0/);
+    expect(() => saveNllEstimate(store.db, { runId: run.id, epoch: 1, split: 'test', k: 0, count: 1, nll: 1 })).toThrow(
+      /k = 0/,
+    );
     expect(() => listNllEstimates(store.db, 99)).toThrow('run 99 does not exist');
   });
 });

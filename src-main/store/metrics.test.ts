@@ -47,7 +47,9 @@ describe('recordEpoch', () => {
     const id = startRun();
     recordEpoch(store.db, id, epochResult(1, 2));
     const before = rowCounts(id);
-    expect(() => recordEpoch(store.db, id, epochResult(3, 2))).toThrow(`run ${id} has 1 epochs recorded, so the next is epoch 2; got epoch 3`);
+    expect(() => recordEpoch(store.db, id, epochResult(3, 2))).toThrow(
+      `run ${id} has 1 epochs recorded, so the next is epoch 2; got epoch 3`,
+    );
     expect(() => recordEpoch(store.db, id, epochResult(1, 2))).toThrow(/got epoch 1/);
     expect(rowCounts(id)).toEqual(before);
     expect(getRun(store.db, id)?.epochsDone).toBe(1);
@@ -68,7 +70,9 @@ describe('recordEpoch', () => {
   it('refuses malformed results, naming what is wrong', () => {
     store = openTempStore();
     const id = startRun({ latentDim: 4, epochs: 1 });
-    expect(() => recordEpoch(store.db, id, epochResult(1, 3))).toThrow("klPerDim has 3 values; the run's latentDim is 4");
+    expect(() => recordEpoch(store.db, id, epochResult(1, 3))).toThrow(
+      "klPerDim has 3 values; the run's latentDim is 4",
+    );
     const badImage = epochResult(1, 4);
     badImage.images.samples = [new Uint8Array(3)];
     expect(() => recordEpoch(store.db, id, badImage)).toThrow('images.samples[0] has 3 bytes; 2 × 2 images need 4');
@@ -76,9 +80,13 @@ describe('recordEpoch', () => {
     wrongCheckpoint.checkpoint!.epoch = 7;
     expect(() => recordEpoch(store.db, id, wrongCheckpoint)).toThrow(/checkpoint is for epoch 7/);
     recordEpoch(store.db, id, epochResult(1, 4));
-    expect(() => recordEpoch(store.db, id, epochResult(2, 4))).toThrow(`run ${id} is configured for 1 epochs; got epoch 2`);
+    expect(() => recordEpoch(store.db, id, epochResult(2, 4))).toThrow(
+      `run ${id} is configured for 1 epochs; got epoch 2`,
+    );
     markRunFinished(store.db, id);
-    expect(() => recordEpoch(store.db, id, epochResult(2, 4))).toThrow(`run ${id} is finished: epochs are recorded only while it is running`);
+    expect(() => recordEpoch(store.db, id, epochResult(2, 4))).toThrow(
+      `run ${id} is finished: epochs are recorded only while it is running`,
+    );
   });
 
   it('keeps NaN and ±Inf through the round trip and flags the epoch', () => {
@@ -99,7 +107,14 @@ describe('recordEpoch', () => {
       [2, 'train', true],
       [2, 'test', true],
     ]);
-    expect(metrics[2]).toMatchObject({ recon: NaN, kl: Infinity, betaKl: Infinity, elbo: -Infinity, loss: NaN, beta: 1 });
+    expect(metrics[2]).toMatchObject({
+      recon: NaN,
+      kl: Infinity,
+      betaKl: Infinity,
+      elbo: -Infinity,
+      loss: NaN,
+      beta: 1,
+    });
     expect(metrics[3].elbo).toBeNaN();
     const stats = getLatentStats(store.db, id);
     expect(stats[1].klPerDim).toEqual([NaN, 0.5]);
@@ -172,7 +187,8 @@ describe('checkpoint retention', () => {
     return id;
   }
 
-  const kept = (id: number): string[] => listCheckpoints(store.db, id).map((c) => `${c.epoch}${c.hasOptimizerState ? '+opt' : ''}`);
+  const kept = (id: number): string[] =>
+    listCheckpoints(store.db, id).map((c) => `${c.epoch}${c.hasOptimizerState ? '+opt' : ''}`);
 
   it.each<[CheckpointKeep, string[], string[]]>([
     ['all', ['1', '2', '3', '4+opt'], ['1', '2', '3', '4+opt']],

@@ -1,0 +1,128 @@
+import type { ImageDataset } from '../data/dataset';
+import { selectBackend } from './backend';
+import type { DatasetSource, FromWorker, ToWorker } from './protocol';
+import { trainRun } from './trainer';
+
+/**
+ * The training process's message loop, independent of how the process was started. worker.ts connects it to
+ * child_process.fork's IPC channel or to Electron's utilityProcess parentPort; tests drive it through a fake port.
+ */
+
+export interface WorkerPort {
+  send(message: FromWorker): Promise<void>;
+  onMessage(listener: (message: ToWorker) => void): void;
+  /** Ends the process once pending messages are flushed. */
+  exit(code: number): void;
+}
+
+export interface TrainingProcessDeps {
+  loadDataset(source: DatasetSource): Promise<ImageDataset>;
+}
+
+/** Exit codes: 0 finished or stopped, 1 the run failed (reported in a 'failed' message), 2 a protocol error. */
+export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps): void {
+  let started = false;
+  let stopRequested = false;
+  let epoch = 0;
+
+  const fail = async (message: string, code: number): Promise<void> => {
+    try {
+      await port.send({ type: 'failed', epoch, message });
+    } finally {
+      port.exit(code);
+    }
+  };
+
+  port.onMessage((message) => {
+    if (message.type === 'stop') {
+      stopRequested = true;
+      // Nothing in flight yet: there is no batch to finish.
+      if (!started) port.exit(0);
+      return;
+    }
+    if (message.type !== 'start') {
+      void fail(`unknown message type ${JSON.stringify((message as { type?: unknown }).type)}; expected 'start' or 'stop'`, 2);
+      return;
+    }
+    if (started) {
+      void fail(`a second 'start' (run ${message.runId}) arrived while a run is training; one process trains one run`, 2);
+      return;
+    }
+    started = true;
+    epoch = message.resumeFrom === null ? 1 : message.resumeFrom.epoch + 1;
+    void (async () => {
+      try {
+        const backend = await selectBackend(message.backend);
+        await port.send({ type: 'ready', backend });
+        const dataset = await deps.loadDataset(message.dataset);
+        if (stopRequested) return port.exit(0);
+        const outcome = await trainRun({
+          config: message.config,
+          dataset,
+          resumeFrom: message.resumeFrom,
+          onBatch: (progress) => {
+            epoch = progress.epoch;
+            void port.send(progress);
+          },
+          // Awaited: the next epoch's batches wait until this epoch and its checkpoint have left the process.
+          onEpoch: async (result) => {
+            await port.send(result);
+            epoch = result.epoch + 1;
+          },
+          shouldStop: () => stopRequested,
+        });
+        if (outcome.status === 'failed') {
+          epoch = outcome.epoch;
+          await fail(outcome.message, 1);
+          return;
+        }
+        if (outcome.status === 'finished') await port.send({ type: 'finished' });
+        port.exit(0);
+      } catch (error) {
+        await fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error), 1);
+      }
+    })();
+  });
+}
+
+/** Electron's utilityProcess gives the child `process.parentPort`; child_process.fork gives `process.send`. */
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+export function portFromProcess(proc: NodeJS.Process): WorkerPort {
+  const parentPort = (proc as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
+  if (parentPort) {
+    return {
+      send: async (message) => parentPort.postMessage(message),
+      onMessage: (listener) => parentPort.on('message', (event) => listener(event.data as ToWorker)),
+      // postMessage hands the message to Electron synchronously; a turn of the event loop lets it go out.
+      exit: (code) => void setTimeout(() => proc.exit(code), 50),
+    };
+  }
+  const send = proc.send?.bind(proc);
+  if (!send) {
+    throw new Error('the training process must be started by child_process.fork (with an IPC channel) or Electron utilityProcess');
+  }
+  return {
+    send: (message) =>
+      new Promise<void>((resolve, reject) => {
+        send(message, undefined, undefined, (error: Error | null) => (error ? reject(error) : resolve()));
+      }),
+    onMessage: (listener) => proc.on('message', (message) => listener(message as ToWorker)),
+    exit: (code) => proc.exit(code),
+  };
+}
+
+/**
+ * Ends the process when its parent is gone (a kill -9 of the app closes the IPC channel and re-parents the child),
+ * so no training outlives the app.
+ */
+export function exitWithParent(proc: NodeJS.Process): void {
+  proc.on('disconnect', () => proc.exit(3));
+  const parent = proc.ppid;
+  setInterval(() => {
+    if (proc.ppid !== parent) proc.exit(3);
+  }, 1000).unref();
+}

@@ -103,7 +103,14 @@ describe('readIdxImport', () => {
 describe('importIdxDataset', () => {
   it('stores a dataset that lists, resolves and loads back byte for byte', async () => {
     const files = goodFiles();
+    const before = tableCounts(db);
     const info = importIdxDataset(db, { id: 'tiny-set', title: '  Tiny set ', files });
+    // The row counts the failure cases compare do move on a successful import.
+    expect(tableCounts(db)).toEqual({
+      ...before,
+      datasets: before.datasets + 1,
+      dataset_source_files: before.dataset_source_files + 4,
+    });
     expect(info).toMatchObject({
       id: 'tiny-set',
       title: 'Tiny set',
@@ -210,7 +217,9 @@ describe('resolveDatasetSource', () => {
 describe('loadDatasetSource from the store', () => {
   it('names the database file when it does not exist', async () => {
     const missing = join(dir, 'no-such-store.db');
-    await expect(loadDatasetSource({ kind: 'stored', name: 'x', dbPath: missing, datasetId: 'x' })).rejects.toThrow(missing);
+    await expect(loadDatasetSource({ kind: 'stored', name: 'x', dbPath: missing, datasetId: 'x' })).rejects.toThrow(
+      missing,
+    );
   });
 
   it('names the database and the id when the dataset is gone', async () => {

@@ -392,7 +392,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command "${command}"; commands: queue, run, list, show, resume, cancel, export, datasets, import, report, serve`);
     }
   } catch (error) {
-    if (error instanceof ReportError || error instanceof UsageError || error instanceof FlagError || error instanceof ConfigError || error instanceof DatasetError) {
+    if (error instanceof ReportError || error instanceof UsageError || error instanceof FlagError || error instanceof ConfigError || error instanceof DatasetError || error instanceof DatasetIdError) {
       io.err(`error: ${error.message}`);
       return 2;
     }

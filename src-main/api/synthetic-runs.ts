@@ -11,7 +11,7 @@ import type { TrainingProcess } from '../queue/types';
  * (reconstruction down, KL up then flat, more KL for smaller β), and 28 × 28 image strips with structure.
  * Never used for a real run.
  */
-export function syntheticEpoch(config: ExperimentConfig, epoch: number, seed = 0): EpochResult {
+export function syntheticEpoch(config: ExperimentConfig, epoch: number, seed = 0, withImages = true): EpochResult {
   const decay = Math.exp(-epoch / 8);
   const klScale = config.autoencoder ? 0 : 25 / (1 + config.beta);
   const split = (offset: number): SplitMetrics => {
@@ -30,7 +30,7 @@ export function syntheticEpoch(config: ExperimentConfig, epoch: number, seed = 0
     }
     return a;
   };
-  const count = 8;
+  const count = withImages ? 8 : 0;
   const klPerDim = Array.from({ length: config.latentDim }, (_, j) => (j < 4 ? klScale / 4 : 0.001));
   return {
     type: 'epoch',
@@ -56,7 +56,8 @@ export function syntheticEpoch(config: ExperimentConfig, epoch: number, seed = 0
 }
 
 /** Fills a store with finished runs (a sweep over β × latent dimension × seed) without training anything. */
-export function addSyntheticRuns(db: Database, opts: { runs: number; epochs: number; experimentName?: string }): number[] {
+/** Image strips are stored for the last epoch only unless `imagesEveryEpoch`: 50,000 epochs of strips would be ~1 GB. */
+export function addSyntheticRuns(db: Database, opts: { runs: number; epochs: number; experimentName?: string; imagesEveryEpoch?: boolean }): number[] {
   const betas = [0, 0.5, 1, 2, 4, 8, 16, 32];
   const latents = [2, 5, 10, 20, 32];
   const configs: ExperimentConfig[] = Array.from({ length: opts.runs }, (_, i) => ({
@@ -74,7 +75,7 @@ export function addSyntheticRuns(db: Database, opts: { runs: number; epochs: num
       const claimed = claimNextRun(db, process.pid);
       if (!claimed || claimed.id !== run.id) throw new Error(`expected to claim run ${run.id}; the queue held something else`);
       setRunBackend(db, run.id, { backend: 'wasm', skipped: [{ backend: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' }] });
-      for (let epoch = 1; epoch <= opts.epochs; epoch++) recordEpoch(db, run.id, syntheticEpoch(run.config, epoch, run.id));
+      for (let epoch = 1; epoch <= opts.epochs; epoch++) recordEpoch(db, run.id, syntheticEpoch(run.config, epoch, run.id, opts.imagesEveryEpoch === true || epoch === opts.epochs));
       markRunFinished(db, run.id);
       ids.push(run.id);
     }

@@ -5,7 +5,7 @@ import { ConfigError } from '../../src-shared/config';
 import { expandSweep, sweepSize } from '../../src-shared/sweep';
 import type { RunSummary } from '../../src-shared/runs';
 import { importIdxDataset, listDatasets, resolveDatasetSource } from '../data/import';
-import { DatasetError } from '../data/dataset';
+import { DatasetError, DatasetIdError } from '../data/dataset';
 import { resolveDbPath } from '../paths';
 import { forkTraining } from '../queue/fork';
 import { QueueRunner } from '../queue/runner';

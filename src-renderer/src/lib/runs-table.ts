@@ -73,13 +73,16 @@ export function compareBy(column: Column, dir: SortDir): (a: RunSummary, b: RunS
 
 /** Text a filter matches against: every shown value plus notes. */
 export function searchText(r: RunSummary): string {
-  return `${columns.map((c) => c.text(r)).join(' ')} ${r.name} ${r.notes} β=${r.config.beta} beta=${r.config.beta} latent=${r.config.latentDim}`.toLowerCase();
+  return `${columns.map((c) => c.text(r)).join(' ')} ${r.name} ${r.notes} β=${r.config.beta} beta=${r.config.beta} latent=${r.config.latentDim} seed=${r.config.seed} dataset=${r.config.dataset}`.toLowerCase();
 }
 
-/** Every whitespace-separated term must match (AND). */
+/**
+ * Every whitespace-separated term must match (AND). A term with "=" (β=4, latent=2) must match a whole
+ * word, so latent=2 does not also find latent=20; other terms match anywhere.
+ */
 export function matches(haystack: string, filter: string): boolean {
   const terms = filter.toLowerCase().split(/\s+/).filter((t) => t !== '');
-  return terms.every((t) => haystack.includes(t));
+  return terms.every((t) => (t.includes('=') ? ` ${haystack} `.includes(` ${t} `) : haystack.includes(t)));
 }
 
 export type Row = { kind: 'group'; experimentId: number; name: string; count: number } | { kind: 'run'; run: RunSummary };

@@ -1,0 +1,457 @@
+import * as tf from '@tensorflow/tfjs';
+import type { z } from 'zod';
+import { formatIssues, type ExperimentConfig } from '../../src-shared/config';
+import { manifoldCodes, gridAxis } from '../../src-shared/gaussian';
+import {
+  latentDecodeInput,
+  latentEncodeTestInput,
+  latentInterpolateInput,
+  latentManifoldInput,
+  latentPriorSamplesInput,
+  latentTestImagesInput,
+  latentTraversalsInput,
+  lerpCodes,
+  orderDimsByKl,
+  pca2,
+  sweepValues,
+  type LatentEncodeTestResult,
+} from '../../src-shared/latent';
+import type { ImageSplit } from '../data/dataset';
+import { DatasetError, DatasetIdError } from '../data/dataset';
+import { readIdxFileAsync } from '../data/idx';
+import { resolveDatasetSource } from '../data/import';
+import { decodeArrays } from '../store/checkpoints';
+import { loadImportedDataset } from '../store/datasets';
+import { openDatabase, statement, type Database } from '../store/db';
+import { StoreError } from '../store/errors';
+import { getEpochImages, getLatentStats } from '../store/metrics';
+import { getRun } from '../store/runs';
+import { gatherExamples, testPixelMode } from '../training/data';
+import { decode, decoderMean, disposeModel, encode, loadModel, type ImageShape, type VaeModel } from '../training/model';
+import { fillNormal, rngFor, Stream } from '../training/random';
+import { LatentError, type LatentMethod, type LatentResult } from './protocol';
+
+/**
+ * Answers the latent-space views' requests from one SQLite file: loads a run's checkpoint into a model (kept in a
+ * small LRU by run, epoch and checkpoint time), decodes and encodes with TF.js, and returns plain images and codes.
+ * Pure request → result, with no process around it: worker.ts runs it in the latent process, tests run it in-process.
+ * Every tensor is made inside tf.tidy or disposed, so tf.memory().numTensors stays flat across requests.
+ */
+
+export interface LatentEngineOptions {
+  dbPath: string;
+  /** Models kept loaded: about 3.3 MB each for the reference MLP (835k weights); the side-by-side view shows several. */
+  modelCacheSize?: number;
+}
+
+interface LoadedModel {
+  key: string;
+  runId: number;
+  epoch: number;
+  config: ExperimentConfig;
+  model: VaeModel;
+}
+
+/** Decodes at most this many codes per TF.js call: bounds the activations' memory on conv decoders. */
+const DECODE_CHUNK = 1024;
+const ENCODE_CHUNK = 1000;
+
+const schemas = {
+  decode: latentDecodeInput,
+  manifold: latentManifoldInput,
+  priorSamples: latentPriorSamplesInput,
+  encodeTest: latentEncodeTestInput,
+  testImages: latentTestImagesInput,
+  traversals: latentTraversalsInput,
+  interpolate: latentInterpolateInput,
+} as const satisfies Record<LatentMethod, z.ZodType>;
+
+export class LatentEngine {
+  private db: Database | null = null;
+  private readonly models: LoadedModel[] = [];
+  /** Test splits by dataset id, most recent last; two cover a side-by-side across datasets without holding many. */
+  private readonly testSplits: { id: string; split: ImageSplit }[] = [];
+  private readonly cacheSize: number;
+
+  constructor(private readonly options: LatentEngineOptions) {
+    this.cacheSize = options.modelCacheSize ?? 6;
+  }
+
+  /** Runs one request; throws LatentError (or an engine error) naming what was wrong. */
+  async handle<M extends LatentMethod>(method: M, input: unknown): Promise<LatentResult<M>> {
+    if (!Object.prototype.hasOwnProperty.call(schemas, method)) {
+      throw new LatentError('ValidationError', `${JSON.stringify(method)} is not a latent request; allowed: ${Object.keys(schemas).join(', ')}`);
+    }
+    try {
+      switch (method) {
+        case 'decode':
+          return (await this.decode(this.parse('decode', input))) as LatentResult<M>;
+        case 'manifold':
+          return (await this.manifold(this.parse('manifold', input))) as LatentResult<M>;
+        case 'priorSamples':
+          return (await this.priorSamples(this.parse('priorSamples', input))) as LatentResult<M>;
+        case 'encodeTest':
+          return (await this.encodeTest(this.parse('encodeTest', input))) as LatentResult<M>;
+        case 'testImages':
+          return (await this.testImages(this.parse('testImages', input))) as LatentResult<M>;
+        case 'traversals':
+          return (await this.traversals(this.parse('traversals', input))) as LatentResult<M>;
+        case 'interpolate':
+          return (await this.interpolate(this.parse('interpolate', input))) as LatentResult<M>;
+      }
+    } catch (error) {
+      throw translate(error);
+    }
+    throw new LatentError('ValidationError', `unknown latent request ${String(method)}`);
+  }
+
+  close(): void {
+    for (const entry of this.models.splice(0)) disposeModel(entry.model);
+    this.testSplits.length = 0;
+    this.db?.close();
+    this.db = null;
+  }
+
+  /** Models currently loaded, as "runId@epoch", least recently used first (for tests and diagnostics). */
+  loadedModels(): string[] {
+    return this.models.map((m) => `${m.runId}@${m.epoch}`);
+  }
+
+  private parse<M extends LatentMethod>(method: M, input: unknown): z.output<(typeof schemas)[M]> {
+    const parsed = schemas[method].safeParse(input);
+    if (!parsed.success) throw new LatentError('ValidationError', `${method}: ${formatIssues(parsed.error.issues, input)}`);
+    return parsed.data as z.output<(typeof schemas)[M]>;
+  }
+
+  private database(): Database {
+    this.db ??= openDatabase(this.options.dbPath, { readonly: true });
+    return this.db;
+  }
+
+  // ── requests ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private async decode(input: z.output<typeof latentDecodeInput>): Promise<LatentResult<'decode'>> {
+    const loaded = await this.model(input.runId, input.epoch);
+    const J = loaded.config.latentDim;
+    input.codes.forEach((code, i) => {
+      if (code.length !== J) {
+        throw new LatentError('ValidationError', `decode: codes[${i}] has ${code.length} values but run ${input.runId} has latentDim ${J}; give ${J} per code`);
+      }
+    });
+    return { ...this.imageFrame(loaded), images: this.decodeImages(loaded.model, input.codes) };
+  }
+
+  private async manifold(input: z.output<typeof latentManifoldInput>): Promise<LatentResult<'manifold'>> {
+    const loaded = await this.model(input.runId, input.epoch);
+    const J = loaded.config.latentDim;
+    const [dx, dy] = input.dims;
+    if (J < 2) throw new LatentError('ValidationError', `manifold: run ${input.runId} has latentDim 1; a manifold needs two latent dimensions`);
+    if (dx >= J || dy >= J || dx === dy) {
+      throw new LatentError('ValidationError', `manifold: dims = [${dx}, ${dy}]; allowed: two different dimensions from 0 to ${J - 1} (run ${input.runId} has latentDim ${J})`);
+    }
+    const base = this.baseCode(input.base, J, 'manifold', input.runId);
+    const codes = manifoldCodes({ n: input.n, dims: [dx, dy], base, spacing: input.spacing, r: input.r });
+    const axis = gridAxis(input.n, input.spacing, input.r);
+    const { width, height } = loaded.model.shape;
+    const n = input.n;
+    const gridWidth = n * width;
+    const pixels = new Uint8Array(gridWidth * n * height);
+    const tiles = this.decodeImages(loaded.model, codes);
+    tiles.forEach((tile, i) => {
+      const ox = (i % n) * width;
+      const oy = Math.floor(i / n) * height;
+      for (let y = 0; y < height; y++) pixels.set(tile.subarray(y * width, (y + 1) * width), (oy + y) * gridWidth + ox);
+    });
+    return {
+      runId: loaded.runId,
+      epoch: loaded.epoch,
+      n,
+      dims: [dx, dy],
+      spacing: input.spacing,
+      tileWidth: width,
+      tileHeight: height,
+      grid: { width: gridWidth, height: n * height, pixels },
+      xValues: axis,
+      yValues: [...axis].reverse(),
+      base,
+    };
+  }
+
+  private async priorSamples(input: z.output<typeof latentPriorSamplesInput>): Promise<LatentResult<'priorSamples'>> {
+    const loaded = await this.model(input.runId, input.epoch);
+    const J = loaded.config.latentDim;
+    // z ~ N(0, I) from the prior-samples stream keyed by the request's seed: the same seed draws the same codes.
+    const eps = fillNormal(rngFor(input.seed, Stream.priorSamples, 0x1a7e), new Float32Array(input.count * J));
+    const codes = Array.from({ length: input.count }, (_, i) => Array.from(eps.subarray(i * J, (i + 1) * J)));
+    return { ...this.imageFrame(loaded), codes, images: this.decodeImages(loaded.model, codes) };
+  }
+
+  private async encodeTest(input: z.output<typeof latentEncodeTestInput>): Promise<LatentEncodeTestResult> {
+    const loaded = await this.model(input.runId, input.epoch);
+    const split = await this.testSplit(loaded);
+    if (input.offset >= split.count) {
+      throw new LatentError('ValidationError', `encodeTest: offset = ${input.offset} but the test split of ${loaded.config.dataset} has ${split.count} images (0–${split.count - 1})`);
+    }
+    const end = Math.min(split.count, input.offset + input.count);
+    const indices = Array.from({ length: end - input.offset }, (_, i) => input.offset + i);
+    const mu = this.encodeMeans(loaded, split, indices);
+    const J = loaded.config.latentDim;
+    let projection: LatentEncodeTestResult['projection'];
+    if (J <= 2) {
+      const variances = columnVariances(mu, J);
+      const total = variances.reduce((a, b) => a + b, 0);
+      projection = {
+        kind: 'direct',
+        points: mu.map((m): [number, number] => [m[0], J === 2 ? m[1] : 0]),
+        explained: J === 2 && total > 0 ? [variances[0] / total, variances[1] / total] : [1, 0],
+        components: null,
+      };
+    } else if (mu.length < 2) {
+      projection = { kind: 'pca', points: mu.map(() => [0, 0]), explained: [0, 0], components: null };
+    } else {
+      const pca = pca2(mu);
+      const total = pca.totalVariance;
+      projection = {
+        kind: 'pca',
+        points: pca.points,
+        explained: total > 0 ? [pca.variances[0] / total, pca.variances[1] / total] : [0, 0],
+        components: pca.components,
+      };
+    }
+    return {
+      runId: loaded.runId,
+      epoch: loaded.epoch,
+      latentDim: J,
+      indices,
+      labels: indices.map((i) => split.labels[i]),
+      mu,
+      projection,
+    };
+  }
+
+  private async testImages(input: z.output<typeof latentTestImagesInput>): Promise<LatentResult<'testImages'>> {
+    const run = this.requireRun(input.runId);
+    const split = await this.testSplitOf(run.config);
+    this.checkTestIndices(input.indices, split, 'testImages', 'indices', run.config.dataset);
+    return {
+      runId: input.runId,
+      width: split.width,
+      height: split.height,
+      indices: [...input.indices],
+      labels: input.indices.map((i) => split.labels[i]),
+      images: input.indices.map((i) => testImage(split, i)),
+    };
+  }
+
+  private async traversals(input: z.output<typeof latentTraversalsInput>): Promise<LatentResult<'traversals'>> {
+    const loaded = await this.model(input.runId, input.epoch);
+    const J = loaded.config.latentDim;
+    const base = this.baseCode(input.base, J, 'traversals', input.runId);
+    const values = sweepValues(input.steps, input.range);
+    const stats = getLatentStats(this.database(), loaded.runId).find((s) => s.epoch === loaded.epoch);
+    const kl = stats?.klPerDim.length === J ? stats.klPerDim : new Array<number>(J).fill(Number.NaN);
+    const order = orderDimsByKl(kl);
+    const codes = order.flatMap(({ dim }) =>
+      values.map((v) => {
+        const z = [...base];
+        z[dim] = v;
+        return z;
+      }),
+    );
+    const images = this.decodeImages(loaded.model, codes);
+    const steps = values.length;
+    return {
+      ...this.imageFrame(loaded),
+      values,
+      base,
+      rows: order.map((row, r) => ({ ...row, images: images.slice(r * steps, (r + 1) * steps) })),
+    };
+  }
+
+  private async interpolate(input: z.output<typeof latentInterpolateInput>): Promise<LatentResult<'interpolate'>> {
+    const loaded = await this.model(input.runId, input.epoch);
+    const split = await this.testSplit(loaded);
+    this.checkTestIndices([input.from], split, 'interpolate', 'from', loaded.config.dataset);
+    this.checkTestIndices([input.to], split, 'interpolate', 'to', loaded.config.dataset);
+    const [a, b] = this.encodeMeans(loaded, split, [input.from, input.to]);
+    const codes = lerpCodes(a, b, input.steps);
+    return {
+      ...this.imageFrame(loaded),
+      images: this.decodeImages(loaded.model, codes),
+      from: input.from,
+      to: input.to,
+      codes,
+      endpoints: [testImage(split, input.from), testImage(split, input.to)],
+    };
+  }
+
+  // ── models, datasets ────────────────────────────────────────────────────────────────────────────────────────
+
+  private requireRun(runId: number) {
+    const run = getRun(this.database(), runId);
+    if (!run) throw new LatentError('NotFound', `runId = ${runId}: no such run`);
+    return run;
+  }
+
+  /** The run's checkpoint at `epoch` (newest when absent) as a loaded model, from the cache when it is there. */
+  private async model(runId: number, epoch: number | undefined): Promise<LoadedModel> {
+    const db = this.database();
+    const row = (
+      epoch === undefined
+        ? statement(db, 'SELECT epoch, created_at FROM checkpoints WHERE run_id = ? ORDER BY epoch DESC LIMIT 1').get(runId)
+        : statement(db, 'SELECT epoch, created_at FROM checkpoints WHERE run_id = ? AND epoch = ?').get(runId, epoch)
+    ) as { epoch: number; created_at: string } | undefined;
+    if (!row) {
+      const run = this.requireRun(runId);
+      const epochs = (statement(db, 'SELECT epoch FROM checkpoints WHERE run_id = ? ORDER BY epoch').pluck().all(runId) as number[]).join(', ');
+      if (epoch === undefined) {
+        throw new LatentError('NotFound', `run ${runId} ("${run.name}", ${run.status}) has no checkpoint yet; it gets one when its first epoch finishes`);
+      }
+      throw new LatentError('NotFound', `run ${runId} has no checkpoint at epoch ${epoch}; stored checkpoints: ${epochs || 'none'}`);
+    }
+    // The checkpoint's time is part of the key: a rewound and retrained run stores a new checkpoint at the same epoch.
+    const key = `${runId}@${row.epoch}@${row.created_at}`;
+    const at = this.models.findIndex((m) => m.key === key);
+    if (at >= 0) {
+      const [hit] = this.models.splice(at, 1);
+      this.models.push(hit);
+      return hit;
+    }
+    const run = this.requireRun(runId);
+    const blob = statement(db, 'SELECT weights FROM checkpoints WHERE run_id = ? AND epoch = ?').pluck().get(runId, row.epoch) as Buffer;
+    const shape = await this.imageShape(runId, row.epoch, run.config);
+    const model = loadModel(run.config, shape, decodeArrays(blob));
+    const loaded: LoadedModel = { key, runId, epoch: row.epoch, config: run.config, model };
+    this.models.push(loaded);
+    while (this.models.length > this.cacheSize) disposeModel(this.models.shift()!.model);
+    return loaded;
+  }
+
+  /** The run's image size: stored with every epoch's image strips; the dataset's header if those are missing. */
+  private async imageShape(runId: number, epoch: number, config: ExperimentConfig): Promise<ImageShape> {
+    const images = getEpochImages(this.database(), runId, epoch);
+    if (images && images.width > 0 && images.height > 0) return { width: images.width, height: images.height };
+    const split = await this.testSplitOf(config);
+    return { width: split.width, height: split.height };
+  }
+
+  private imageFrame(loaded: LoadedModel): { runId: number; epoch: number; width: number; height: number } {
+    return { runId: loaded.runId, epoch: loaded.epoch, width: loaded.model.shape.width, height: loaded.model.shape.height };
+  }
+
+  private baseCode(base: 'zero' | number[], latentDim: number, method: string, runId: number): number[] {
+    if (base === 'zero') return new Array<number>(latentDim).fill(0);
+    if (base.length !== latentDim) {
+      throw new LatentError('ValidationError', `${method}: base has ${base.length} values but run ${runId} has latentDim ${latentDim}; give ${latentDim} or 'zero'`);
+    }
+    return [...base];
+  }
+
+  private async testSplit(loaded: LoadedModel): Promise<ImageSplit> {
+    const split = await this.testSplitOf(loaded.config);
+    if (split.width !== loaded.model.shape.width || split.height !== loaded.model.shape.height) {
+      throw new LatentError(
+        'ValidationError',
+        `dataset ${loaded.config.dataset} now has ${split.width}×${split.height} images but run ${loaded.runId} was trained on ${loaded.model.shape.width}×${loaded.model.shape.height}`,
+      );
+    }
+    return split;
+  }
+
+  /** The test split of a run's dataset: idx files read directly (the train split is never loaded), or the store's copy. */
+  private async testSplitOf(config: ExperimentConfig): Promise<ImageSplit> {
+    const cached = this.testSplits.find((t) => t.id === config.dataset);
+    if (cached) return cached.split;
+    const source = resolveDatasetSource(this.database(), this.options.dbPath, config.dataset);
+    let split: ImageSplit;
+    if (source.kind === 'idx-files') {
+      const [images, labels] = await Promise.all([readIdxFileAsync(source.testImages), readIdxFileAsync(source.testLabels)]);
+      if (images.kind !== 'images') throw new DatasetError(source.testImages, 'holds labels where the test images belong');
+      if (labels.kind !== 'labels') throw new DatasetError(source.testLabels, 'holds images where the test labels belong');
+      if (images.count !== labels.count) throw new DatasetError(source.testImages, `${images.count} test images but ${labels.count} labels`);
+      split = { images: images.data, labels: labels.data, count: images.count, height: images.height, width: images.width };
+    } else {
+      const dataset = loadImportedDataset(this.database(), source.datasetId);
+      if (!dataset) throw new LatentError('NotFound', `dataset ${JSON.stringify(config.dataset)} is no longer in the store`);
+      split = dataset.test;
+    }
+    this.testSplits.push({ id: config.dataset, split });
+    if (this.testSplits.length > 2) this.testSplits.shift();
+    return split;
+  }
+
+  private checkTestIndices(indices: readonly number[], split: ImageSplit, method: string, field: string, dataset: string): void {
+    for (const i of indices) {
+      if (i >= split.count) {
+        throw new LatentError('ValidationError', `${method}: ${field} = ${i} but the test split of ${dataset} has ${split.count} images (0–${split.count - 1})`);
+      }
+    }
+  }
+
+  // ── TF.js ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Mean images of p(x|z), 0–255 grey, one per code. */
+  private decodeImages(model: VaeModel, codes: readonly (readonly number[])[]): Uint8Array[] {
+    const J = model.config.latentDim;
+    const pixels = model.pixels;
+    const out: Uint8Array[] = [];
+    for (let start = 0; start < codes.length; start += DECODE_CHUNK) {
+      const chunk = codes.slice(start, start + DECODE_CHUNK);
+      const flat = new Float32Array(chunk.length * J);
+      chunk.forEach((code, i) => flat.set(code, i * J));
+      const scaled = tf.tidy(() => tf.mul(decoderMean(decode(model, tf.tensor2d(flat, [chunk.length, J]))), 255));
+      const values = scaled.dataSync() as Float32Array;
+      scaled.dispose();
+      // Uint8ClampedArray rounds to nearest and clamps: exactly the 0–255 conversion wanted.
+      const bytes = new Uint8Array(Uint8ClampedArray.from(values).buffer);
+      for (let i = 0; i < chunk.length; i++) out.push(bytes.slice(i * pixels, (i + 1) * pixels));
+    }
+    return out;
+  }
+
+  /** E_q[z|x] of test examples, with the pixels the run's test metrics saw (binarized the same way, if it was). */
+  private encodeMeans(loaded: LoadedModel, split: ImageSplit, indices: readonly number[]): number[][] {
+    const J = loaded.config.latentDim;
+    const pixels = loaded.model.pixels;
+    const mode = testPixelMode(loaded.config.binarization, loaded.config.seed);
+    const mu: number[][] = [];
+    for (let start = 0; start < indices.length; start += ENCODE_CHUNK) {
+      const chunk = indices.slice(start, start + ENCODE_CHUNK);
+      const x = gatherExamples(split, chunk, mode);
+      const means = tf.tidy(() => {
+        const posterior = encode(loaded.model, tf.tensor2d(x, [chunk.length, pixels]));
+        return posterior.mu;
+      });
+      const values = means.dataSync() as Float32Array;
+      means.dispose();
+      for (let i = 0; i < chunk.length; i++) mu.push(Array.from(values.subarray(i * J, (i + 1) * J)));
+    }
+    return mu;
+  }
+}
+
+function testImage(split: ImageSplit, index: number): Uint8Array {
+  const size = split.width * split.height;
+  return split.images.slice(index * size, (index + 1) * size);
+}
+
+function columnVariances(rows: readonly number[][], dim: number): number[] {
+  const n = rows.length;
+  if (n < 2) return new Array<number>(dim).fill(0);
+  return Array.from({ length: dim }, (_, j) => {
+    const mean = rows.reduce((s, r) => s + r[j], 0) / n;
+    return rows.reduce((s, r) => s + (r[j] - mean) ** 2, 0) / (n - 1);
+  });
+}
+
+/** Store, dataset and model failures keep their message and get the name the API uses for them. */
+function translate(error: unknown): Error {
+  if (error instanceof StoreError) {
+    const name = error.code === 'not-found' ? 'NotFound' : error.code === 'invalid' || error.code === 'conflict' ? 'ValidationError' : 'StoreError';
+    return new LatentError(name, error.message);
+  }
+  if (error instanceof DatasetIdError) return new LatentError('NotFound', error.message);
+  // LatentError, DatasetError, ModelError (a checkpoint that does not fit its run's config) keep their own names.
+  return error instanceof Error ? error : new Error(String(error));
+}
+

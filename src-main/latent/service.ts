@@ -1,0 +1,169 @@
+import type { BackendInfo } from '../../src-shared/runs';
+import { LatentError, type FromLatent, type LatentInput, type LatentMethod, type LatentResult, type ToLatent } from './protocol';
+
+/**
+ * Main's side of the latent process: one method per request, each a promise answered by id. The process is started
+ * on the first request, and again on the next request after it died (requests in flight then fail with a message
+ * that says so). Each request has a time limit; a request that overruns it restarts the process, since a stuck
+ * TF.js call cannot be interrupted any other way.
+ */
+
+/** The latent process, whatever starts it: child_process.fork (CLI, browser mode, tests) or Electron's utilityProcess. */
+export interface LatentProcess {
+  readonly pid: number | undefined;
+  send(message: ToLatent): void;
+  onMessage(listener: (message: FromLatent) => void): void;
+  /** Called once when the process ends, by itself or killed; code null when killed by a signal. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  kill(): void;
+}
+
+/** Starts a latent process that reads the store at dbPath. */
+export type SpawnLatent = (dbPath: string) => LatentProcess;
+
+export interface LatentServiceOptions {
+  dbPath: string;
+  spawn: SpawnLatent;
+  /** Per request, ms; the first request also waits for TF.js to start and the checkpoint to load. Default 60 s. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  method: LatentMethod;
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class LatentService {
+  private child: LatentProcess | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private fatal: LatentError | null = null;
+  private closed = false;
+  private backendInfo: BackendInfo | null = null;
+  /** Processes started so far (a restart adds one). */
+  starts = 0;
+
+  constructor(private readonly options: LatentServiceOptions) {}
+
+  /** Decodes codes (latentDim values each) to mean images. */
+  decode(input: LatentInput<'decode'>): Promise<LatentResult<'decode'>> {
+    return this.request('decode', input);
+  }
+
+  /** An n×n grid over two latent dimensions, as one image. */
+  manifold(input: LatentInput<'manifold'>): Promise<LatentResult<'manifold'>> {
+    return this.request('manifold', input);
+  }
+
+  priorSamples(input: LatentInput<'priorSamples'>): Promise<LatentResult<'priorSamples'>> {
+    return this.request('priorSamples', input);
+  }
+
+  /** μ of test images, their labels and a 2-D projection for the scatter view. */
+  encodeTest(input: LatentInput<'encodeTest'>): Promise<LatentResult<'encodeTest'>> {
+    return this.request('encodeTest', input);
+  }
+
+  testImages(input: LatentInput<'testImages'>): Promise<LatentResult<'testImages'>> {
+    return this.request('testImages', input);
+  }
+
+  /** A row of decodes per latent dimension sweeping it, rows ordered by KL. */
+  traversals(input: LatentInput<'traversals'>): Promise<LatentResult<'traversals'>> {
+    return this.request('traversals', input);
+  }
+
+  /** Decodes along the line between two encoded test images. */
+  interpolate(input: LatentInput<'interpolate'>): Promise<LatentResult<'interpolate'>> {
+    return this.request('interpolate', input);
+  }
+
+  /** The TF.js backend the latent process runs on; null before it has started. */
+  get backend(): BackendInfo | null {
+    return this.backendInfo;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  request<M extends LatentMethod>(method: M, input: LatentInput<M>, timeoutMs = this.options.timeoutMs ?? 60_000): Promise<LatentResult<M>> {
+    if (this.closed) return Promise.reject(new LatentError('LatentProcessError', `latent ${method}: the latent service is closed`));
+    const child = this.process();
+    const id = this.nextId++;
+    return new Promise<LatentResult<M>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        reject(new LatentError('LatentProcessError', `latent ${method} took longer than ${timeoutMs} ms; the latent process is restarted`));
+        this.restart(child);
+      }, timeoutMs);
+      this.pending.set(id, { method, resolve: resolve as (result: unknown) => void, reject, timer });
+      child.send({ id, method, input });
+    });
+  }
+
+  /** Ends the latent process; requests in flight fail. */
+  close(): void {
+    this.closed = true;
+    const child = this.child;
+    this.child = null;
+    this.failAll('the latent service was closed');
+    child?.kill();
+  }
+
+  private process(): LatentProcess {
+    if (this.child) return this.child;
+    this.fatal = null;
+    const child = this.options.spawn(this.options.dbPath);
+    this.starts++;
+    this.child = child;
+    child.onMessage((message) => this.receive(child, message));
+    child.onExit((code, signal) => {
+      if (this.child === child) this.child = null;
+      const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+      const why = this.fatal ? `: ${this.fatal.message}` : '';
+      this.failAll(`the latent process ${how}${why}; it starts again on the next request`);
+    });
+    return child;
+  }
+
+  private receive(child: LatentProcess, message: FromLatent): void {
+    if (child !== this.child) return;
+    if (message.type === 'ready') {
+      this.backendInfo = message.backend;
+      return;
+    }
+    if (message.type === 'fatal') {
+      this.fatal = new LatentError('LatentProcessError', message.error.message);
+      return;
+    }
+    const entry = this.pending.get(message.id);
+    if (!entry) return;
+    this.pending.delete(message.id);
+    clearTimeout(entry.timer);
+    if (message.ok) entry.resolve(message.result);
+    else entry.reject(remoteError(message.error.name, message.error.message));
+  }
+
+  private restart(child: LatentProcess): void {
+    if (this.child === child) this.child = null;
+    child.kill();
+  }
+
+  private failAll(reason: string): void {
+    for (const [id, entry] of this.pending) {
+      clearTimeout(entry.timer);
+      entry.reject(new LatentError('LatentProcessError', `latent ${entry.method} failed: ${reason}`));
+      this.pending.delete(id);
+    }
+  }
+}
+
+/** An error from the latent process, rebuilt with its name so toApiError passes it on unchanged. */
+function remoteError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}

@@ -1,0 +1,22 @@
+import { selectBackend } from '../training/backend';
+import { exitWithParent } from '../training/training-process';
+import { LatentEngine } from './engine';
+import { latentPortFromProcess, runLatentProcess } from './latent-process';
+
+/**
+ * Entry of the latent process (out/main/latent-worker.js): decodes and encodes for the latent-space views so that
+ * hundreds of decodes never run on main's event loop. Started by LatentService through child_process.fork
+ * (serialization 'advanced') or Electron's utilityProcess; the database path comes as the first argument or
+ * VAE_WORKBENCH_DB. Exits with its parent.
+ */
+
+const dbPath = process.argv[2] ?? process.env.VAE_WORKBENCH_DB;
+const port = latentPortFromProcess(process);
+exitWithParent(process);
+if (!dbPath) {
+  port.send({ type: 'fatal', error: { name: 'LatentProcessError', message: 'the latent process needs the database path as its first argument' } });
+  port.exit(2);
+} else {
+  const engine = new LatentEngine({ dbPath });
+  runLatentProcess(port, { engine, startBackend: () => selectBackend(null) });
+}

@@ -36,12 +36,14 @@ export function dense(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, options: D
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [Wi, bi, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
       const y = forward(x, Wi, bi, activation);
-      save([y]);
+      // x is saved too: tensors made inside the differentiated function are freed after the forward pass.
+      save([y, x]);
       return {
         value: y,
         gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-          const g = preActivationGrad(dy, saved[0] as tf.Tensor2D, activation);
-          return [tf.matMul(tf.transpose(x), g), tf.sum(g, 0)];
+          const [ys, xs] = saved as [tf.Tensor2D, tf.Tensor2D];
+          const g = preActivationGrad(dy, ys, activation);
+          return [tf.matMul(tf.transpose(xs), g), tf.sum(g, 0)];
         },
       };
     });

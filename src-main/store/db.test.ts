@@ -58,6 +58,13 @@ describe('openDatabase and migrations', () => {
     expect(SCHEMA_VERSION).toBe(migrations.length);
   });
 
+  it('creates missing folders on the way to a new file', () => {
+    store = openTempStore();
+    const db = openDatabase(`${store.dir}/nested/deeper/experiments.db`);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
   it('reopens an existing database without running the steps again', () => {
     store = openTempStore();
     store.db.prepare("INSERT INTO experiments (name, created_at) VALUES ('kept', '2026-01-01')").run();

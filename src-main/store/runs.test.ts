@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src-shared/config';
 import { listCheckpoints, loadCheckpoint } from './checkpoints';
+import { openDatabase } from './db';
 import { StoreError } from './errors';
 import { createExperiment, getExperiment, listExperiments } from './experiments';
 import { getEpochMetrics, getLatentStats, recordEpoch } from './metrics';
@@ -128,6 +129,26 @@ describe('claimNextRun and the queue', () => {
     expect(claimNextRun(store.db, 4242)?.id).toBe(b);
     expect(claimNextRun(store.db, 4242)?.id).toBe(c);
     expect(claimNextRun(store.db, 4242)).toBeUndefined();
+  });
+
+  it('never hands the same run to two connections (CLI and app on one file)', () => {
+    store = openTempStore();
+    queueRuns(store.db, {
+      experimentName: 'e',
+      configs: Array.from({ length: 10 }, (_, seed) => smallConfig({ seed })),
+    });
+    const other = openDatabase(store.path);
+    const claimed: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const a = claimNextRun(store.db, 100);
+      const b = claimNextRun(other, 200);
+      if (a) claimed.push(a.id);
+      if (b) claimed.push(b.id);
+    }
+    other.close();
+    expect(claimed).toHaveLength(10);
+    expect(new Set(claimed).size).toBe(10);
+    expect(listRuns(store.db, { status: ['running'] })).toHaveLength(10);
   });
 
   it('moves a run within the queue and refuses bad moves', () => {

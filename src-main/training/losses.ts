@@ -19,10 +19,11 @@ export function bernoulliNll(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [l, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
     const perPixel = tf.add(tf.sub(tf.relu(l), tf.mul(l, x)), tf.log1p(tf.exp(tf.neg(tf.abs(l)))));
-    save([l]);
+    // x is saved too: it may have been made inside the differentiated function, whose tensors are freed after the forward pass.
+    save([l, x]);
     return {
       value: tf.sum(perPixel, 1) as tf.Tensor1D,
-      gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => tf.mul(tf.expandDims(dy, 1), tf.sub(tf.sigmoid(saved[0]), x)),
+      gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => tf.mul(tf.expandDims(dy, 1), tf.sub(tf.sigmoid(saved[0]), saved[1])),
     };
   });
   return op(logits) as tf.Tensor1D;

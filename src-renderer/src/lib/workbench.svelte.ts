@@ -123,7 +123,9 @@ export class WorkbenchState {
         if (run) this.putRun(run);
       }
     }
-    if (ids.some((id) => this.runsById.get(id)?.backend) && !this.info?.backend) {
+    // A run that just chose its backend is the newest word on which backend is in use.
+    const reported = ids.map((id) => this.runsById.get(id)).find((r) => r?.status === 'running' && r.backend && r.id !== this.info?.backend?.runId);
+    if (reported) {
       const info = await this.client.call('getInfo', {}).catch(() => undefined);
       if (info) this.info = info;
     }

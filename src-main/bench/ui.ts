@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { chromium } from 'playwright-core';
+import { encodeJson } from '../../src-shared/api';
+import { addSyntheticRuns, syntheticTraining } from '../api/synthetic-runs';
+import { openDatabase } from '../store/db';
+import { startServer, type RunningServer } from '../server/server';
+
+/**
+ * The UI's two budgets (issue 3):
+ *  1. event-loop lag (p99) of the server process while a real run trains in its child process — target < 50 ms;
+ *  2. time to render the runs table with 1,000 runs × 50 epochs in the database — target < 500 ms.
+ * Usage: bench-ui [--train-subset N] [--epochs N]   (needs the built renderer and training worker: npm run build)
+ */
+
+/** Runs inside the page (page.evaluate); this Node project has no DOM types. */
+declare function requestAnimationFrame(callback: () => void): number;
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+interface Options {
+  trainSubset: number;
+  epochs: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { trainSubset: 6000, epochs: 3 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i];
+    const n = Number(argv[i + 1]);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${argv[i + 1] ?? '(missing)'}: expected a positive integer`);
+    if (flag === '--train-subset') options.trainSubset = n;
+    else if (flag === '--epochs') options.epochs = n;
+    else throw new Error(`unknown argument ${flag}; use --train-subset N, --epochs N`);
+  }
+  return options;
+}
+
+async function call(server: RunningServer, method: string, input: unknown): Promise<unknown> {
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-workbench-token': server.token },
+    body: encodeJson(input),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+  if (!res.ok) throw new Error(`${method}: ${body.error?.message ?? res.status}`);
+  return body.result;
+}
+
+const ms = (ns: number): string => (ns / 1e6).toFixed(1);
+
+/** Lag of this process's event loop while the reference MLP VAE trains in the child, with a browser watching. */
+async function eventLoopLag(options: Options): Promise<{ p50: number; p99: number; max: number; seconds: number; backend: string | null }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vaew-bench-lag-'));
+  const server = await startServer({ dbPath: join(dir, 'lag.db'), port: 0 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${server.url}#/queue`);
+    const queued = (await call(server, 'queueSweep', {
+      experimentName: 'bench: event-loop lag',
+      sweep: { base: { trainSubset: options.trainSubset, testSubset: 1000, epochs: options.epochs }, axes: {} },
+    })) as { runIds: number[] };
+    const runId = queued.runIds[0];
+    // Measure from the first epoch's batches (the child has loaded TF.js and the data) to the end of the run.
+    let run = (await call(server, 'getRun', { runId })) as { status: string; backend: string | null };
+    while (run.status === 'queued' || (run.status === 'running' && run.backend === null)) {
+      await new Promise((r) => setTimeout(r, 100));
+      run = (await call(server, 'getRun', { runId })) as { status: string; backend: string | null };
+    }
+    const histogram = monitorEventLoopDelay({ resolution: 5 });
+    histogram.enable();
+    const started = performance.now();
+    // The compare view refetches a training run's metrics on every epoch; do the same traffic here.
+    const traffic = setInterval(() => void call(server, 'listRuns', {}).catch(() => undefined), 500);
+    while (run.status === 'running') {
+      await new Promise((r) => setTimeout(r, 250));
+      run = (await call(server, 'getRun', { runId })) as { status: string; backend: string | null };
+    }
+    clearInterval(traffic);
+    histogram.disable();
+    if (run.status !== 'finished') throw new Error(`the benchmark run ended ${run.status}`);
+    return {
+      p50: histogram.percentile(50),
+      p99: histogram.percentile(99),
+      max: histogram.max,
+      seconds: (performance.now() - started) / 1000,
+      backend: run.backend,
+    };
+  } finally {
+    await browser.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Cold load of the runs table (fetch 1,000 summaries, render), switching to it, and re-sorting it. */
+async function tableRender(): Promise<{ fillSec: number; coldMs: number; switchMs: number; sortMs: number; rowsInDom: number; listRunsMs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vaew-bench-table-'));
+  const dbPath = join(dir, 'table.db');
+  const fillStart = performance.now();
+  const db = openDatabase(dbPath);
+  addSyntheticRuns(db, { runs: 1000, epochs: 50 });
+  db.close();
+  const fillSec = (performance.now() - fillStart) / 1000;
+  const server = await startServer({ dbPath, port: 0, spawn: () => syntheticTraining({ epochMs: 1000 }) });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const t0 = performance.now();
+    await call(server, 'listRuns', {});
+    const listRunsMs = performance.now() - t0;
+
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Warm the browser's cache of the built assets so the numbers are about our code, not disk reads.
+    await page.goto(`${server.url}#/new`);
+    await page.locator('button.tab[data-view="runs"]').waitFor();
+
+    const coldRuns: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.goto('about:blank');
+      await page.goto(`${server.url}#/runs`);
+      await page.locator('[data-testid="runs-table"] .tr').first().waitFor();
+      // From navigation start to the frame after the rows exist: fetch, JSON, Svelte render and layout.
+      coldRuns.push(await page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now())))));
+    }
+
+    const switchRuns: number[] = [];
+    const sortRuns: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.locator('button.tab[data-view="new"]').click();
+      await page.locator('[data-testid="queue-button"]').waitFor();
+      switchRuns.push(
+        await page.evaluate(
+          () =>
+            new Promise<number>((resolve) => {
+              const doc = (globalThis as unknown as { document: { querySelector(s: string): { click(): void } | null } }).document;
+              const start = performance.now();
+              doc.querySelector('button.tab[data-view="runs"]')!.click();
+              const check = (): void => {
+                if (doc.querySelector('[data-testid="runs-table"] .tr')) requestAnimationFrame(() => resolve(performance.now() - start));
+                else requestAnimationFrame(check);
+              };
+              check();
+            }),
+        ),
+      );
+      sortRuns.push(
+        await page.evaluate(
+          (column) =>
+            new Promise<number>((resolve) => {
+              const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null; click(): void }> } }).document;
+              const header = Array.from(doc.querySelectorAll('.th')).find((h) => h.textContent?.includes(column));
+              const start = performance.now();
+              header!.click();
+              // Svelte flushes on a microtask; the next frame has the sorted rows laid out.
+              requestAnimationFrame(() => resolve(performance.now() - start));
+            }),
+          i % 2 === 0 ? 'Test ELBO' : 'KL',
+        ),
+      );
+    }
+    const rowsInDom = await page.locator('[data-testid="runs-table"] .tr').count();
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    return { fillSec, coldMs: median(coldRuns), switchMs: median(switchRuns), sortMs: median(sortRuns), rowsInDom, listRunsMs };
+  } finally {
+    await browser.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const table = await tableRender();
+  console.log(`runs table, 1,000 runs × 50 epochs (database filled in ${table.fillSec.toFixed(1)} s):`);
+  console.log(`  cold load to rendered rows  ${table.coldMs.toFixed(0)} ms (median of 3)   target < 500 ms  ${table.coldMs < 500 ? 'PASS' : 'FAIL'}`);
+  console.log(`  listRuns over HTTP          ${table.listRunsMs.toFixed(0)} ms`);
+  console.log(`  switch to the Runs view     ${table.switchMs.toFixed(0)} ms`);
+  console.log(`  re-sort 1,000 rows          ${table.sortMs.toFixed(0)} ms`);
+  console.log(`  rows in the DOM             ${table.rowsInDom}`);
+
+  const lag = await eventLoopLag(options);
+  console.log(
+    `event-loop lag of the server while run trains (${options.trainSubset} examples × ${options.epochs} epochs, ${lag.backend}, ${lag.seconds.toFixed(0)} s measured):`,
+  );
+  console.log(`  p50 ${ms(lag.p50)} ms, p99 ${ms(lag.p99)} ms, max ${ms(lag.max)} ms   target p99 < 50 ms  ${lag.p99 / 1e6 < 50 ? 'PASS' : 'FAIL'}`);
+  if (table.coldMs >= 500 || lag.p99 / 1e6 >= 50) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

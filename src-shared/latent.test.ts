@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { COLLAPSED_KL_NATS, latentManifoldInput, lerpCodes, orderDimsByKl, pca2, sweepValues, symmetricEigen } from './latent';
+import {
+  COLLAPSED_KL_NATS,
+  latentManifoldInput,
+  lerpCodes,
+  orderDimsByKl,
+  pca2,
+  sweepValues,
+  symmetricEigen,
+} from './latent';
 
 /** Points a·u + b·v (+ mean) for a grid of (a, b): their covariance has eigenvectors u and v exactly. */
 function planePoints(u: number[], v: number[], mean: number[], su: number, sv: number): number[][] {
@@ -51,7 +59,12 @@ describe('pca2', () => {
   it('refuses too few points or ragged points, naming the problem', () => {
     expect(() => pca2([[1, 2]])).toThrow(/at least 2 points; got 1/);
     expect(() => pca2([[1], [2]])).toThrow(/at least 2 dimensions; got 1/);
-    expect(() => pca2([[1, 2], [1, 2, 3]])).toThrow(/point 1 has 3 dimensions but point 0 has 2/);
+    expect(() =>
+      pca2([
+        [1, 2],
+        [1, 2, 3],
+      ]),
+    ).toThrow(/point 1 has 3 dimensions but point 0 has 2/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MethodSpec } from './api';
 
 /**
  * The latent-space views (issue 4): request schemas, result shapes, and the pure math they need (PCA of encoded
@@ -47,11 +48,25 @@ export const latentManifoldInput = z
   .strict();
 
 export const latentPriorSamplesInput = z
-  .object({ runId, epoch, count: z.number().int().min(1).max(MAX_PRIOR_SAMPLES), seed: z.number().int().min(0).max(2 ** 31 - 1) })
+  .object({
+    runId,
+    epoch,
+    count: z.number().int().min(1).max(MAX_PRIOR_SAMPLES),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1),
+  })
   .strict();
 
 export const latentEncodeTestInput = z
-  .object({ runId, epoch, count: z.number().int().min(1).max(MAX_ENCODE_COUNT), offset: z.number().int().min(0).default(0) })
+  .object({
+    runId,
+    epoch,
+    count: z.number().int().min(1).max(MAX_ENCODE_COUNT),
+    offset: z.number().int().min(0).default(0),
+  })
   .strict();
 
 export const latentTestImagesInput = z
@@ -204,7 +219,8 @@ export function sweepValues(steps: number, range: number): number[] {
 
 /** (1 − t)·a + t·b for t = 0, 1/(steps−1), …, 1. */
 export function lerpCodes(a: readonly number[], b: readonly number[], steps: number): number[][] {
-  if (a.length !== b.length) throw new RangeError(`lerpCodes: codes have ${a.length} and ${b.length} dimensions; they must match`);
+  if (a.length !== b.length)
+    throw new RangeError(`lerpCodes: codes have ${a.length} and ${b.length} dimensions; they must match`);
   return Array.from({ length: steps }, (_, i) => {
     const t = steps === 1 ? 0 : i / (steps - 1);
     return a.map((v, j) => (1 - t) * v + t * b[j]);
@@ -272,7 +288,13 @@ export function pca2(points: readonly (readonly number[])[]): Pca2 {
     }
     return [x, y];
   });
-  return { components, variances: [Math.max(0, values[0]), Math.max(0, values[1])], totalVariance, mean, points: projected };
+  return {
+    components,
+    variances: [Math.max(0, values[0]), Math.max(0, values[1])],
+    totalVariance,
+    mean,
+    points: projected,
+  };
 }
 
 function fixSign(v: number[]): number[] {
@@ -334,9 +356,15 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: numbe
 }
 
 /** The top eigenpairs of a symmetric positive semi-definite n×n matrix by subspace iteration on k vectors. */
-function topEigenBySubspaceIteration(matrix: Float64Array, n: number, k: number): { values: number[]; vectors: number[][] } {
+function topEigenBySubspaceIteration(
+  matrix: Float64Array,
+  n: number,
+  k: number,
+): { values: number[]; vectors: number[][] } {
   // A fixed, well-spread start (not random): the result must not depend on a seed.
-  let basis: Float64Array[] = Array.from({ length: k }, (_, i) => Float64Array.from({ length: n }, (_, j) => Math.cos((i + 1) * (j + 1) * 0.7) + (i === j % k ? 1 : 0)));
+  let basis: Float64Array[] = Array.from({ length: k }, (_, i) =>
+    Float64Array.from({ length: n }, (_, j) => Math.cos((i + 1) * (j + 1) * 0.7) + (i === j % k ? 1 : 0)),
+  );
   basis = orthonormalize(basis);
   let previous: number[] = [];
   let ritz = { values: [] as number[], vectors: [] as number[][] };
@@ -357,7 +385,12 @@ function topEigenBySubspaceIteration(matrix: Float64Array, n: number, k: number)
       }),
     };
     const scale = Math.max(Math.abs(ritz.values[0]), 1e-300);
-    if (previous.length > 0 && Math.abs(previous[0] - ritz.values[0]) <= 1e-13 * scale && Math.abs(previous[1] - ritz.values[1]) <= 1e-13 * scale) break;
+    if (
+      previous.length > 0 &&
+      Math.abs(previous[0] - ritz.values[0]) <= 1e-13 * scale &&
+      Math.abs(previous[1] - ritz.values[1]) <= 1e-13 * scale
+    )
+      break;
     previous = ritz.values;
     basis = ritz.vectors.map((x) => Float64Array.from(x));
   }
@@ -402,3 +435,28 @@ function orthonormalize(vectors: Float64Array[]): Float64Array[] {
   }
   return out;
 }
+
+/** 8-bit grey image bytes as base64: how images cross the API (IPC and JSON alike). */
+export type WireImage = string;
+
+/**
+ * The latent views' entries of the API contract (src-shared/api.ts spreads them into `api`). Inputs are validated
+ * against these schemas in main before the latent process sees them; outputs carry images as base64.
+ */
+function latentMethod<O>() {
+  return <I extends z.ZodType>(input: I): MethodSpec<I, O> => ({ input });
+}
+
+export const latentApi = {
+  /** Mean images of p(x|z) for the given codes (the explorer's sliders send one code per update). */
+  latentDecode: latentMethod<LatentDecodeResult<WireImage>>()(latentDecodeInput),
+  /** An n×n manifold over two latent dimensions as one image, with the axis values. */
+  latentManifold: latentMethod<LatentManifoldResult<WireImage>>()(latentManifoldInput),
+  latentPriorSamples: latentMethod<LatentPriorSamplesResult<WireImage>>()(latentPriorSamplesInput),
+  /** μ of test images, labels and a 2-D projection (PCA above two dimensions) for the scatter view. */
+  latentEncodeTest: latentMethod<LatentEncodeTestResult>()(latentEncodeTestInput),
+  latentTestImages: latentMethod<LatentTestImagesResult<WireImage>>()(latentTestImagesInput),
+  /** A row per latent dimension sweeping it over [−range, range], highest KL first, collapsed ones marked. */
+  latentTraversals: latentMethod<LatentTraversalsResult<WireImage>>()(latentTraversalsInput),
+  latentInterpolate: latentMethod<LatentInterpolateResult<WireImage>>()(latentInterpolateInput),
+} as const;

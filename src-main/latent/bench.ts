@@ -27,7 +27,11 @@ export interface LatentBenchResult {
   backend: string | null;
 }
 
-export async function benchLatent(opts: { dbPath: string; runId: number; spawn?: SpawnLatent }): Promise<LatentBenchResult> {
+export async function benchLatent(opts: {
+  dbPath: string;
+  runId: number;
+  spawn?: SpawnLatent;
+}): Promise<LatentBenchResult> {
   const service = new LatentService({ dbPath: opts.dbPath, spawn: opts.spawn ?? ((dbPath) => forkLatent(dbPath)) });
   try {
     // Warm-up: start TF.js, load the checkpoint, let XNNPACK pack the weights for both batch sizes.
@@ -47,7 +51,12 @@ export async function benchLatent(opts: { dbPath: string; runId: number; spawn?:
     const manifold30Runs: number[] = [];
     for (let i = 0; i < 5; i++) {
       const start = performance.now();
-      await service.manifold({ runId: opts.runId, n: 30, dims: [i % latentDim, (i + 1) % latentDim], spacing: 'inverse-cdf' });
+      await service.manifold({
+        runId: opts.runId,
+        n: 30,
+        dims: [i % latentDim, (i + 1) % latentDim],
+        spacing: 'inverse-cdf',
+      });
       manifold30Runs.push(performance.now() - start);
     }
     const sorted = [...slider].sort((a, b) => a - b);
@@ -55,7 +64,10 @@ export async function benchLatent(opts: { dbPath: string; runId: number; spawn?:
       sliderP95Ms: quantile(sorted, 0.95),
       sliderMedianMs: quantile(sorted, 0.5),
       sliderMaxMs: sorted[sorted.length - 1],
-      manifold30Ms: quantile([...manifold30Runs].sort((a, b) => a - b), 0.5),
+      manifold30Ms: quantile(
+        [...manifold30Runs].sort((a, b) => a - b),
+        0.5,
+      ),
       manifold30Runs,
       backend: service.backend?.backend ?? null,
     };
@@ -69,7 +81,8 @@ function runLatentDim(dbPath: string, runId: number): number {
   try {
     const run = getRun(db, runId);
     if (!run) throw new Error(`runId = ${runId}: no such run in ${dbPath}`);
-    if (run.config.latentDim < 2) throw new Error(`run ${runId} has latentDim ${run.config.latentDim}; the manifold benchmark needs at least 2`);
+    if (run.config.latentDim < 2)
+      throw new Error(`run ${runId} has latentDim ${run.config.latentDim}; the manifold benchmark needs at least 2`);
     return run.config.latentDim;
   } finally {
     db.close();
@@ -98,8 +111,14 @@ export async function trainReferenceRun(dbPath: string, overrides: Partial<Exper
     queueRuns(db, { experimentName: 'bench: latent views', configs: [config] });
     const run = claimNextRun(db, process.pid);
     if (!run) throw new Error('the benchmark run could not be claimed: is the queue paused?');
-    const outcome = await trainRun({ config, dataset, resumeFrom: null, onEpoch: (result) => void recordEpoch(db, run.id, result) });
-    if (outcome.status === 'failed') throw new Error(`the benchmark run failed at epoch ${outcome.epoch}: ${outcome.message}`);
+    const outcome = await trainRun({
+      config,
+      dataset,
+      resumeFrom: null,
+      onEpoch: (result) => void recordEpoch(db, run.id, result),
+    });
+    if (outcome.status === 'failed')
+      throw new Error(`the benchmark run failed at epoch ${outcome.epoch}: ${outcome.message}`);
     markRunFinished(db, run.id);
     return run.id;
   } finally {

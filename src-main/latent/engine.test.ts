@@ -34,7 +34,13 @@ describe('LatentEngine', () => {
   });
 
   it('decodes two different codes to different pixels, 0–255, one image per code', async () => {
-    const result = await engine.handle('decode', { runId: run2d, codes: [[0, 0], [2.5, -2.5]] });
+    const result = await engine.handle('decode', {
+      runId: run2d,
+      codes: [
+        [0, 0],
+        [2.5, -2.5],
+      ],
+    });
     expect(result).toMatchObject({ runId: run2d, epoch: 1, width: FIXTURE_SIZE, height: FIXTURE_SIZE });
     expect(result.images).toHaveLength(2);
     expect(result.images[0]).toBeInstanceOf(Uint8Array);
@@ -45,7 +51,7 @@ describe('LatentEngine', () => {
     expect(differs(again.images[0], result.images[0])).toBe(0);
   });
 
-  it('draws a 2-D run\'s manifold as n×n tiles in one image, varying along both dimensions', async () => {
+  it("draws a 2-D run's manifold as n×n tiles in one image, varying along both dimensions", async () => {
     const n = 5;
     const m = await engine.handle('manifold', { runId: run2d, n, dims: [0, 1], spacing: 'linear', r: 3 });
     expect(m.grid.width).toBe(n * FIXTURE_SIZE);
@@ -56,7 +62,13 @@ describe('LatentEngine', () => {
     const tile = (row: number, col: number): Uint8Array => {
       const out = new Uint8Array(pixels);
       for (let y = 0; y < FIXTURE_SIZE; y++) {
-        out.set(m.grid.pixels.subarray((row * FIXTURE_SIZE + y) * m.grid.width + col * FIXTURE_SIZE, (row * FIXTURE_SIZE + y) * m.grid.width + (col + 1) * FIXTURE_SIZE), y * FIXTURE_SIZE);
+        out.set(
+          m.grid.pixels.subarray(
+            (row * FIXTURE_SIZE + y) * m.grid.width + col * FIXTURE_SIZE,
+            (row * FIXTURE_SIZE + y) * m.grid.width + (col + 1) * FIXTURE_SIZE,
+          ),
+          y * FIXTURE_SIZE,
+        );
       }
       return out;
     };
@@ -67,7 +79,7 @@ describe('LatentEngine', () => {
     expect(differs(tile(0, 0), single.images[0])).toBe(0);
   });
 
-  it('orders traversal rows by the checkpoint epoch\'s KL and marks collapsed dimensions', async () => {
+  it("orders traversal rows by the checkpoint epoch's KL and marks collapsed dimensions", async () => {
     const t = await engine.handle('traversals', { runId: run3d, steps: 5 });
     expect(t.rows.map((r) => r.dim)).toEqual([1, 2, 0]);
     expect(t.rows.map((r) => r.collapsed)).toEqual([false, false, true]);
@@ -135,19 +147,43 @@ describe('LatentEngine', () => {
       }
       throw new Error(`${method} ${JSON.stringify(input)} did not fail`);
     };
-    expect(await fails('decode', { runId: 999, codes: [[0, 0]] })).toMatchObject({ name: 'NotFound', message: expect.stringMatching(/runId = 999: no such run/) });
+    expect(await fails('decode', { runId: 999, codes: [[0, 0]] })).toMatchObject({
+      name: 'NotFound',
+      message: expect.stringMatching(/runId = 999: no such run/),
+    });
     expect(await fails('decode', { runId: run2d, epoch: 7, codes: [[0, 0]] })).toMatchObject({
       name: 'NotFound',
       message: expect.stringMatching(/no checkpoint at epoch 7; stored checkpoints: 1/),
     });
-    expect(await fails('decode', { runId: run2d, codes: [[0, 0, 0]] })).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/codes\[0\] has 3 values but run \d+ has latentDim 2/) });
-    expect(await fails('manifold', { runId: run2d, n: 31, dims: [0, 1] })).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/n = 31/) });
-    expect(await fails('manifold', { runId: run2d, n: 4, dims: [0, 2] })).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/dims = \[0, 2\]; allowed: two different dimensions from 0 to 1/) });
-    expect(await fails('manifold', { runId: run3d, n: 4, dims: [0, 1], base: [1, 2] })).toMatchObject({ message: expect.stringMatching(/base has 2 values but run \d+ has latentDim 3/) });
-    expect(await fails('interpolate', { runId: run2d, from: 0, to: 40 })).toMatchObject({ message: expect.stringMatching(/to = 40 but the test split of latent-fixture has 40 images \(0–39\)/) });
-    expect(await fails('encodeTest', { runId: run2d, count: 10_001 })).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/count = 10001/) });
-    expect(await fails('encodeTest', { runId: run2d, count: 5, offset: 40 })).toMatchObject({ message: expect.stringMatching(/offset = 40/) });
-    expect(await fails('nonsense' as 'decode', {})).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/"nonsense" is not a latent request/) });
+    expect(await fails('decode', { runId: run2d, codes: [[0, 0, 0]] })).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringMatching(/codes\[0\] has 3 values but run \d+ has latentDim 2/),
+    });
+    expect(await fails('manifold', { runId: run2d, n: 31, dims: [0, 1] })).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringMatching(/n = 31/),
+    });
+    expect(await fails('manifold', { runId: run2d, n: 4, dims: [0, 2] })).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringMatching(/dims = \[0, 2\]; allowed: two different dimensions from 0 to 1/),
+    });
+    expect(await fails('manifold', { runId: run3d, n: 4, dims: [0, 1], base: [1, 2] })).toMatchObject({
+      message: expect.stringMatching(/base has 2 values but run \d+ has latentDim 3/),
+    });
+    expect(await fails('interpolate', { runId: run2d, from: 0, to: 40 })).toMatchObject({
+      message: expect.stringMatching(/to = 40 but the test split of latent-fixture has 40 images \(0–39\)/),
+    });
+    expect(await fails('encodeTest', { runId: run2d, count: 10_001 })).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringMatching(/count = 10001/),
+    });
+    expect(await fails('encodeTest', { runId: run2d, count: 5, offset: 40 })).toMatchObject({
+      message: expect.stringMatching(/offset = 40/),
+    });
+    expect(await fails('nonsense' as 'decode', {})).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringMatching(/"nonsense" is not a latent request/),
+    });
   });
 
   it('leaks no tensors across many requests', async () => {

@@ -27,7 +27,15 @@ import { StoreError } from '../store/errors';
 import { getEpochImages, getLatentStats } from '../store/metrics';
 import { getRun } from '../store/runs';
 import { gatherExamples, testPixelMode } from '../training/data';
-import { decode, decoderMean, disposeModel, encode, loadModel, type ImageShape, type VaeModel } from '../training/model';
+import {
+  decode,
+  decoderMean,
+  disposeModel,
+  encode,
+  loadModel,
+  type ImageShape,
+  type VaeModel,
+} from '../training/model';
 import { fillNormal, rngFor, Stream } from '../training/random';
 import { LatentError, type LatentMethod, type LatentResult } from './protocol';
 
@@ -80,7 +88,10 @@ export class LatentEngine {
   /** Runs one request; throws LatentError (or an engine error) naming what was wrong. */
   async handle<M extends LatentMethod>(method: M, input: unknown): Promise<LatentResult<M>> {
     if (!Object.prototype.hasOwnProperty.call(schemas, method)) {
-      throw new LatentError('ValidationError', `${JSON.stringify(method)} is not a latent request; allowed: ${Object.keys(schemas).join(', ')}`);
+      throw new LatentError(
+        'ValidationError',
+        `${JSON.stringify(method)} is not a latent request; allowed: ${Object.keys(schemas).join(', ')}`,
+      );
     }
     try {
       switch (method) {
@@ -119,7 +130,8 @@ export class LatentEngine {
 
   private parse<M extends LatentMethod>(method: M, input: unknown): z.output<(typeof schemas)[M]> {
     const parsed = schemas[method].safeParse(input);
-    if (!parsed.success) throw new LatentError('ValidationError', `${method}: ${formatIssues(parsed.error.issues, input)}`);
+    if (!parsed.success)
+      throw new LatentError('ValidationError', `${method}: ${formatIssues(parsed.error.issues, input)}`);
     return parsed.data as z.output<(typeof schemas)[M]>;
   }
 
@@ -135,7 +147,10 @@ export class LatentEngine {
     const J = loaded.config.latentDim;
     input.codes.forEach((code, i) => {
       if (code.length !== J) {
-        throw new LatentError('ValidationError', `decode: codes[${i}] has ${code.length} values but run ${input.runId} has latentDim ${J}; give ${J} per code`);
+        throw new LatentError(
+          'ValidationError',
+          `decode: codes[${i}] has ${code.length} values but run ${input.runId} has latentDim ${J}; give ${J} per code`,
+        );
       }
     });
     return { ...this.imageFrame(loaded), images: this.decodeImages(loaded.model, input.codes) };
@@ -145,9 +160,16 @@ export class LatentEngine {
     const loaded = await this.model(input.runId, input.epoch);
     const J = loaded.config.latentDim;
     const [dx, dy] = input.dims;
-    if (J < 2) throw new LatentError('ValidationError', `manifold: run ${input.runId} has latentDim 1; a manifold needs two latent dimensions`);
+    if (J < 2)
+      throw new LatentError(
+        'ValidationError',
+        `manifold: run ${input.runId} has latentDim 1; a manifold needs two latent dimensions`,
+      );
     if (dx >= J || dy >= J || dx === dy) {
-      throw new LatentError('ValidationError', `manifold: dims = [${dx}, ${dy}]; allowed: two different dimensions from 0 to ${J - 1} (run ${input.runId} has latentDim ${J})`);
+      throw new LatentError(
+        'ValidationError',
+        `manifold: dims = [${dx}, ${dy}]; allowed: two different dimensions from 0 to ${J - 1} (run ${input.runId} has latentDim ${J})`,
+      );
     }
     const base = this.baseCode(input.base, J, 'manifold', input.runId);
     const codes = manifoldCodes({ n: input.n, dims: [dx, dy], base, spacing: input.spacing, r: input.r });
@@ -190,7 +212,10 @@ export class LatentEngine {
     const loaded = await this.model(input.runId, input.epoch);
     const split = await this.testSplit(loaded);
     if (input.offset >= split.count) {
-      throw new LatentError('ValidationError', `encodeTest: offset = ${input.offset} but the test split of ${loaded.config.dataset} has ${split.count} images (0–${split.count - 1})`);
+      throw new LatentError(
+        'ValidationError',
+        `encodeTest: offset = ${input.offset} but the test split of ${loaded.config.dataset} has ${split.count} images (0–${split.count - 1})`,
+      );
     }
     const end = Math.min(split.count, input.offset + input.count);
     const indices = Array.from({ length: end - input.offset }, (_, i) => input.offset + i);
@@ -298,16 +323,26 @@ export class LatentEngine {
     const db = this.database();
     const row = (
       epoch === undefined
-        ? statement(db, 'SELECT epoch, created_at FROM checkpoints WHERE run_id = ? ORDER BY epoch DESC LIMIT 1').get(runId)
+        ? statement(db, 'SELECT epoch, created_at FROM checkpoints WHERE run_id = ? ORDER BY epoch DESC LIMIT 1').get(
+            runId,
+          )
         : statement(db, 'SELECT epoch, created_at FROM checkpoints WHERE run_id = ? AND epoch = ?').get(runId, epoch)
     ) as { epoch: number; created_at: string } | undefined;
     if (!row) {
       const run = this.requireRun(runId);
-      const epochs = (statement(db, 'SELECT epoch FROM checkpoints WHERE run_id = ? ORDER BY epoch').pluck().all(runId) as number[]).join(', ');
+      const epochs = (
+        statement(db, 'SELECT epoch FROM checkpoints WHERE run_id = ? ORDER BY epoch').pluck().all(runId) as number[]
+      ).join(', ');
       if (epoch === undefined) {
-        throw new LatentError('NotFound', `run ${runId} ("${run.name}", ${run.status}) has no checkpoint yet; it gets one when its first epoch finishes`);
+        throw new LatentError(
+          'NotFound',
+          `run ${runId} ("${run.name}", ${run.status}) has no checkpoint yet; it gets one when its first epoch finishes`,
+        );
       }
-      throw new LatentError('NotFound', `run ${runId} has no checkpoint at epoch ${epoch}; stored checkpoints: ${epochs || 'none'}`);
+      throw new LatentError(
+        'NotFound',
+        `run ${runId} has no checkpoint at epoch ${epoch}; stored checkpoints: ${epochs || 'none'}`,
+      );
     }
     // The checkpoint's time is part of the key: a rewound and retrained run stores a new checkpoint at the same epoch.
     const key = `${runId}@${row.epoch}@${row.created_at}`;
@@ -318,7 +353,9 @@ export class LatentEngine {
       return hit;
     }
     const run = this.requireRun(runId);
-    const blob = statement(db, 'SELECT weights FROM checkpoints WHERE run_id = ? AND epoch = ?').pluck().get(runId, row.epoch) as Buffer;
+    const blob = statement(db, 'SELECT weights FROM checkpoints WHERE run_id = ? AND epoch = ?')
+      .pluck()
+      .get(runId, row.epoch) as Buffer;
     const shape = await this.imageShape(runId, row.epoch, run.config);
     const model = loadModel(run.config, shape, decodeArrays(blob));
     const loaded: LoadedModel = { key, runId, epoch: row.epoch, config: run.config, model };
@@ -336,13 +373,21 @@ export class LatentEngine {
   }
 
   private imageFrame(loaded: LoadedModel): { runId: number; epoch: number; width: number; height: number } {
-    return { runId: loaded.runId, epoch: loaded.epoch, width: loaded.model.shape.width, height: loaded.model.shape.height };
+    return {
+      runId: loaded.runId,
+      epoch: loaded.epoch,
+      width: loaded.model.shape.width,
+      height: loaded.model.shape.height,
+    };
   }
 
   private baseCode(base: 'zero' | number[], latentDim: number, method: string, runId: number): number[] {
     if (base === 'zero') return new Array<number>(latentDim).fill(0);
     if (base.length !== latentDim) {
-      throw new LatentError('ValidationError', `${method}: base has ${base.length} values but run ${runId} has latentDim ${latentDim}; give ${latentDim} or 'zero'`);
+      throw new LatentError(
+        'ValidationError',
+        `${method}: base has ${base.length} values but run ${runId} has latentDim ${latentDim}; give ${latentDim} or 'zero'`,
+      );
     }
     return [...base];
   }
@@ -365,14 +410,27 @@ export class LatentEngine {
     const source = resolveDatasetSource(this.database(), this.options.dbPath, config.dataset);
     let split: ImageSplit;
     if (source.kind === 'idx-files') {
-      const [images, labels] = await Promise.all([readIdxFileAsync(source.testImages), readIdxFileAsync(source.testLabels)]);
-      if (images.kind !== 'images') throw new DatasetError(source.testImages, 'holds labels where the test images belong');
-      if (labels.kind !== 'labels') throw new DatasetError(source.testLabels, 'holds images where the test labels belong');
-      if (images.count !== labels.count) throw new DatasetError(source.testImages, `${images.count} test images but ${labels.count} labels`);
-      split = { images: images.data, labels: labels.data, count: images.count, height: images.height, width: images.width };
+      const [images, labels] = await Promise.all([
+        readIdxFileAsync(source.testImages),
+        readIdxFileAsync(source.testLabels),
+      ]);
+      if (images.kind !== 'images')
+        throw new DatasetError(source.testImages, 'holds labels where the test images belong');
+      if (labels.kind !== 'labels')
+        throw new DatasetError(source.testLabels, 'holds images where the test labels belong');
+      if (images.count !== labels.count)
+        throw new DatasetError(source.testImages, `${images.count} test images but ${labels.count} labels`);
+      split = {
+        images: images.data,
+        labels: labels.data,
+        count: images.count,
+        height: images.height,
+        width: images.width,
+      };
     } else {
       const dataset = loadImportedDataset(this.database(), source.datasetId);
-      if (!dataset) throw new LatentError('NotFound', `dataset ${JSON.stringify(config.dataset)} is no longer in the store`);
+      if (!dataset)
+        throw new LatentError('NotFound', `dataset ${JSON.stringify(config.dataset)} is no longer in the store`);
       split = dataset.test;
     }
     this.testSplits.push({ id: config.dataset, split });
@@ -380,10 +438,19 @@ export class LatentEngine {
     return split;
   }
 
-  private checkTestIndices(indices: readonly number[], split: ImageSplit, method: string, field: string, dataset: string): void {
+  private checkTestIndices(
+    indices: readonly number[],
+    split: ImageSplit,
+    method: string,
+    field: string,
+    dataset: string,
+  ): void {
     for (const i of indices) {
       if (i >= split.count) {
-        throw new LatentError('ValidationError', `${method}: ${field} = ${i} but the test split of ${dataset} has ${split.count} images (0–${split.count - 1})`);
+        throw new LatentError(
+          'ValidationError',
+          `${method}: ${field} = ${i} but the test split of ${dataset} has ${split.count} images (0–${split.count - 1})`,
+        );
       }
     }
   }
@@ -447,11 +514,15 @@ function columnVariances(rows: readonly number[][], dim: number): number[] {
 /** Store, dataset and model failures keep their message and get the name the API uses for them. */
 function translate(error: unknown): Error {
   if (error instanceof StoreError) {
-    const name = error.code === 'not-found' ? 'NotFound' : error.code === 'invalid' || error.code === 'conflict' ? 'ValidationError' : 'StoreError';
+    const name =
+      error.code === 'not-found'
+        ? 'NotFound'
+        : error.code === 'invalid' || error.code === 'conflict'
+          ? 'ValidationError'
+          : 'StoreError';
     return new LatentError(name, error.message);
   }
   if (error instanceof DatasetIdError) return new LatentError('NotFound', error.message);
   // LatentError, DatasetError, ModelError (a checkpoint that does not fit its run's config) keep their own names.
   return error instanceof Error ? error : new Error(String(error));
 }
-

@@ -43,7 +43,10 @@ export function runLatentProcess(port: LatentPort, deps: LatentProcessDeps): voi
           type: 'result',
           id,
           ok: false,
-          error: { name: 'ValidationError', message: `${JSON.stringify(message.method)} is not a latent request; allowed: ${latentMethods.join(', ')}` },
+          error: {
+            name: 'ValidationError',
+            message: `${JSON.stringify(message.method)} is not a latent request; allowed: ${latentMethods.join(', ')}`,
+          },
         });
         return ok;
       }
@@ -81,7 +84,9 @@ export function latentPortFromProcess(proc: NodeJS.Process): LatentPort {
   }
   const send = proc.send?.bind(proc);
   if (!send) {
-    throw new Error('the latent process must be started by child_process.fork (with an IPC channel) or Electron utilityProcess');
+    throw new Error(
+      'the latent process must be started by child_process.fork (with an IPC channel) or Electron utilityProcess',
+    );
   }
   return {
     send: (message) => void send(message),

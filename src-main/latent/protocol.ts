@@ -36,7 +36,15 @@ export interface LatentMethods {
 }
 
 export type LatentMethod = keyof LatentMethods;
-export const latentMethods: readonly LatentMethod[] = ['decode', 'manifold', 'priorSamples', 'encodeTest', 'testImages', 'traversals', 'interpolate'];
+export const latentMethods: readonly LatentMethod[] = [
+  'decode',
+  'manifold',
+  'priorSamples',
+  'encodeTest',
+  'testImages',
+  'traversals',
+  'interpolate',
+];
 
 export type LatentInput<M extends LatentMethod> = LatentMethods[M]['input'];
 export type LatentResult<M extends LatentMethod> = LatentMethods[M]['result'];

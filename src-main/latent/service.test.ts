@@ -22,14 +22,23 @@ describe('LatentService (in-process latent process)', () => {
     try {
       const [a, b, m] = await Promise.all([
         service.decode({ runId, codes: [[0, 0]] }),
-        service.decode({ runId, codes: [[1, 1], [2, 2]] }),
+        service.decode({
+          runId,
+          codes: [
+            [1, 1],
+            [2, 2],
+          ],
+        }),
         service.manifold({ runId, n: 3, dims: [0, 1] }),
       ]);
       expect(a.images).toHaveLength(1);
       expect(b.images).toHaveLength(2);
       expect(m.grid.pixels).toBeInstanceOf(Uint8Array);
       expect(service.backend?.backend).toBe('wasm');
-      await expect(service.decode({ runId: 4242, codes: [[0, 0]] })).rejects.toMatchObject({ name: 'NotFound', message: 'runId = 4242: no such run' });
+      await expect(service.decode({ runId: 4242, codes: [[0, 0]] })).rejects.toMatchObject({
+        name: 'NotFound',
+        message: 'runId = 4242: no such run',
+      });
       expect(service.starts).toBe(1);
     } finally {
       service.close();
@@ -44,7 +53,12 @@ describe('LatentService (in-process latent process)', () => {
       const inFlight = service.encodeTest({ runId, count: 10 });
       // Killed before the request is answered, as a crash in TF.js would.
       (service as unknown as { child: { kill(): void } }).child.kill();
-      await expect(inFlight).rejects.toMatchObject({ name: 'LatentProcessError', message: expect.stringMatching(/latent encodeTest failed: the latent process was killed \(SIGKILL\); it starts again/) });
+      await expect(inFlight).rejects.toMatchObject({
+        name: 'LatentProcessError',
+        message: expect.stringMatching(
+          /latent encodeTest failed: the latent process was killed \(SIGKILL\); it starts again/,
+        ),
+      });
       const after = await service.decode({ runId, codes: [[0, 0]] });
       expect(after.images).toHaveLength(1);
       expect(service.pid).not.toBe(pid);
@@ -55,9 +69,15 @@ describe('LatentService (in-process latent process)', () => {
   });
 
   it('restarts a process that overruns the time limit', async () => {
-    const service = new LatentService({ dbPath: fixture.path, spawn: spawnInProcess({ backend: 'wasm' }), timeoutMs: 1 });
+    const service = new LatentService({
+      dbPath: fixture.path,
+      spawn: spawnInProcess({ backend: 'wasm' }),
+      timeoutMs: 1,
+    });
     try {
-      await expect(service.encodeTest({ runId, count: 40 })).rejects.toMatchObject({ message: expect.stringMatching(/took longer than 1 ms; the latent process is restarted/) });
+      await expect(service.encodeTest({ runId, count: 40 })).rejects.toMatchObject({
+        message: expect.stringMatching(/took longer than 1 ms; the latent process is restarted/),
+      });
     } finally {
       service.close();
     }
@@ -71,12 +91,21 @@ describe.skipIf(!existsSync(builtWorker))('LatentService (forked out/main/latent
   it('decodes in a child process, survives a kill -9 and restarts', async () => {
     const service = new LatentService({ dbPath: fixture.path, spawn: (dbPath) => forkLatent(dbPath, builtWorker) });
     try {
-      const first = await service.decode({ runId, codes: [[0, 0], [3, -3]] });
+      const first = await service.decode({
+        runId,
+        codes: [
+          [0, 0],
+          [3, -3],
+        ],
+      });
       expect(first.images[0]).toBeInstanceOf(Uint8Array);
       const pid = service.pid!;
       const inFlight = service.manifold({ runId, n: 30, dims: [0, 1] });
       process.kill(pid, 'SIGKILL');
-      await expect(inFlight).rejects.toMatchObject({ name: 'LatentProcessError', message: expect.stringMatching(/was killed \(SIGKILL\)/) });
+      await expect(inFlight).rejects.toMatchObject({
+        name: 'LatentProcessError',
+        message: expect.stringMatching(/was killed \(SIGKILL\)/),
+      });
       const again = await service.decode({ runId, codes: [[0, 0]] });
       expect(again.images[0]).toEqual(first.images[0]);
       expect(service.pid).not.toBe(pid);

@@ -1,5 +1,12 @@
 import type { BackendInfo } from '../../src-shared/runs';
-import { LatentError, type FromLatent, type LatentInput, type LatentMethod, type LatentResult, type ToLatent } from './protocol';
+import {
+  LatentError,
+  type FromLatent,
+  type LatentInput,
+  type LatentMethod,
+  type LatentResult,
+  type ToLatent,
+} from './protocol';
 
 /**
  * Main's side of the latent process: one method per request, each a promise answered by id. The process is started
@@ -89,14 +96,24 @@ export class LatentService {
     return this.child?.pid;
   }
 
-  request<M extends LatentMethod>(method: M, input: LatentInput<M>, timeoutMs = this.options.timeoutMs ?? 60_000): Promise<LatentResult<M>> {
-    if (this.closed) return Promise.reject(new LatentError('LatentProcessError', `latent ${method}: the latent service is closed`));
+  request<M extends LatentMethod>(
+    method: M,
+    input: LatentInput<M>,
+    timeoutMs = this.options.timeoutMs ?? 60_000,
+  ): Promise<LatentResult<M>> {
+    if (this.closed)
+      return Promise.reject(new LatentError('LatentProcessError', `latent ${method}: the latent service is closed`));
     const child = this.process();
     const id = this.nextId++;
     return new Promise<LatentResult<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (!this.pending.delete(id)) return;
-        reject(new LatentError('LatentProcessError', `latent ${method} took longer than ${timeoutMs} ms; the latent process is restarted`));
+        reject(
+          new LatentError(
+            'LatentProcessError',
+            `latent ${method} took longer than ${timeoutMs} ms; the latent process is restarted`,
+          ),
+        );
         this.restart(child);
       }, timeoutMs);
       this.pending.set(id, { method, resolve: resolve as (result: unknown) => void, reject, timer });

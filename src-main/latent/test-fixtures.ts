@@ -24,16 +24,26 @@ function split(count: number): ImageSplit {
   const images = new Uint8Array(count * pixels);
   for (let i = 0; i < count; i++) {
     // Image i is a bright bar at row i mod 8 over a faint gradient: distinct images, so distinct encodings.
-    for (let p = 0; p < pixels; p++) images[i * pixels + p] = Math.floor(p / FIXTURE_SIZE) === i % FIXTURE_SIZE ? 250 : (p * 3 + i) % 60;
+    for (let p = 0; p < pixels; p++)
+      images[i * pixels + p] = Math.floor(p / FIXTURE_SIZE) === i % FIXTURE_SIZE ? 250 : (p * 3 + i) % 60;
   }
-  return { images, labels: Uint8Array.from({ length: count }, (_, i) => i % 4), count, height: FIXTURE_SIZE, width: FIXTURE_SIZE };
+  return {
+    images,
+    labels: Uint8Array.from({ length: count }, (_, i) => i % 4),
+    count,
+    height: FIXTURE_SIZE,
+    width: FIXTURE_SIZE,
+  };
 }
 
 export interface LatentFixture {
   path: string;
   db: Database;
   /** Adds a finished run with `epochs` checkpoints; epoch e's per-dimension KL is klPerDim(e). */
-  addRun(overrides: Partial<ExperimentConfig>, options?: { epochs?: number; klPerDim?: (epoch: number, latentDim: number) => number[] }): number;
+  addRun(
+    overrides: Partial<ExperimentConfig>,
+    options?: { epochs?: number; klPerDim?: (epoch: number, latentDim: number) => number[] },
+  ): number;
   close(): void;
 }
 
@@ -41,19 +51,36 @@ export function openLatentFixture(): LatentFixture {
   const dir = mkdtempSync(join(tmpdir(), 'vae-latent-'));
   const path = join(dir, 'experiments.db');
   const db = openDatabase(path);
-  saveImportedDataset(db, { id: FIXTURE_DATASET, title: 'Latent fixture', dataset: { name: FIXTURE_DATASET, train: split(16), test: split(FIXTURE_TEST_COUNT) }, sourceFiles: [] });
+  saveImportedDataset(db, {
+    id: FIXTURE_DATASET,
+    title: 'Latent fixture',
+    dataset: { name: FIXTURE_DATASET, train: split(16), test: split(FIXTURE_TEST_COUNT) },
+    sourceFiles: [],
+  });
   return {
     path,
     db,
     addRun(overrides, options = {}) {
       const epochs = options.epochs ?? 1;
-      const config: ExperimentConfig = { ...defaultConfig, dataset: FIXTURE_DATASET, hiddenSizes: [16], latentDim: 2, epochs, checkpointKeep: 'all', ...overrides };
+      const config: ExperimentConfig = {
+        ...defaultConfig,
+        dataset: FIXTURE_DATASET,
+        hiddenSizes: [16],
+        latentDim: 2,
+        epochs,
+        checkpointKeep: 'all',
+        ...overrides,
+      };
       const [queued] = queueRuns(db, { experimentName: 'latent tests', configs: [config] });
       const run = claimNextRun(db, process.pid);
       if (!run || run.id !== queued.id) throw new Error(`expected to claim run ${queued.id}`);
       const J = config.latentDim;
       for (let epoch = 1; epoch <= epochs; epoch++) {
-        const model = buildModel({ config, shape: { height: FIXTURE_SIZE, width: FIXTURE_SIZE }, seed: config.seed + epoch });
+        const model = buildModel({
+          config,
+          shape: { height: FIXTURE_SIZE, width: FIXTURE_SIZE },
+          seed: config.seed + epoch,
+        });
         const weights = modelWeights(model);
         disposeModel(model);
         const metrics = { recon: 40, kl: 5, betaKl: 5, elbo: -45, loss: 45 };

@@ -14,7 +14,10 @@ const dbPath = process.argv[2] ?? process.env.VAE_WORKBENCH_DB;
 const port = latentPortFromProcess(process);
 exitWithParent(process);
 if (!dbPath) {
-  port.send({ type: 'fatal', error: { name: 'LatentProcessError', message: 'the latent process needs the database path as its first argument' } });
+  port.send({
+    type: 'fatal',
+    error: { name: 'LatentProcessError', message: 'the latent process needs the database path as its first argument' },
+  });
   port.exit(2);
 } else {
   const engine = new LatentEngine({ dbPath });

@@ -20,8 +20,9 @@ describe('dense with custom gradients', () => {
         const b = tf.randomNormal([3], 0, 1, 'float32', 3) as tf.Tensor1D;
         // A non-uniform upstream gradient so every entry of dy matters.
         const weights = tf.randomNormal([7, 3], 0, 1, 'float32', 4);
-        const objective = (f: typeof dense | typeof denseReference) => (xi: tf.Tensor, Wi: tf.Tensor, bi: tf.Tensor) =>
-          tf.sum(tf.mul(f(xi as tf.Tensor2D, Wi as tf.Tensor2D, bi as tf.Tensor1D, activation as never), weights));
+        type Layer = (xi: tf.Tensor2D, Wi: tf.Tensor2D, bi: tf.Tensor1D) => tf.Tensor2D;
+        const objective = (f: Layer) => (xi: tf.Tensor, Wi: tf.Tensor, bi: tf.Tensor) =>
+          tf.sum(tf.mul(f(xi as tf.Tensor2D, Wi as tf.Tensor2D, bi as tf.Tensor1D), weights));
         const ours = tf.grads(objective((xi, Wi, bi) => dense(xi, Wi, bi, { activation })))([x, W, b]);
         const reference = tf.grads(objective((xi, Wi, bi) => denseReference(xi, Wi, bi, activation)))([x, W, b]);
         expect(maxAbsDiff(dense(x, W, b, { activation }), denseReference(x, W, b, activation))).toBeLessThan(1e-5);
@@ -38,8 +39,8 @@ describe('dense with custom gradients', () => {
   it('gives W and b the same gradients when the input needs none', () => {
     tf.tidy(() => {
       const x = tf.randomNormal([6, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
-      const W = tf.variable(tf.randomNormal([4, 3], 0, 1, 'float32', 6), true, 'dense-test-W');
-      const b = tf.variable(tf.randomNormal([3], 0, 1, 'float32', 7), true, 'dense-test-b');
+      const W = tf.variable(tf.randomNormal([4, 3], 0, 1, 'float32', 6), true, 'dense-test-W') as tf.Variable<tf.Rank.R2>;
+      const b = tf.variable(tf.randomNormal([3], 0, 1, 'float32', 7), true, 'dense-test-b') as tf.Variable<tf.Rank.R1>;
       const f = (inputNeedsGrad: boolean) => () => tf.sum(tf.square(dense(x, W, b, { activation: 'relu', inputNeedsGrad }))) as tf.Scalar;
       const a = tf.variableGrads(f(false), [W, b]).grads;
       const r = tf.variableGrads(() => tf.sum(tf.square(denseReference(x, W, b, 'relu'))) as tf.Scalar, [W, b]).grads;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   COLLAPSED_KL_NATS,
+  LatestOnly,
   latentManifoldInput,
   lerpCodes,
   orderDimsByKl,
@@ -109,5 +110,57 @@ describe('request schemas', () => {
     const parsed = latentManifoldInput.parse({ runId: 1, n: 10, dims: [0, 1] });
     expect(parsed).toMatchObject({ base: 'zero', spacing: 'inverse-cdf', r: 3 });
     expect(latentManifoldInput.safeParse({ runId: 1, n: 31, dims: [0, 1] }).success).toBe(false);
+  });
+});
+
+describe('LatestOnly', () => {
+  it('keeps one request in flight and skips stale inputs, always ending on the newest', async () => {
+    const started: number[] = [];
+    const shown: number[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const releases: (() => void)[] = [];
+    const coalescer = new LatestOnly<number, number>(
+      (x) => {
+        started.push(x);
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        return new Promise((resolve) =>
+          releases.push(() => {
+            inFlight--;
+            resolve(x * 10);
+          }),
+        );
+      },
+      (y) => shown.push(y),
+    );
+    for (let x = 1; x <= 5; x++) coalescer.push(x);
+    expect(coalescer.busy).toBe(true);
+    releases.shift()!();
+    await new Promise((r) => setTimeout(r, 0));
+    releases.shift()!();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(started).toEqual([1, 5]);
+    expect(shown).toEqual([10, 50]);
+    expect(maxInFlight).toBe(1);
+    expect(coalescer.busy).toBe(false);
+  });
+
+  it('reports a failed request and goes on with the next', async () => {
+    const errors: unknown[] = [];
+    const shown: number[] = [];
+    const coalescer = new LatestOnly<number, number>(
+      async (x) => {
+        if (x === 1) throw new Error('boom');
+        return x;
+      },
+      (y) => shown.push(y),
+      (e) => errors.push(e),
+    );
+    coalescer.push(1);
+    coalescer.push(2);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(errors).toHaveLength(1);
+    expect(shown).toEqual([2]);
   });
 });

@@ -460,3 +460,42 @@ export const latentApi = {
   latentTraversals: latentMethod<LatentTraversalsResult<WireImage>>()(latentTraversalsInput),
   latentInterpolate: latentMethod<LatentInterpolateResult<WireImage>>()(latentInterpolateInput),
 } as const;
+
+/**
+ * Keeps at most one request in flight and, while it runs, only the newest input waiting: a slider dragged faster than
+ * the decoder answers skips the stale positions instead of queueing them, and the last position is always shown.
+ */
+export class LatestOnly<I, O> {
+  private running = false;
+  private waiting: { input: I } | null = null;
+
+  constructor(
+    private readonly run: (input: I) => Promise<O>,
+    private readonly onResult: (output: O, input: I) => void,
+    private readonly onError: (error: unknown, input: I) => void = () => undefined,
+  ) {}
+
+  /** True while a request is in flight. */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  push(input: I): void {
+    this.waiting = { input };
+    if (!this.running) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.waiting !== null) {
+      const { input } = this.waiting;
+      this.waiting = null;
+      try {
+        this.onResult(await this.run(input), input);
+      } catch (error) {
+        this.onError(error, input);
+      }
+    }
+    this.running = false;
+  }
+}

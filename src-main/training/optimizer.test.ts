@@ -27,7 +27,8 @@ describe('Adam', () => {
     for (let step = 0; step < 25; step++) {
       tf.tidy(() => {
         adam.apply(tf.variableGrads(() => loss(ours)).grads);
-        reference.applyGradients(tf.variableGrads(() => loss(theirs)).grads as tf.NamedTensorMap as never);
+        const grads = tf.variableGrads(() => loss(theirs)).grads;
+        reference.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
       });
     }
     ours.forEach((p, i) => {

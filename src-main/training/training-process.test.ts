@@ -1,0 +1,110 @@
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
+import { builtinDatasetSource } from '../data/builtin';
+import type { FromWorker, ToWorker } from './protocol';
+import { rectanglesDataset } from './test-fixtures';
+import { runTrainingProcess, type WorkerPort } from './training-process';
+
+const config: ExperimentConfig = {
+  ...defaultConfig,
+  dataset: 'rectangles',
+  hiddenSizes: [32],
+  latentDim: 2,
+  batchSize: 50,
+  epochs: 2,
+  trainSubset: 200,
+};
+const source = { kind: 'idx-files', name: 'rectangles', trainImages: 'a', trainLabels: 'b', testImages: 'c', testLabels: 'd' } as const;
+
+/** Drives the message loop through an in-memory port and resolves with what it sent and its exit code. */
+function drive(messages: ToWorker[], options: { stopAfterFirstBatch?: boolean } = {}): Promise<{ sent: FromWorker[]; code: number }> {
+  return new Promise((done) => {
+    const sent: FromWorker[] = [];
+    let listener: ((m: ToWorker) => void) | null = null;
+    const port: WorkerPort = {
+      send: async (m) => {
+        sent.push(m);
+        if (options.stopAfterFirstBatch && m.type === 'batch' && sent.filter((s) => s.type === 'batch').length === 1) listener?.({ type: 'stop' });
+      },
+      onMessage: (l) => (listener = l),
+      exit: (code) => done({ sent, code }),
+    };
+    runTrainingProcess(port, { loadDataset: async () => rectanglesDataset({ train: 300, test: 50 }) });
+    for (const m of messages) listener!(m);
+  });
+}
+
+const start = (c: ExperimentConfig): ToWorker => ({ type: 'start', runId: 1, config: c, dataset: source, resumeFrom: null, backend: 'wasm' });
+
+describe('training process message loop', () => {
+  it('start → ready, batches, one epoch message per epoch, finished, exit 0', async () => {
+    const { sent, code } = await drive([start(config)]);
+    expect(code).toBe(0);
+    expect(sent[0]).toEqual({ type: 'ready', backend: { backend: 'wasm', skipped: [] } });
+    expect(sent.filter((m) => m.type === 'epoch').map((m) => (m as { epoch: number }).epoch)).toEqual([1, 2]);
+    expect(sent.some((m) => m.type === 'batch')).toBe(true);
+    expect(sent[sent.length - 1]).toEqual({ type: 'finished' });
+  });
+
+  it('stop: ends after the current batch, no finished message, exit 0', async () => {
+    const { sent, code } = await drive([start(config)], { stopAfterFirstBatch: true });
+    expect(code).toBe(0);
+    expect(sent.map((m) => m.type)).not.toContain('finished');
+    expect(sent.map((m) => m.type)).not.toContain('epoch');
+  });
+
+  it('a diverging run sends failed with the epoch and exits 1', async () => {
+    const { sent, code } = await drive([start({ ...config, hiddenSizes: [256, 256, 256, 256], learningRate: 1, trainSubset: 100 })]);
+    expect(code).toBe(1);
+    const failed = sent[sent.length - 1];
+    expect(failed.type).toBe('failed');
+    if (failed.type === 'failed') expect(failed.message).toContain(`epoch ${failed.epoch}`);
+  });
+
+  it('a run that cannot start (bad subset) is reported as failed, exit 1', async () => {
+    const { sent, code } = await drive([start({ ...config, trainSubset: 10_000 })]);
+    expect(code).toBe(1);
+    expect(sent[sent.length - 1]).toMatchObject({ type: 'failed', message: expect.stringMatching(/trainSubset = 10000 exceeds/) });
+  });
+
+  it('refuses a second start and unknown messages (exit 2)', async () => {
+    const { sent, code } = await drive([{ type: 'bogus' } as unknown as ToWorker]);
+    expect(code).toBe(2);
+    expect(sent[0]).toMatchObject({ type: 'failed', message: expect.stringMatching(/unknown message type "bogus"/) });
+  });
+});
+
+const built = resolve(__dirname, '../../out/main/training-worker.js');
+
+describe.skipIf(!existsSync(built))('the built worker under child_process.fork (needs `npx electron-vite build`)', () => {
+  it('finds its wasm files, trains an MNIST subset and exits', async () => {
+    const child = fork(built, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const sent: FromWorker[] = [];
+    child.on('message', (m) => sent.push(m as FromWorker));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.send({
+      type: 'start',
+      runId: 1,
+      config: { ...defaultConfig, hiddenSizes: [64], latentDim: 2, epochs: 1, trainSubset: 500, testSubset: 100, binarization: 'dynamic' },
+      dataset: builtinDatasetSource('mnist'),
+      resumeFrom: null,
+      backend: null,
+    } satisfies ToWorker);
+    expect(await exited).toBe(0);
+    expect(sent[0]).toMatchObject({ type: 'ready', backend: { backend: 'wasm' } });
+    const epoch = sent.find((m) => m.type === 'epoch');
+    expect(epoch?.type === 'epoch' && epoch.checkpoint?.weights[0].data).toBeInstanceOf(Float32Array);
+    expect(sent[sent.length - 1]).toEqual({ type: 'finished' });
+  });
+
+  it('exits when its parent disconnects', async () => {
+    const child = fork(built, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await new Promise((r) => setTimeout(r, 200));
+    child.disconnect();
+    expect(await exited).toBe(3);
+  });
+});

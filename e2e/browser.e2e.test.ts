@@ -31,16 +31,28 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
 
   it('refuses a request without the token (401) and from a foreign Origin (403)', async () => {
     const origin = new URL(server.url).origin;
-    const none = await fetch(`${origin}/api/listRuns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const none = await fetch(`${origin}/api/listRuns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(none.status).toBe(401);
     const foreign = await fetch(`${origin}/api/listRuns`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-workbench-token': server.token, origin: 'http://localhost:9999' },
+      headers: {
+        'content-type': 'application/json',
+        'x-workbench-token': server.token,
+        origin: 'http://localhost:9999',
+      },
       body: '{}',
     });
     expect(foreign.status).toBe(403);
     // From inside the page, a request without the token is refused the same way.
-    const status = await page.evaluate(async () => (await fetch('/api/listRuns', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
+    const status = await page.evaluate(
+      async () =>
+        (await fetch('/api/listRuns', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))
+          .status,
+    );
     expect(status).toBe(401);
   });
 
@@ -48,7 +60,11 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
     await shot(page, 'new-experiment');
     await badValueIsRefused(page);
     const runs = await page.evaluate(async (token) => {
-      const res = await fetch('/api/listRuns', { method: 'POST', headers: { 'content-type': 'application/json', 'x-workbench-token': token }, body: '{}' });
+      const res = await fetch('/api/listRuns', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-workbench-token': token },
+        body: '{}',
+      });
       return ((await res.json()) as { result: unknown[] }).result.length;
     }, server.token);
     expect(runs).toBe(0);

@@ -6,7 +6,8 @@ import { _electron, type ElectronApplication, type Page } from 'playwright-core'
 import { badValueIsRefused, queueBetaSweep, runsTableAndCompare, watchQueue } from './workbench-flow';
 
 const electronBinary = existsSync(join(process.cwd(), 'node_modules/electron/path.txt'));
-const reason = 'the Electron binary is not installed (node_modules/electron/path.txt is absent; it downloads from GitHub)';
+const reason =
+  'the Electron binary is not installed (node_modules/electron/path.txt is absent; it downloads from GitHub)';
 if (!electronBinary) console.log(`desktop e2e skipped: ${reason}`);
 
 describe.skipIf(!electronBinary)('desktop app: the same flow over IPC', () => {
@@ -17,7 +18,11 @@ describe.skipIf(!electronBinary)('desktop app: the same flow over IPC', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vaew-e2e-electron-'));
     const { default: electronPath } = (await import('electron')) as unknown as { default: string };
-    app = await _electron.launch({ executablePath: electronPath, args: ['out/main/index.js', '--db', join(dir, 'e2e.db')], cwd: process.cwd() });
+    app = await _electron.launch({
+      executablePath: electronPath,
+      args: ['out/main/index.js', '--db', join(dir, 'e2e.db')],
+      cwd: process.cwd(),
+    });
     page = await app.firstWindow();
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.locator('button.tab[data-view="new"]').waitFor();
@@ -35,7 +40,12 @@ describe.skipIf(!electronBinary)('desktop app: the same flow over IPC', () => {
       bridge: Object.keys((globalThis as unknown as { workbench: object }).workbench).sort(),
     }));
     expect(exposed).toEqual({ require: 'undefined', process: 'undefined', bridge: ['call', 'on'] });
-    const reply = await page.evaluate(() => (globalThis as unknown as { workbench: { call(m: string, i: unknown): Promise<unknown> } }).workbench.call('dropTables', {}));
+    const reply = await page.evaluate(() =>
+      (globalThis as unknown as { workbench: { call(m: string, i: unknown): Promise<unknown> } }).workbench.call(
+        'dropTables',
+        {},
+      ),
+    );
     expect(reply).toMatchObject({ ok: false, error: { name: 'UnknownMethod' } });
   });
 

@@ -68,7 +68,9 @@ describe('runs table with 1,000 runs × 50 epochs', () => {
     await rows.first().click();
     await shot(page, 'runs-detail');
     await openView(page, 'compare');
-    await expect.poll(() => page.locator('[data-testid="metric-chart"]').first().getAttribute('data-points')).toBe(String(4 * 2 * 50));
+    await expect
+      .poll(() => page.locator('[data-testid="metric-chart"]').first().getAttribute('data-points'))
+      .toBe(String(4 * 2 * 50));
     const legend = await page.locator('[data-testid="legend"]').textContent();
     expect(legend).toContain('β = 0');
     expect(legend).toContain('β = 2');
@@ -81,7 +83,10 @@ describe('runs table with 1,000 runs × 50 epochs', () => {
       await fetch('/api/queueSweep', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-workbench-token': token },
-        body: JSON.stringify({ experimentName: 'live', sweep: { base: { epochs: 30 }, axes: { beta: [0.5, 1, 2, 4] } } }),
+        body: JSON.stringify({
+          experimentName: 'live',
+          sweep: { base: { epochs: 30 }, axes: { beta: [0.5, 1, 2, 4] } },
+        }),
       });
     }, server.token);
     await openView(page, 'queue');

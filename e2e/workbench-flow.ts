@@ -6,7 +6,14 @@ import type { Page } from 'playwright-core';
 export const SCREENSHOTS = join(process.cwd(), 'test-results');
 
 /** Small enough to train in seconds on two cores: 500 training images, 200 test images, 2 epochs, one small layer. */
-export const smallRun = { trainSubset: '500', testSubset: '200', epochs: '2', hiddenSizes: '64', latentDim: '4', batchSize: '100' };
+export const smallRun = {
+  trainSubset: '500',
+  testSubset: '200',
+  epochs: '2',
+  hiddenSizes: '64',
+  latentDim: '4',
+  batchSize: '100',
+};
 
 export async function shot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -31,7 +38,9 @@ export async function badValueIsRefused(page: Page): Promise<void> {
   await expect.poll(() => message.textContent()).toContain('learningRate = -0.5');
   expect(await page.locator('[data-testid="queue-button"]').isDisabled()).toBe(true);
   await setField(page, 'latentDim', 'many');
-  await expect.poll(() => page.locator('[data-field="latentDim"] .message').textContent()).toContain('"many" is not a number');
+  await expect
+    .poll(() => page.locator('[data-field="latentDim"] .message').textContent())
+    .toContain('"many" is not a number');
   await shot(page, 'new-experiment-invalid');
   await setField(page, 'learningRate', '0.001');
   await setField(page, 'latentDim', '4');
@@ -58,7 +67,10 @@ export async function watchQueue(page: Page, timeoutMs: number): Promise<void> {
   await bar.waitFor({ state: 'visible', timeout: timeoutMs });
   await shot(page, 'queue-training');
   await expect
-    .poll(() => page.locator('[data-testid="finished-run"] .badge.status-finished').count(), { timeout: timeoutMs, interval: 500 })
+    .poll(() => page.locator('[data-testid="finished-run"] .badge.status-finished').count(), {
+      timeout: timeoutMs,
+      interval: 500,
+    })
     .toBe(3);
   await shot(page, 'queue-finished');
 }
@@ -99,13 +111,19 @@ export async function runsTableAndCompare(page: Page): Promise<void> {
   await expect.poll(() => strips.count(), { timeout: 20_000 }).toBe(9);
   // The strips hold real pixels: some dark, some bright.
   // Runs in the page; typed structurally because this project's Node config has no DOM library.
-  type Canvas2d = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+  type Canvas2d = {
+    width: number;
+    height: number;
+    getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+  };
   const stats = await strips.first().evaluate((el) => {
     const c = el as unknown as Canvas2d;
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let bright = 0;
     for (let i = 0; i < d.length; i += 4) if (d[i] > 128) bright++;
-    const style = (globalThis as unknown as { getComputedStyle(e: unknown): { imageRendering: string } }).getComputedStyle(el);
+    const style = (
+      globalThis as unknown as { getComputedStyle(e: unknown): { imageRendering: string } }
+    ).getComputedStyle(el);
     return { bright, pixels: d.length / 4, rendering: style.imageRendering };
   });
   expect(stats.bright).toBeGreaterThan(0);

@@ -1,6 +1,14 @@
 import { z } from 'zod';
+import { latentApi } from './latent';
 import { sweepSpecSchema } from './sweep';
-import { runStatuses, type CheckpointInfo, type EpochMetrics, type Experiment, type LatentStats, type RunSummary } from './runs';
+import {
+  runStatuses,
+  type CheckpointInfo,
+  type EpochMetrics,
+  type Experiment,
+  type LatentStats,
+  type RunSummary,
+} from './runs';
 
 /**
  * The workbench's API contract: every method the UI may call, with the zod schema its input must pass and the
@@ -80,7 +88,8 @@ export const runFilterSchema = z
   })
   .strict();
 
-export const api = {
+/** The workbench's own methods; other views' entries (latentApi) are spread in below. */
+const workbenchApi = {
   getInfo: method<WorkbenchInfo>()(noInput),
   listDatasets: method<DatasetChoice[]>()(noInput),
   listExperiments: method<Experiment[]>()(noInput),
@@ -119,6 +128,8 @@ export const api = {
   getEpochImages: method<EpochImagesData | null>()(z.object({ runId, epoch: z.number().int().min(1) }).strict()),
   listCheckpoints: method<CheckpointInfo[]>()(z.object({ runId }).strict()),
 } as const;
+
+export const api = { ...workbenchApi, ...latentApi } as const;
 
 export type Api = typeof api;
 export type MethodName = keyof Api;
@@ -190,7 +201,9 @@ export interface WorkbenchClient {
  * Non-finite numbers travel as {"$nonFinite": "NaN" | "Infinity" | "-Infinity"}.
  */
 export function encodeJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $nonFinite: String(v) } : v));
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'number' && !Number.isFinite(v) ? { $nonFinite: String(v) } : v,
+  );
 }
 
 export function decodeJson(text: string): unknown {
@@ -204,8 +217,6 @@ export function decodeJson(text: string): unknown {
     return v;
   });
 }
-
-
 
 /**
  * What the desktop app's preload puts on `window.workbench`: a call into the contract and a subscription to its

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { formatIssues } from '../../src-shared/config';
 import { StoreError } from '../store/errors';
-import { ApiError, api, isMethodName, type ApiErrorData, type Api, type MethodName, type MethodOutput } from '../../src-shared/api';
+import {
+  ApiError,
+  api,
+  isMethodName,
+  type ApiErrorData,
+  type Api,
+  type MethodName,
+  type MethodOutput,
+} from '../../src-shared/api';
 
 /** One implementation per contract method, receiving input that has already passed the method's schema. */
 export type Handlers = {
@@ -17,7 +25,10 @@ export type Dispatch = (method: string, input: unknown) => Promise<unknown>;
 export function createDispatcher(handlers: Handlers): Dispatch {
   return async (method, input) => {
     if (!isMethodName(method)) {
-      throw new ApiError('UnknownMethod', `${JSON.stringify(method)} is not an API method; allowed: ${Object.keys(api).join(', ')}`);
+      throw new ApiError(
+        'UnknownMethod',
+        `${JSON.stringify(method)} is not an API method; allowed: ${Object.keys(api).join(', ')}`,
+      );
     }
     const parsed = api[method].input.safeParse(input === undefined ? {} : input);
     if (!parsed.success) {

@@ -5,6 +5,8 @@ import { openDatabase } from '../store/db';
 import { createDispatcher, type Dispatch } from './dispatcher';
 import { EventHub } from './events';
 import { createHandlers, type RunnerControl } from './handlers';
+import { createLatentHandlers } from '../latent/handlers';
+import { LatentService } from '../latent/service';
 import { bindStore } from './store-binding';
 import { addSyntheticRuns } from './synthetic-runs';
 
@@ -35,7 +37,23 @@ describe('API handlers over the store', () => {
       wake: () => void wakes++,
       stopRun: async (runId, as) => void stops.push({ runId, as }),
     };
-    dispatch = createDispatcher(createHandlers({ store: bindStore(db), runner, events, info: { version: '0.0.0', dbPath: ':memory:', transport: 'http' } }));
+    const latent = createLatentHandlers(
+      new LatentService({
+        dbPath: ':memory:',
+        spawn: () => {
+          throw new Error('no latent process in these tests');
+        },
+      }),
+    );
+    dispatch = createDispatcher({
+      ...createHandlers({
+        store: bindStore(db),
+        runner,
+        events,
+        info: { version: '0.0.0', dbPath: ':memory:', transport: 'http' },
+      }),
+      ...latent,
+    });
   });
 
   it('refuses names outside the contract', async () => {
@@ -47,7 +65,10 @@ describe('API handlers over the store', () => {
   it('queues a sweep in one go, wakes the runner and announces the queue', async () => {
     const seen: number[][] = [];
     events.on('onQueueChanged', (q) => seen.push(q.runIds));
-    const queued = (await dispatch('queueSweep', { experimentName: 'β', sweep: { base: { epochs: 1 }, axes: { beta: [0, 1, 4], seed: [0, 1] } } })) as {
+    const queued = (await dispatch('queueSweep', {
+      experimentName: 'β',
+      sweep: { base: { epochs: 1 }, axes: { beta: [0, 1, 4], seed: [0, 1] } },
+    })) as {
       runIds: number[];
     };
     expect(queued.runIds).toHaveLength(6);
@@ -56,14 +77,18 @@ describe('API handlers over the store', () => {
   });
 
   it('a bad value anywhere in the sweep queues nothing and names the value', async () => {
-    const error = await failure(dispatch('queueSweep', { experimentName: 'bad', sweep: { base: {}, axes: { latentDim: [2, 0] } } }));
+    const error = await failure(
+      dispatch('queueSweep', { experimentName: 'bad', sweep: { base: {}, axes: { latentDim: [2, 0] } } }),
+    );
     expect(error.name).toBe('ConfigError');
     expect(error.message).toContain('latentDim = 0');
     expect(await dispatch('listRuns', {})).toEqual([]);
   });
 
   it('refuses a dataset that does not exist, listing the available ones', async () => {
-    const error = await failure(dispatch('queueSweep', { experimentName: 'x', sweep: { base: { dataset: 'cifar' }, axes: {} } }));
+    const error = await failure(
+      dispatch('queueSweep', { experimentName: 'x', sweep: { base: { dataset: 'cifar' }, axes: {} } }),
+    );
     expect(error.message).toMatch(/dataset = "cifar": no such dataset; available: .*mnist/);
   });
 
@@ -74,27 +99,38 @@ describe('API handlers over the store', () => {
     expect(tag.message).toContain('tags.0 = "two words"');
     const runId = await failure(dispatch('getRun', { runId: -3 }));
     expect(runId.message).toContain('runId = -3');
-    const axis = await failure(dispatch('queueSweep', { experimentName: 'x', sweep: { base: {}, axes: { temperature: [1] } } }));
+    const axis = await failure(
+      dispatch('queueSweep', { experimentName: 'x', sweep: { base: {}, axes: { temperature: [1] } } }),
+    );
     expect(axis.message).toContain('temperature: not a parameter');
   });
 
   it('pauses only the run in training; resumes only a stopped run; moves only queued runs', async () => {
     const [finished] = addSyntheticRuns(db, { runs: 1, epochs: 1 });
-    expect((await failure(dispatch('pauseRun', { runId: finished }))).message).toContain(`run ${finished} is finished, not training`);
+    expect((await failure(dispatch('pauseRun', { runId: finished }))).message).toContain(
+      `run ${finished} is finished, not training`,
+    );
     expect((await failure(dispatch('resumeRun', { runId: finished }))).name).toBe('StateError');
-    expect((await failure(dispatch('moveRun', { runId: finished, toIndex: 0 }))).message).toContain('only queued runs can be moved');
+    expect((await failure(dispatch('moveRun', { runId: finished, toIndex: 0 }))).message).toContain(
+      'only queued runs can be moved',
+    );
     expect((await failure(dispatch('getRun', { runId: 999 }))).name).toBe('NotFound');
   });
 
   it('reorders and cancels queued runs, and keeps notes and tags', async () => {
-    const { runIds } = (await dispatch('queueSweep', { experimentName: 'q', sweep: { base: {}, axes: { seed: [0, 1, 2] } } })) as { runIds: number[] };
+    const { runIds } = (await dispatch('queueSweep', {
+      experimentName: 'q',
+      sweep: { base: {}, axes: { seed: [0, 1, 2] } },
+    })) as { runIds: number[] };
     const moved = (await dispatch('moveRun', { runId: runIds[2], toIndex: 0 })) as { runIds: number[] };
     expect(moved.runIds).toEqual([runIds[2], runIds[0], runIds[1]]);
     expect((await failure(dispatch('moveRun', { runId: runIds[0], toIndex: 3 }))).message).toContain('toIndex = 3');
     const cancelled = (await dispatch('cancelRun', { runId: runIds[0] })) as { status: string };
     expect(cancelled.status).toBe('cancelled');
     expect(((await dispatch('getQueue', {})) as { runIds: number[] }).runIds).toEqual([runIds[2], runIds[1]]);
-    const noted = (await dispatch('setRunNotes', { runId: runIds[1], notes: 'why β = 4 collapses' })) as { notes: string };
+    const noted = (await dispatch('setRunNotes', { runId: runIds[1], notes: 'why β = 4 collapses' })) as {
+      notes: string;
+    };
     expect(noted.notes).toBe('why β = 4 collapses');
     const tagged = (await dispatch('setRunTags', { runId: runIds[1], tags: ['b', 'a', 'b'] })) as { tags: string[] };
     expect([...tagged.tags].sort()).toEqual(['a', 'b']);

@@ -1,9 +1,23 @@
-import { ApiError, type DatasetChoice, type EpochImagesData, type QueueState, type WorkbenchInfo } from '../../src-shared/api';
+import {
+  ApiError,
+  type DatasetChoice,
+  type EpochImagesData,
+  type QueueState,
+  type WorkbenchInfo,
+} from '../../src-shared/api';
 import type { ExperimentConfig } from '../../src-shared/config';
 import { expandSweep, type SweepSpec } from '../../src-shared/sweep';
-import type { CheckpointInfo, EpochMetrics, Experiment, LatentStats, RunStatus, RunSummary } from '../../src-shared/runs';
+import type {
+  CheckpointInfo,
+  EpochMetrics,
+  Experiment,
+  LatentStats,
+  RunStatus,
+  RunSummary,
+} from '../../src-shared/runs';
 import type { EpochImages } from '../training/protocol';
 import type { Handlers } from './dispatcher';
+import type { LatentHandlers } from '../latent/handlers';
 import type { EventHub } from './events';
 
 /** What the handlers need from the store: plain typed objects in and out (bound to SQLite in store-binding.ts). */
@@ -45,7 +59,10 @@ export const BACKEND_ORDER = ['tensorflow (CUDA)', 'tensorflow (CPU)', 'wasm', '
 
 const resumable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
 
-export function createHandlers(ctx: HandlerContext): Handlers {
+/** The workbench's own handlers; the latent views' come from createLatentHandlers and are spread in beside them. */
+export type WorkbenchHandlers = Omit<Handlers, keyof LatentHandlers>;
+
+export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
   const { store, runner, events } = ctx;
 
   const requireRun = (runId: number): RunSummary => {
@@ -65,7 +82,10 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   return {
     getInfo: (): WorkbenchInfo => {
       const recent = store.listRuns({}).filter((r) => r.backend !== null);
-      const latest = recent.reduce<RunSummary | null>((a, r) => (a === null || (r.startedAt ?? '') > (a.startedAt ?? '') ? r : a), null);
+      const latest = recent.reduce<RunSummary | null>(
+        (a, r) => (a === null || (r.startedAt ?? '') > (a.startedAt ?? '') ? r : a),
+        null,
+      );
       return {
         ...ctx.info,
         backend: latest ? { name: latest.backend ?? '', note: latest.backendNote, runId: latest.id } : null,
@@ -82,8 +102,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       for (const id of new Set(configs.map((c) => c.dataset))) {
         const found = datasets.find((d) => d.id === id);
         const usable = datasets.filter((d) => d.available).map((d) => d.id);
-        if (!found) throw new ApiError('ConfigError', `dataset = "${id}": no such dataset; available: ${usable.join(', ') || 'none'}`);
-        if (!found.available) throw new ApiError('ConfigError', `dataset = "${id}": not available (${found.note ?? 'not installed'})`);
+        if (!found)
+          throw new ApiError(
+            'ConfigError',
+            `dataset = "${id}": no such dataset; available: ${usable.join(', ') || 'none'}`,
+          );
+        if (!found.available)
+          throw new ApiError('ConfigError', `dataset = "${id}": not available (${found.note ?? 'not installed'})`);
       }
       const queued = store.queueRuns(experimentName, configs);
       runner.wake();
@@ -106,7 +131,10 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     pauseRun: async ({ runId }) => {
       const run = requireRun(runId);
       if (runner.activeRunId !== runId) {
-        throw new ApiError('StateError', `run ${runId} is ${run.status}, not training; only a training run can be paused`);
+        throw new ApiError(
+          'StateError',
+          `run ${runId} is ${run.status}, not training; only a training run can be paused`,
+        );
       }
       await runner.stopRun(runId, 'paused');
       queueChanged();
@@ -116,7 +144,10 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     resumeRun: ({ runId }) => {
       const run = requireRun(runId);
       if (!resumable.includes(run.status)) {
-        throw new ApiError('StateError', `run ${runId} is ${run.status}; only ${resumable.join(', ')} runs can be resumed`);
+        throw new ApiError(
+          'StateError',
+          `run ${runId} is ${run.status}; only ${resumable.join(', ')} runs can be resumed`,
+        );
       }
       store.requeueRun(runId);
       runner.wake();
@@ -131,7 +162,10 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         await runner.stopRun(runId, 'cancelled');
       } else {
         if (run.status !== 'queued' && run.status !== 'paused' && run.status !== 'interrupted') {
-          throw new ApiError('StateError', `run ${runId} is ${run.status}; only queued, training, paused or interrupted runs can be cancelled`);
+          throw new ApiError(
+            'StateError',
+            `run ${runId} is ${run.status}; only queued, training, paused or interrupted runs can be cancelled`,
+          );
         }
         store.cancelRun(runId);
         runChanged(runId);
@@ -142,9 +176,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
 
     moveRun: ({ runId, toIndex }) => {
       const { runIds } = store.getQueue();
-      if (!runIds.includes(runId)) throw new ApiError('StateError', `run ${runId} is not queued; only queued runs can be moved`);
+      if (!runIds.includes(runId))
+        throw new ApiError('StateError', `run ${runId} is not queued; only queued runs can be moved`);
       if (toIndex >= runIds.length) {
-        throw new ApiError('ValidationError', `moveRun: toIndex = ${toIndex}: the queue holds ${runIds.length} runs, so 0–${runIds.length - 1}`);
+        throw new ApiError(
+          'ValidationError',
+          `moveRun: toIndex = ${toIndex}: the queue holds ${runIds.length} runs, so 0–${runIds.length - 1}`,
+        );
       }
       store.moveRun(runId, toIndex);
       queueChanged();
@@ -179,7 +217,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       requireRun(runId);
       const images = store.getEpochImages(runId, epoch);
       if (!images) return null;
-      const b64 = (list: Uint8Array[]): string[] => list.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64'));
+      const b64 = (list: Uint8Array[]): string[] =>
+        list.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64'));
       return {
         runId,
         epoch,

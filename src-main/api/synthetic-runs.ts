@@ -57,7 +57,10 @@ export function syntheticEpoch(config: ExperimentConfig, epoch: number, seed = 0
 
 /** Fills a store with finished runs (a sweep over β × latent dimension × seed) without training anything. */
 /** Image strips are stored for the last epoch only unless `imagesEveryEpoch`: 50,000 epochs of strips would be ~1 GB. */
-export function addSyntheticRuns(db: Database, opts: { runs: number; epochs: number; experimentName?: string; imagesEveryEpoch?: boolean }): number[] {
+export function addSyntheticRuns(
+  db: Database,
+  opts: { runs: number; epochs: number; experimentName?: string; imagesEveryEpoch?: boolean },
+): number[] {
   const betas = [0, 0.5, 1, 2, 4, 8, 16, 32];
   const latents = [2, 5, 10, 20, 32];
   const configs: ExperimentConfig[] = Array.from({ length: opts.runs }, (_, i) => ({
@@ -70,12 +73,24 @@ export function addSyntheticRuns(db: Database, opts: { runs: number; epochs: num
   const ids: number[] = [];
   for (let start = 0; start < configs.length; start += 200) {
     const batch = configs.slice(start, start + 200);
-    const runs = queueRuns(db, { experimentName: `${opts.experimentName ?? 'synthetic sweep'} ${Math.floor(start / 200) + 1}`, configs: batch });
+    const runs = queueRuns(db, {
+      experimentName: `${opts.experimentName ?? 'synthetic sweep'} ${Math.floor(start / 200) + 1}`,
+      configs: batch,
+    });
     for (const run of runs) {
       const claimed = claimNextRun(db, process.pid);
-      if (!claimed || claimed.id !== run.id) throw new Error(`expected to claim run ${run.id}; the queue held something else`);
-      setRunBackend(db, run.id, { backend: 'wasm', skipped: [{ backend: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' }] });
-      for (let epoch = 1; epoch <= opts.epochs; epoch++) recordEpoch(db, run.id, syntheticEpoch(run.config, epoch, run.id, opts.imagesEveryEpoch === true || epoch === opts.epochs));
+      if (!claimed || claimed.id !== run.id)
+        throw new Error(`expected to claim run ${run.id}; the queue held something else`);
+      setRunBackend(db, run.id, {
+        backend: 'wasm',
+        skipped: [{ backend: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' }],
+      });
+      for (let epoch = 1; epoch <= opts.epochs; epoch++)
+        recordEpoch(
+          db,
+          run.id,
+          syntheticEpoch(run.config, epoch, run.id, opts.imagesEveryEpoch === true || epoch === opts.epochs),
+        );
       markRunFinished(db, run.id);
       ids.push(run.id);
     }
@@ -105,7 +120,14 @@ export function syntheticTraining(opts: { epochMs: number; batches?: number }): 
       let epoch = message.resumeFrom ? message.resumeFrom.epoch + 1 : 1;
       let batch = 0;
       // Like a real child, nothing arrives before the parent has subscribed.
-      setTimeout(() => emit({ type: 'ready', backend: { backend: 'synthetic', skipped: [{ backend: 'wasm', reason: 'a synthetic run for tests' }] } }), 0);
+      setTimeout(
+        () =>
+          emit({
+            type: 'ready',
+            backend: { backend: 'synthetic', skipped: [{ backend: 'wasm', reason: 'a synthetic run for tests' }] },
+          }),
+        0,
+      );
       const step = (): void => {
         if (exited) return;
         batch += 1;

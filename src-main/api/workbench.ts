@@ -2,6 +2,8 @@ import type { Database } from 'better-sqlite3';
 import { openDatabase } from '../store/db';
 import { QueueRunner } from '../queue/runner';
 import type { SpawnTraining } from '../queue/types';
+import { createLatentHandlers } from '../latent/handlers';
+import { LatentService, type SpawnLatent } from '../latent/service';
 import { createDispatcher, type Dispatch } from './dispatcher';
 import { EventHub } from './events';
 import { createHandlers } from './handlers';
@@ -10,6 +12,8 @@ import { bindStore } from './store-binding';
 export interface WorkbenchOptions {
   dbPath: string;
   spawn: SpawnTraining;
+  /** Starts the process that decodes and encodes for the latent views (on the first such request). */
+  spawnLatent: SpawnLatent;
   transport: 'ipc' | 'http';
   version: string;
   /** Force a TF.js backend for every run; null picks the best available. */
@@ -21,6 +25,7 @@ export interface Workbench {
   db: Database;
   runner: QueueRunner;
   events: EventHub;
+  latent: LatentService;
   dispatch: Dispatch;
   close(): Promise<void>;
 }
@@ -30,8 +35,16 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
   const runner = new QueueRunner({ db, dbPath: opts.dbPath, spawn: opts.spawn, backend: opts.backend ?? null });
   const events = new EventHub();
   const store = bindStore(db);
-  const handlers = createHandlers({ store, runner, events, info: { version: opts.version, dbPath: opts.dbPath, transport: opts.transport } });
-  const dispatch = createDispatcher(handlers);
+  const latent = new LatentService({ dbPath: opts.dbPath, spawn: opts.spawnLatent });
+  const dispatch = createDispatcher({
+    ...createHandlers({
+      store,
+      runner,
+      events,
+      info: { version: opts.version, dbPath: opts.dbPath, transport: opts.transport },
+    }),
+    ...createLatentHandlers(latent),
+  });
 
   const queueState = () => {
     const { paused, runIds } = store.getQueue();
@@ -49,10 +62,12 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
     db,
     runner,
     events,
+    latent,
     dispatch,
     close: () =>
       (closed ??= (async () => {
         offs.forEach((off) => off());
+        latent.close();
         await runner.shutdown();
         db.close();
       })()),

@@ -19,7 +19,14 @@ import { startServer, type RunningServer } from '../server/server';
 declare function requestAnimationFrame(callback: () => void): number;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 interface Options {
   trainSubset: number;
@@ -31,7 +38,8 @@ function parseArgs(argv: string[]): Options {
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const n = Number(argv[i + 1]);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${argv[i + 1] ?? '(missing)'}: expected a positive integer`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${flag} ${argv[i + 1] ?? '(missing)'}: expected a positive integer`);
     if (flag === '--train-subset') options.trainSubset = n;
     else if (flag === '--epochs') options.epochs = n;
     else throw new Error(`unknown argument ${flag}; use --train-subset N, --epochs N`);
@@ -53,7 +61,9 @@ async function call(server: RunningServer, method: string, input: unknown): Prom
 const ms = (ns: number): string => (ns / 1e6).toFixed(1);
 
 /** Lag of this process's event loop while the reference MLP VAE trains in the child, with a browser watching. */
-async function eventLoopLag(options: Options): Promise<{ p50: number; p99: number; max: number; seconds: number; backend: string | null }> {
+async function eventLoopLag(
+  options: Options,
+): Promise<{ p50: number; p99: number; max: number; seconds: number; backend: string | null }> {
   const dir = mkdtempSync(join(tmpdir(), 'vaew-bench-lag-'));
   const server = await startServer({ dbPath: join(dir, 'lag.db'), port: 0 });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -98,7 +108,14 @@ async function eventLoopLag(options: Options): Promise<{ p50: number; p99: numbe
 }
 
 /** Cold load of the runs table (fetch 1,000 summaries, render), switching to it, and re-sorting it. */
-async function tableRender(): Promise<{ fillSec: number; coldMs: number; switchMs: number; sortMs: number; rowsInDom: number; listRunsMs: number }> {
+async function tableRender(): Promise<{
+  fillSec: number;
+  coldMs: number;
+  switchMs: number;
+  sortMs: number;
+  rowsInDom: number;
+  listRunsMs: number;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'vaew-bench-table-'));
   const dbPath = join(dir, 'table.db');
   const fillStart = performance.now();
@@ -124,7 +141,9 @@ async function tableRender(): Promise<{ fillSec: number; coldMs: number; switchM
       await page.goto(`${server.url}#/runs`);
       await page.locator('[data-testid="runs-table"] .tr').first().waitFor();
       // From navigation start to the frame after the rows exist: fetch, JSON, Svelte render and layout.
-      coldRuns.push(await page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now())))));
+      coldRuns.push(
+        await page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now())))),
+      );
     }
 
     const switchRuns: number[] = [];
@@ -136,11 +155,14 @@ async function tableRender(): Promise<{ fillSec: number; coldMs: number; switchM
         await page.evaluate(
           () =>
             new Promise<number>((resolve) => {
-              const doc = (globalThis as unknown as { document: { querySelector(s: string): { click(): void } | null } }).document;
+              const doc = (
+                globalThis as unknown as { document: { querySelector(s: string): { click(): void } | null } }
+              ).document;
               const start = performance.now();
               doc.querySelector('button.tab[data-view="runs"]')!.click();
               const check = (): void => {
-                if (doc.querySelector('[data-testid="runs-table"] .tr')) requestAnimationFrame(() => resolve(performance.now() - start));
+                if (doc.querySelector('[data-testid="runs-table"] .tr'))
+                  requestAnimationFrame(() => resolve(performance.now() - start));
                 else requestAnimationFrame(check);
               };
               check();
@@ -151,7 +173,11 @@ async function tableRender(): Promise<{ fillSec: number; coldMs: number; switchM
         await page.evaluate(
           (column) =>
             new Promise<number>((resolve) => {
-              const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null; click(): void }> } }).document;
+              const doc = (
+                globalThis as unknown as {
+                  document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null; click(): void }> };
+                }
+              ).document;
               const header = Array.from(doc.querySelectorAll('.th')).find((h) => h.textContent?.includes(column));
               const start = performance.now();
               header!.click();
@@ -164,7 +190,14 @@ async function tableRender(): Promise<{ fillSec: number; coldMs: number; switchM
     }
     const rowsInDom = await page.locator('[data-testid="runs-table"] .tr').count();
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    return { fillSec, coldMs: median(coldRuns), switchMs: median(switchRuns), sortMs: median(sortRuns), rowsInDom, listRunsMs };
+    return {
+      fillSec,
+      coldMs: median(coldRuns),
+      switchMs: median(switchRuns),
+      sortMs: median(sortRuns),
+      rowsInDom,
+      listRunsMs,
+    };
   } finally {
     await browser.close();
     await server.close();
@@ -176,7 +209,9 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const table = await tableRender();
   console.log(`runs table, 1,000 runs × 50 epochs (database filled in ${table.fillSec.toFixed(1)} s):`);
-  console.log(`  cold load to rendered rows  ${table.coldMs.toFixed(0)} ms (median of 3)   target < 500 ms  ${table.coldMs < 500 ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `  cold load to rendered rows  ${table.coldMs.toFixed(0)} ms (median of 3)   target < 500 ms  ${table.coldMs < 500 ? 'PASS' : 'FAIL'}`,
+  );
   console.log(`  listRuns over HTTP          ${table.listRunsMs.toFixed(0)} ms`);
   console.log(`  switch to the Runs view     ${table.switchMs.toFixed(0)} ms`);
   console.log(`  re-sort 1,000 rows          ${table.sortMs.toFixed(0)} ms`);
@@ -186,7 +221,9 @@ async function main(): Promise<void> {
   console.log(
     `event-loop lag of the server while run trains (${options.trainSubset} examples × ${options.epochs} epochs, ${lag.backend}, ${lag.seconds.toFixed(0)} s measured):`,
   );
-  console.log(`  p50 ${ms(lag.p50)} ms, p99 ${ms(lag.p99)} ms, max ${ms(lag.max)} ms   target p99 < 50 ms  ${lag.p99 / 1e6 < 50 ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `  p50 ${ms(lag.p50)} ms, p99 ${ms(lag.p99)} ms, max ${ms(lag.max)} ms   target p99 < 50 ms  ${lag.p99 / 1e6 < 50 ? 'PASS' : 'FAIL'}`,
+  );
   if (table.coldMs >= 500 || lag.p99 / 1e6 >= 50) process.exitCode = 1;
 }
 

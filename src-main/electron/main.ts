@@ -7,8 +7,11 @@ import { openWorkbench, type Workbench } from '../api/workbench';
 import { appVersion } from '../api/version';
 import { resolveDbPath } from '../paths';
 import { trainingWorkerPath } from '../queue/fork';
+import { latentWorkerPath } from '../latent/fork';
+import type { FromLatent, ToLatent } from '../latent/protocol';
+import type { FromWorker, ToWorker } from '../training/protocol';
 import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX } from './channels';
-import { utilityTraining } from './utility-training';
+import { utilityChild } from './utility-process';
 
 /** --db PATH (or --db=PATH) from the command line; Electron passes its own flags too, so look for ours only. */
 function dbFlag(argv: readonly string[]): string | undefined {
@@ -75,12 +78,24 @@ async function start(): Promise<void> {
 
   const dbPath = resolveDbPath(dbFlag(process.argv));
   const workerPath = trainingWorkerPath();
-  const wb = openWorkbench({ dbPath, spawn: () => utilityTraining(workerPath), transport: 'ipc', version: appVersion() });
+  const wb = openWorkbench({
+    dbPath,
+    spawn: () => utilityChild<ToWorker, FromWorker>(workerPath, [], 'VAE Workbench training'),
+    // Found on first use: the latent views start their process only when opened.
+    spawnLatent: (path) => utilityChild<ToLatent, FromLatent>(latentWorkerPath(), [path], 'VAE Workbench latent'),
+    transport: 'ipc',
+    version: appVersion(),
+  });
   workbench = wb;
 
   ipcMain.handle(CALL_CHANNEL, async (event, method: unknown, input: unknown): Promise<BridgeReply> => {
     // Refuse calls from any other window or frame (an iframe, a navigated-away page).
-    if (!window || event.sender !== window.webContents || event.senderFrame !== window.webContents.mainFrame || !isOwnPage(event.senderFrame?.url)) {
+    if (
+      !window ||
+      event.sender !== window.webContents ||
+      event.senderFrame !== window.webContents.mainFrame ||
+      !isOwnPage(event.senderFrame?.url)
+    ) {
       return { ok: false, error: { name: 'Forbidden', message: 'calls are accepted only from the workbench window' } };
     }
     if (!isMethodName(method)) {

@@ -8,11 +8,13 @@ import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX, eventChannels } from './channels';
  */
 const bridge: WorkbenchBridge = {
   call: (method, input) => {
-    if (typeof method !== 'string') return Promise.resolve({ ok: false, error: { name: 'UnknownMethod', message: 'method must be a string' } });
+    if (typeof method !== 'string')
+      return Promise.resolve({ ok: false, error: { name: 'UnknownMethod', message: 'method must be a string' } });
     return ipcRenderer.invoke(CALL_CHANNEL, method, input) as Promise<BridgeReply>;
   },
   on: (event, listener) => {
-    if (!eventChannels.includes(event as EventName)) throw new Error(`${event} is not an API event; allowed: ${eventChannels.join(', ')}`);
+    if (!eventChannels.includes(event as EventName))
+      throw new Error(`${event} is not an API event; allowed: ${eventChannels.join(', ')}`);
     const channel = EVENT_CHANNEL_PREFIX + event;
     // The IpcRendererEvent (with its sender) never reaches the page: only the payload does.
     const forward = (_e: Electron.IpcRendererEvent, payload: unknown): void => listener(payload);

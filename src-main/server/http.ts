@@ -34,7 +34,8 @@ const contentTypes: Record<string, string> = {
 
 /** Same policy as index.html's meta tag; the token sits in the page URL, so no Referer may carry it away. */
 const securityHeaders = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -55,7 +56,11 @@ const statusFor: Record<string, number> = {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = encodeJson(body);
-  res.writeHead(status, { ...securityHeaders, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    ...securityHeaders,
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -109,13 +114,21 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
     const header = req.headers[TOKEN_HEADER];
     const given = typeof header === 'string' ? header : url.searchParams.get('token');
     if (!tokensMatch(given, opts.token)) {
-      return { name: 'Unauthorized', message: 'missing or wrong token: open the URL printed by `vae-workbench serve` (it ends in ?token=…)' };
+      return {
+        name: 'Unauthorized',
+        message: 'missing or wrong token: open the URL printed by `vae-workbench serve` (it ends in ?token=…)',
+      };
     }
     return null;
   };
 
   const serveEvents = (req: IncomingMessage, res: ServerResponse): void => {
-    res.writeHead(200, { ...securityHeaders, 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.writeHead(200, {
+      ...securityHeaders,
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
     res.write('retry: 2000\n\n');
     const off = opts.events.onAny((event: EventName, payload) => {
       res.write(`event: ${event}\ndata: ${encodeJson(payload)}\n\n`);
@@ -135,10 +148,14 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
       if (req.method !== 'GET') return sendError(res, { name: 'MethodNotAllowed', message: '/api/events takes GET' });
       return serveEvents(req, res);
     }
-    if (req.method !== 'POST') return sendError(res, { name: 'MethodNotAllowed', message: `${url.pathname} takes POST with a JSON body` });
+    if (req.method !== 'POST')
+      return sendError(res, { name: 'MethodNotAllowed', message: `${url.pathname} takes POST with a JSON body` });
     const type = req.headers['content-type'] ?? '';
     if (!type.startsWith('application/json')) {
-      return sendError(res, { name: 'UnsupportedMediaType', message: `content-type "${type}" is not allowed; send application/json` });
+      return sendError(res, {
+        name: 'UnsupportedMediaType',
+        message: `content-type "${type}" is not allowed; send application/json`,
+      });
     }
     const method = url.pathname.slice('/api/'.length);
     try {
@@ -176,7 +193,9 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
     if (path === '/' || path === '') path = '/index.html';
     const file = normalize(join(rendererRoot, path));
     if (!file.startsWith(rendererRoot + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { ...securityHeaders, 'content-type': 'text/plain; charset=utf-8' }).end(`not found: ${path}\n`);
+      res
+        .writeHead(404, { ...securityHeaders, 'content-type': 'text/plain; charset=utf-8' })
+        .end(`not found: ${path}\n`);
       return;
     }
     res.writeHead(200, {

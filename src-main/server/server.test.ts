@@ -13,20 +13,32 @@ interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-function send(server: RunningServer, path: string, opts: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+function send(
+  server: RunningServer,
+  path: string,
+  opts: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, method: opts.method ?? 'POST', headers: opts.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: server.port, path, method: opts.method ?? 'POST', headers: opts.headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
 }
 
-function call(server: RunningServer, method: string, input: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+function call(
+  server: RunningServer,
+  method: string,
+  input: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return send(server, `/api/${method}`, {
     body: encodeJson(input),
     headers: { 'content-type': 'application/json', 'x-workbench-token': server.token, ...headers },
@@ -39,7 +51,11 @@ describe('browser-mode server', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vaew-server-'));
-    server = await startServer({ dbPath: join(dir, 'test.db'), port: 0, spawn: () => syntheticTraining({ epochMs: 40 }) });
+    server = await startServer({
+      dbPath: join(dir, 'test.db'),
+      port: 0,
+      spawn: () => syntheticTraining({ epochMs: 40 }),
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -75,7 +91,10 @@ describe('browser-mode server', () => {
   });
 
   it('refuses a body that is not JSON by content type (415) and an unknown method (404)', async () => {
-    const form = await send(server, '/api/getInfo', { body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-workbench-token': server.token } });
+    const form = await send(server, '/api/getInfo', {
+      body: 'a=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-workbench-token': server.token },
+    });
     expect(form.status).toBe(415);
     const unknown = await call(server, 'dropTables', {});
     expect(unknown.status).toBe(404);
@@ -135,7 +154,9 @@ describe('browser-mode server', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(statuses).toEqual(['finished', 'finished', 'finished']);
-    const metrics = decodeJson((await call(server, 'getEpochMetrics', { runIds: queued.runIds })).body) as { result: unknown[] };
+    const metrics = decodeJson((await call(server, 'getEpochMetrics', { runIds: queued.runIds })).body) as {
+      result: unknown[];
+    };
     expect(metrics.result).toHaveLength(3 * 2 * 2);
     const images = decodeJson((await call(server, 'getEpochImages', { runId: queued.runIds[0], epoch: 2 })).body) as {
       result: { width: number; inputs: string[] };

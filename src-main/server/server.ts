@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { forkTraining } from '../queue/fork';
 import type { SpawnTraining } from '../queue/types';
+import { forkLatent } from '../latent/fork';
+import type { SpawnLatent } from '../latent/service';
 import { openWorkbench } from '../api/workbench';
 import { createHttpHandler } from './http';
 import { appVersion } from '../api/version';
@@ -19,6 +21,7 @@ export interface ServerOptions {
   /** The built renderer; found beside the bundle or in ./out/renderer when absent. */
   rendererDir?: string;
   spawn?: SpawnTraining;
+  spawnLatent?: SpawnLatent;
   /** Fixed token (tests); a random one per launch otherwise. */
   token?: string;
 }
@@ -53,6 +56,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const workbench = openWorkbench({
     dbPath: opts.dbPath,
     spawn: opts.spawn ?? (() => forkTraining()),
+    spawnLatent: opts.spawnLatent ?? ((dbPath) => forkLatent(dbPath)),
     backend: opts.backend ?? null,
     transport: 'http',
     version: appVersion(),
@@ -66,7 +70,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     token,
     rendererDir: findRendererDir(opts.rendererDir),
     allowedHosts: () =>
-      everyInterface ? null : [...new Set([host, '127.0.0.1', 'localhost', '[::1]'])].map((h) => `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${boundPort}`),
+      everyInterface
+        ? null
+        : [...new Set([host, '127.0.0.1', 'localhost', '[::1]'])].map(
+            (h) => `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${boundPort}`,
+          ),
   });
   const server: Server = createServer(handler);
   try {

@@ -16,7 +16,13 @@ import {
 export function connect(): WorkbenchClient {
   if (window.workbench) return ipcClient(window.workbench);
   const fromUrl = new URLSearchParams(window.location.search).get('token');
-  if (fromUrl) sessionStorage.setItem('workbench-token', fromUrl);
+  if (fromUrl) {
+    sessionStorage.setItem('workbench-token', fromUrl);
+    // Keep the token out of the address bar (screenshots, shared screens); a reload finds it in this tab's storage.
+    const url = new URL(window.location.href);
+    url.searchParams.delete('token');
+    history.replaceState(null, '', url.toString());
+  }
   return httpClient(fromUrl ?? sessionStorage.getItem('workbench-token') ?? '');
 }
 

@@ -1,4 +1,10 @@
-import { defaultConfig, experimentConfigSchema, formatIssues, type ConfigKey, type ExperimentConfig } from '../../../src-shared/config';
+import {
+  defaultConfig,
+  experimentConfigSchema,
+  formatIssues,
+  type ConfigKey,
+  type ExperimentConfig,
+} from '../../../src-shared/config';
 import { MAX_SWEEP_RUNS, sweepSize, type SweepAxes, type SweepSpec } from '../../../src-shared/sweep';
 import type { DatasetChoice } from '../../../src-shared/api';
 import { fields, formatValue, parseValue, splitSweepText } from './config-fields';
@@ -18,7 +24,10 @@ function defaultName(): string {
 export class ExperimentForm {
   experimentName = $state(defaultName());
   text = $state<Record<ConfigKey, string>>(
-    Object.fromEntries(fields.map((f) => [f.key, formatValue(f.kind, defaultConfig[f.key])])) as Record<ConfigKey, string>,
+    Object.fromEntries(fields.map((f) => [f.key, formatValue(f.kind, defaultConfig[f.key])])) as Record<
+      ConfigKey,
+      string
+    >,
   );
   swept = $state<PerField<boolean>>({});
   sweepText = $state<PerField<string>>({});
@@ -29,10 +38,17 @@ export class ExperimentForm {
   sweep = $derived.by(() => this.validateSweep(this.base.config));
   runCount = $derived(sweepSize(this.sweep.axes));
   nameError = $derived(
-    this.experimentName.trim() === '' ? 'an experiment needs a name' : this.experimentName.length > 200 ? 'at most 200 characters' : null,
+    this.experimentName.trim() === ''
+      ? 'an experiment needs a name'
+      : this.experimentName.length > 200
+        ? 'at most 200 characters'
+        : null,
   );
   errorCount = $derived(
-    Object.keys(this.base.errors).length + Object.keys(this.sweep.errors).length + this.base.general.length + (this.nameError ? 1 : 0),
+    Object.keys(this.base.errors).length +
+      Object.keys(this.sweep.errors).length +
+      this.base.general.length +
+      (this.nameError ? 1 : 0),
   );
   tooMany = $derived(this.runCount > MAX_SWEEP_RUNS);
   valid = $derived(this.errorCount === 0 && !this.tooMany);
@@ -47,7 +63,12 @@ export class ExperimentForm {
     this.swept[key] = on;
     if (on && !this.sweepText[key]) {
       const field = fields.find((f) => f.key === key);
-      const suggestions: PerField<string> = { beta: '0, 1, 4', latentDim: '2, 10, 20', seed: '0, 1, 2', hiddenSizes: '512 | 256, 256' };
+      const suggestions: PerField<string> = {
+        beta: '0, 1, 4',
+        latentDim: '2, 10, 20',
+        seed: '0, 1, 2',
+        hiddenSizes: '512 | 256, 256',
+      };
       if (field?.kind === 'enum' && field.options) this.sweepText[key] = field.options.join(', ');
       else if (field?.kind === 'boolean') this.sweepText[key] = 'false, true';
       else this.sweepText[key] = suggestions[key] ?? this.text[key];
@@ -112,7 +133,8 @@ export class ExperimentForm {
         if (issue) errors[f.key] ??= formatIssues([issue], candidate);
         else values.push(parsed.value);
       }
-      if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) errors[f.key] ??= `${f.key}: a value is listed twice`;
+      if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length)
+        errors[f.key] ??= `${f.key}: a value is listed twice`;
       axes[f.key] = values;
     }
     return { axes: axes as SweepAxes, errors };

@@ -12,7 +12,13 @@ export interface Column {
   text: (r: RunSummary) => string;
 }
 
-const metric = (id: string, title: string, help: string, value: (r: RunSummary) => number | null | undefined, digits = 1): Column => ({
+const metric = (
+  id: string,
+  title: string,
+  help: string,
+  value: (r: RunSummary) => number | null | undefined,
+  digits = 1,
+): Column => ({
   id,
   title,
   help,
@@ -27,14 +33,37 @@ export const columns: Column[] = [
   { id: 'id', title: 'Run', width: 70, align: 'right', value: (r) => r.id, text: (r) => `#${r.id}` },
   { id: 'experiment', title: 'Experiment', width: 160, value: (r) => r.experimentName, text: (r) => r.experimentName },
   { id: 'status', title: 'Status', width: 100, value: (r) => r.status, text: (r) => r.status },
-  { id: 'beta', title: 'β', help: 'KL weight', width: 60, align: 'right', value: (r) => r.config.beta, text: (r) => String(r.config.beta) },
-  { id: 'latentDim', title: 'Latent', help: 'latent dimension', width: 80, align: 'right', value: (r) => r.config.latentDim, text: (r) => String(r.config.latentDim) },
+  {
+    id: 'beta',
+    title: 'β',
+    help: 'KL weight',
+    width: 60,
+    align: 'right',
+    value: (r) => r.config.beta,
+    text: (r) => String(r.config.beta),
+  },
+  {
+    id: 'latentDim',
+    title: 'Latent',
+    help: 'latent dimension',
+    width: 80,
+    align: 'right',
+    value: (r) => r.config.latentDim,
+    text: (r) => String(r.config.latentDim),
+  },
   metric('testElbo', 'Test ELBO', 'last epoch, nats per example (higher is better)', (r) => r.last.test?.elbo),
   metric('bestElbo', 'Best ELBO', 'best test ELBO over epochs', (r) => r.best.testElbo),
   metric('testRecon', 'Recon', 'test reconstruction term, last epoch', (r) => r.last.test?.recon),
   metric('testKl', 'KL', 'test KL(q(z|x) ‖ p(z)), last epoch', (r) => r.last.test?.kl),
   metric('activeUnits', 'Active units', 'active units: Cov_x(E[z_j|x]) > 0.01', (r) => r.activeUnits, 0),
-  { id: 'epochs', title: 'Epochs', width: 82, align: 'right', value: (r) => r.epochsDone, text: (r) => `${r.epochsDone}/${r.config.epochs}` },
+  {
+    id: 'epochs',
+    title: 'Epochs',
+    width: 82,
+    align: 'right',
+    value: (r) => r.epochsDone,
+    text: (r) => `${r.epochsDone}/${r.config.epochs}`,
+  },
   { id: 'dataset', title: 'Dataset', width: 100, value: (r) => r.config.dataset, text: (r) => r.config.dataset },
   {
     id: 'architecture',
@@ -44,10 +73,38 @@ export const columns: Column[] = [
     value: (r) => `${r.config.architecture} ${archSizes(r)}`,
     text: (r) => `${r.config.architecture} ${archSizes(r)}`,
   },
-  { id: 'likelihood', title: 'Likelihood', width: 104, value: (r) => r.config.likelihood, text: (r) => r.config.likelihood },
-  { id: 'learningRate', title: 'LR', help: 'learning rate', width: 70, align: 'right', value: (r) => r.config.learningRate, text: (r) => sci(r.config.learningRate) },
-  { id: 'seed', title: 'Seed', width: 70, align: 'right', value: (r) => r.config.seed, text: (r) => String(r.config.seed) },
-  { id: 'duration', title: 'Duration', width: 100, align: 'right', value: (r) => r.durationSec, text: (r) => duration(r.durationSec) },
+  {
+    id: 'likelihood',
+    title: 'Likelihood',
+    width: 104,
+    value: (r) => r.config.likelihood,
+    text: (r) => r.config.likelihood,
+  },
+  {
+    id: 'learningRate',
+    title: 'LR',
+    help: 'learning rate',
+    width: 70,
+    align: 'right',
+    value: (r) => r.config.learningRate,
+    text: (r) => sci(r.config.learningRate),
+  },
+  {
+    id: 'seed',
+    title: 'Seed',
+    width: 70,
+    align: 'right',
+    value: (r) => r.config.seed,
+    text: (r) => String(r.config.seed),
+  },
+  {
+    id: 'duration',
+    title: 'Duration',
+    width: 100,
+    align: 'right',
+    value: (r) => r.durationSec,
+    text: (r) => duration(r.durationSec),
+  },
   { id: 'backend', title: 'Backend', width: 92, value: (r) => r.backend, text: (r) => r.backend ?? '—' },
   { id: 'tags', title: 'Tags', width: 150, value: (r) => r.tags.join(' '), text: (r) => r.tags.join(', ') },
 ];
@@ -66,7 +123,10 @@ export function compareBy(column: Column, dir: SortDir): (a: RunSummary, b: RunS
     const ma = va === null || (typeof va === 'number' && Number.isNaN(va));
     const mb = vb === null || (typeof vb === 'number' && Number.isNaN(vb));
     if (ma || mb) return ma === mb ? a.id - b.id : ma ? 1 : -1;
-    const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb), 'en', { numeric: true });
+    const c =
+      typeof va === 'number' && typeof vb === 'number'
+        ? va - vb
+        : String(va).localeCompare(String(vb), 'en', { numeric: true });
     return c === 0 ? a.id - b.id : c * dir;
   };
 }
@@ -81,11 +141,15 @@ export function searchText(r: RunSummary): string {
  * word, so latent=2 does not also find latent=20; other terms match anywhere.
  */
 export function matches(haystack: string, filter: string): boolean {
-  const terms = filter.toLowerCase().split(/\s+/).filter((t) => t !== '');
+  const terms = filter
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((t) => t !== '');
   return terms.every((t) => (t.includes('=') ? ` ${haystack} `.includes(` ${t} `) : haystack.includes(t)));
 }
 
-export type Row = { kind: 'group'; experimentId: number; name: string; count: number } | { kind: 'run'; run: RunSummary };
+export type Row =
+  { kind: 'group'; experimentId: number; name: string; count: number } | { kind: 'run'; run: RunSummary };
 
 export function buildRows(runs: RunSummary[], groupByExperiment: boolean, collapsed: ReadonlySet<number>): Row[] {
   if (!groupByExperiment) return runs.map((run) => ({ kind: 'run', run }));

@@ -1,5 +1,11 @@
 import { getContext, setContext } from 'svelte';
-import type { DatasetChoice, QueueState, RunProgressEvent, WorkbenchClient, WorkbenchInfo } from '../../../src-shared/api';
+import type {
+  DatasetChoice,
+  QueueState,
+  RunProgressEvent,
+  WorkbenchClient,
+  WorkbenchInfo,
+} from '../../../src-shared/api';
 import type { RunSummary } from '../../../src-shared/runs';
 
 export type ViewId = 'new' | 'queue' | 'runs' | 'compare';
@@ -124,7 +130,9 @@ export class WorkbenchState {
       }
     }
     // A run that just chose its backend is the newest word on which backend is in use.
-    const reported = ids.map((id) => this.runsById.get(id)).find((r) => r?.status === 'running' && r.backend && r.id !== this.info?.backend?.runId);
+    const reported = ids
+      .map((id) => this.runsById.get(id))
+      .find((r) => r?.status === 'running' && r.backend && r.id !== this.info?.backend?.runId);
     if (reported) {
       const info = await this.client.call('getInfo', {}).catch(() => undefined);
       if (info) this.info = info;

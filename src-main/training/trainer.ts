@@ -43,7 +43,7 @@ export class TrainingError extends Error {
 
 /** Images in the per-epoch strips. */
 export const STRIP_SIZE = 8;
-/** Examples per test-evaluation batch: no gradients are kept, so larger than training batches. */
+/** Examples per test-evaluation batch (divided by L): no gradients are kept, so larger than training batches. */
 const EVAL_BATCH = 500;
 /** Dimension j is active when Var_x(E_q[z_j|x]) exceeds this (Burda et al. 2016, section 5.2). */
 export const ACTIVE_UNIT_THRESHOLD = 0.01;
@@ -256,8 +256,10 @@ function evaluateTest(model: VaeModel, config: ExperimentConfig, run: PreparedRu
   const muSquares = new Float64Array(j);
   let reconSum = 0;
   const count = run.testCount;
-  for (let start = 0, batch = 0; start < count; start += EVAL_BATCH, batch++) {
-    const n = Math.min(EVAL_BATCH, count - start);
+  // L samples of z multiply the decoded rows: keep a batch's decoded values bounded.
+  const batchSize = Math.max(1, Math.floor(EVAL_BATCH / config.mcSamples));
+  for (let start = 0, batch = 0; start < count; start += batchSize, batch++) {
+    const n = Math.min(batchSize, count - start);
     const [recon, klPerDim, mu] = tf.tidy(() => {
       const x = tf.tensor2d(run.testPixels.subarray(start * run.pixels, (start + n) * run.pixels), [n, run.pixels]);
       const posterior = encode(model, x);

@@ -1,24 +1,29 @@
 import { loadDatasetSource } from '../data/load';
-import { exitWithParent, portFromProcess, runTrainingProcess } from './training-process';
+import { exitWithParent, portFromProcess, runTrainingProcess, type WorkerPort } from './training-process';
 
 /**
  * Entry of the training process (out/main/training-worker.js), started by the queue runner through
  * child_process.fork (serialization 'advanced') or Electron's utilityProcess. It owns TF.js; see protocol.ts.
  */
 
-process.on('uncaughtException', (error) => reportCrash(error));
-process.on('unhandledRejection', (reason) => reportCrash(reason));
+let port: WorkerPort;
+try {
+  port = portFromProcess(process);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
 
 function reportCrash(reason: unknown): void {
   const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
-  try {
-    port.send({ type: 'failed', epoch: 0, message: `the training process crashed: ${message}` }).finally(() => process.exit(1));
-  } catch {
-    process.exit(1);
-  }
   setTimeout(() => process.exit(1), 2000).unref();
+  port
+    .send({ type: 'failed', epoch: 0, message: `the training process crashed: ${message}` })
+    .catch(() => undefined)
+    .finally(() => process.exit(1));
 }
 
-const port = portFromProcess(process);
+process.on('uncaughtException', reportCrash);
+process.on('unhandledRejection', reportCrash);
 exitWithParent(process);
 runTrainingProcess(port, { loadDataset: loadDatasetSource });

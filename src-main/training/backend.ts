@@ -31,6 +31,12 @@ async function tryNative(specifier: string): Promise<Attempt> {
     }
     return { ok: false, reason: `${specifier} failed to load: ${firstLine(error)}` };
   }
+  if (tf.findBackendFactory('tensorflow') === null) {
+    return {
+      ok: false,
+      reason: `${specifier} loaded but registered its backend with another copy of @tensorflow/tfjs-core; install the version matching @tensorflow/tfjs ${tf.version.tfjs}`,
+    };
+  }
   return activate('tensorflow');
 }
 
@@ -86,6 +92,9 @@ export async function selectBackend(preferred: string | null): Promise<BackendIn
     const result = await candidate.attempt();
     if (result.ok) {
       await tf.ready();
+      if (candidate.backend === 'wasm' && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
+        skipped.push({ backend: 'wasm (SIMD)', reason: 'this runtime has no WebAssembly SIMD; the plain wasm build is several times slower' });
+      }
       return { backend: candidate.backend, skipped };
     }
     skipped.push({ backend: candidate.label, reason: result.reason });

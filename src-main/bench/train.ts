@@ -22,7 +22,8 @@ function parseArgs(argv: string[]): Options {
     const value = argv[i + 1];
     const positiveInt = (): number => {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${value ?? '(missing)'}: expected a positive integer`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error(`${flag} ${value ?? '(missing)'}: expected a positive integer`);
       return n;
     };
     if (flag === '--epochs') options.epochs = positiveInt();
@@ -42,7 +43,12 @@ async function main(): Promise<void> {
   console.log(`backend: ${backend.backend}`);
   for (const s of backend.skipped) console.log(`  skipped ${s.backend}: ${s.reason}`);
   const dataset = await loadDatasetSource(builtinDatasetSource('mnist'));
-  const config = parseConfig({ ...defaultConfig, epochs: options.epochs, batchSize: options.batchSize, checkpointEvery: 10000 });
+  const config = parseConfig({
+    ...defaultConfig,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    checkpointEvery: 10000,
+  });
   console.log(
     `model: mlp ${dataset.train.height * dataset.train.width}-${config.hiddenSizes.join('-')}-${config.latentDim}, batch ${config.batchSize}, ` +
       `${dataset.train.count} training examples, ${dataset.test.count} test examples, ${config.likelihood} decoder`,
@@ -66,9 +72,12 @@ async function main(): Promise<void> {
       );
     },
   });
-  if (outcome.status !== 'finished') throw new Error(`benchmark run ended ${outcome.status}: ${JSON.stringify(outcome)}`);
+  if (outcome.status !== 'finished')
+    throw new Error(`benchmark run ended ${outcome.status}: ${JSON.stringify(outcome)}`);
   const mean = trainSeconds.reduce((a, b) => a + b, 0) / trainSeconds.length;
-  console.log(`mean training time: ${mean.toFixed(1)} s/epoch on ${backend.backend} (${(dataset.train.count / mean).toFixed(0)} examples/s)`);
+  console.log(
+    `mean training time: ${mean.toFixed(1)} s/epoch on ${backend.backend} (${(dataset.train.count / mean).toFixed(0)} examples/s)`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -59,7 +59,10 @@ async function activate(name: string): Promise<Attempt> {
     return { ok: false, reason: `setBackend('${name}') threw: ${firstLine(error)}` };
   }
   if (!ok) {
-    const hint = name === 'wasm' ? ' (its .wasm files were not found: is @tensorflow/tfjs-backend-wasm bundled instead of external?)' : '';
+    const hint =
+      name === 'wasm'
+        ? ' (its .wasm files were not found: is @tensorflow/tfjs-backend-wasm bundled instead of external?)'
+        : '';
     return { ok: false, reason: `setBackend('${name}') failed to initialise${hint}` };
   }
   const active = tf.getBackend();
@@ -78,7 +81,9 @@ function firstLine(error: unknown): string {
  */
 export async function selectBackend(preferred: string | null): Promise<BackendInfo> {
   if (preferred !== null && !(backendNames as readonly string[]).includes(preferred)) {
-    throw new BackendError(`backend '${preferred}' is not known; use one of ${backendNames.join(', ')} (or none for the best available)`);
+    throw new BackendError(
+      `backend '${preferred}' is not known; use one of ${backendNames.join(', ')} (or none for the best available)`,
+    );
   }
   const candidates: { label: string; attempt: () => Promise<Attempt>; backend: BackendName }[] = [
     { label: 'tensorflow (GPU)', backend: 'tensorflow', attempt: () => tryNative(tfjsNodeGpu) },
@@ -93,7 +98,10 @@ export async function selectBackend(preferred: string | null): Promise<BackendIn
     if (result.ok) {
       await tf.ready();
       if (candidate.backend === 'wasm' && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
-        skipped.push({ backend: 'wasm (SIMD)', reason: 'this runtime has no WebAssembly SIMD; the plain wasm build is several times slower' });
+        skipped.push({
+          backend: 'wasm (SIMD)',
+          reason: 'this runtime has no WebAssembly SIMD; the plain wasm build is several times slower',
+        });
       }
       return { backend: candidate.backend, skipped };
     }
@@ -101,6 +109,8 @@ export async function selectBackend(preferred: string | null): Promise<BackendIn
   }
   const reasons = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
   throw new BackendError(
-    preferred === null ? `no TF.js backend could start (${reasons})` : `backend '${preferred}' could not start (${reasons})`,
+    preferred === null
+      ? `no TF.js backend could start (${reasons})`
+      : `backend '${preferred}' could not start (${reasons})`,
   );
 }

@@ -21,10 +21,22 @@ export function spaceToDepth2(x: tf.Tensor4D): tf.Tensor4D {
  * 4×4 convolution, stride 2, padding 1 (the DCGAN encoder layer): H×W → H/2×W/2. With the padded input folded by
  * spaceToDepth2, each output pixel sees a 2×2 block of folded pixels, so the patch is four shifted slices.
  */
-export function conv4x4Stride2(x: tf.Tensor4D, W: tf.Tensor2D, b: tf.Tensor1D, options: { activation: Activation; inputNeedsGrad: boolean }): tf.Tensor4D {
+export function conv4x4Stride2(
+  x: tf.Tensor4D,
+  W: tf.Tensor2D,
+  b: tf.Tensor1D,
+  options: { activation: Activation; inputNeedsGrad: boolean },
+): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   if (h % 2 !== 0 || w % 2 !== 0) throw new Error(`conv4x4Stride2: input ${h}×${w} must have even height and width`);
-  const folded = spaceToDepth2(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]));
+  const folded = spaceToDepth2(
+    tf.pad(x, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]),
+  );
   const ho = h / 2;
   const wo = w / 2;
   const shifts: tf.Tensor4D[] = [];
@@ -35,9 +47,19 @@ export function conv4x4Stride2(x: tf.Tensor4D, W: tf.Tensor2D, b: tf.Tensor1D, o
 }
 
 /** 3×3 convolution, stride 1, padding 1: nine shifted slices of the padded input form the patch. */
-export function conv3x3(x: tf.Tensor4D, W: tf.Tensor2D, b: tf.Tensor1D, options: { activation: Activation }): tf.Tensor4D {
+export function conv3x3(
+  x: tf.Tensor4D,
+  W: tf.Tensor2D,
+  b: tf.Tensor1D,
+  options: { activation: Activation },
+): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const padded = tf.pad(x, [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
   const shifts: tf.Tensor4D[] = [];
   for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) shifts.push(tf.slice(padded, [0, p, q, 0], [n, h, w, c]));
   const patches = tf.reshape(tf.concat(shifts, 3), [n * h * w, 9 * c]) as tf.Tensor2D;

@@ -9,7 +9,9 @@ const all = Array.from({ length: 50 }, (_, i) => i);
 describe('pixels as the model sees them', () => {
   it("'none' scales bytes to [0, 1]", () => {
     const x = gatherExamples(train, [3], trainPixelMode('none', 0, 1));
-    expect(Array.from(x.slice(0, 144))).toEqual(Array.from(train.images.slice(3 * 144, 4 * 144), (b) => Math.fround(b / 255)));
+    expect(Array.from(x.slice(0, 144))).toEqual(
+      Array.from(train.images.slice(3 * 144, 4 * 144), (b) => Math.fround(b / 255)),
+    );
   });
 
   it("'static' draws the same binary image every epoch; 'dynamic' re-draws per epoch; both are seeded", () => {
@@ -31,7 +33,13 @@ describe('pixels as the model sees them', () => {
   });
 
   it('a pixel of intensity p is 1 with probability p', () => {
-    const split = { images: new Uint8Array(20000).fill(64), labels: new Uint8Array(1), count: 1, height: 100, width: 200 };
+    const split = {
+      images: new Uint8Array(20000).fill(64),
+      labels: new Uint8Array(1),
+      count: 1,
+      height: 100,
+      width: 200,
+    };
     const x = gatherExamples(split, [0], trainPixelMode('dynamic', 0, 1));
     const mean = x.reduce((a, b) => a + b, 0) / x.length;
     // p = 64/255 ≈ 0.251; the standard error of the mean over 20 000 pixels is ≈ 0.003.
@@ -73,6 +81,8 @@ describe('random streams', () => {
     }
     expect(Math.abs(sum / n)).toBeLessThan(0.02);
     expect(Math.abs(sumSq / n - 1)).toBeLessThan(0.02);
-    expect(Array.from(permutation(rngFor(0, Stream.shuffle), 10)).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Array.from(permutation(rngFor(0, Stream.shuffle), 10)).sort((a, b) => a - b)).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+    ]);
   });
 });

@@ -10,10 +10,23 @@ import { permutation, rngFor, Stream } from './random';
 
 const INTENSITY = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 
-export type PixelMode = { kind: 'intensity' } | { kind: 'binarized'; seed: number; stream: typeof Stream.binarizeTrain | typeof Stream.binarizeTest; epoch: number };
+export type PixelMode =
+  | { kind: 'intensity' }
+  | {
+      kind: 'binarized';
+      seed: number;
+      stream: typeof Stream.binarizeTrain | typeof Stream.binarizeTest;
+      epoch: number;
+    };
 
 /** Writes example `index` of `split` into out[offset … offset + H·W). */
-export function writeExample(split: ImageSplit, index: number, mode: PixelMode, out: Float32Array, offset: number): void {
+export function writeExample(
+  split: ImageSplit,
+  index: number,
+  mode: PixelMode,
+  out: Float32Array,
+  offset: number,
+): void {
   const pixels = split.height * split.width;
   const source = split.images.subarray(index * pixels, (index + 1) * pixels);
   if (mode.kind === 'intensity') {

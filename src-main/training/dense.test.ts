@@ -31,7 +31,8 @@ describe('dense with custom gradients', () => {
           expect(maxAbsDiff(ours[i], reference[i])).toBeLessThan(1e-5);
         }
         // The ReLU case must actually cut some units, or it tests nothing beyond 'linear'.
-        if (activation === 'relu') expect(tf.sum(tf.equal(denseReference(x, W, b, 'relu'), 0)).dataSync()[0]).toBeGreaterThan(0);
+        if (activation === 'relu')
+          expect(tf.sum(tf.equal(denseReference(x, W, b, 'relu'), 0)).dataSync()[0]).toBeGreaterThan(0);
       });
     });
   }
@@ -39,9 +40,14 @@ describe('dense with custom gradients', () => {
   it('gives W and b the same gradients when the input needs none', () => {
     tf.tidy(() => {
       const x = tf.randomNormal([6, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
-      const W = tf.variable(tf.randomNormal([4, 3], 0, 1, 'float32', 6), true, 'dense-test-W') as tf.Variable<tf.Rank.R2>;
+      const W = tf.variable(
+        tf.randomNormal([4, 3], 0, 1, 'float32', 6),
+        true,
+        'dense-test-W',
+      ) as tf.Variable<tf.Rank.R2>;
       const b = tf.variable(tf.randomNormal([3], 0, 1, 'float32', 7), true, 'dense-test-b') as tf.Variable<tf.Rank.R1>;
-      const f = (inputNeedsGrad: boolean) => () => tf.sum(tf.square(dense(x, W, b, { activation: 'relu', inputNeedsGrad }))) as tf.Scalar;
+      const f = (inputNeedsGrad: boolean) => () =>
+        tf.sum(tf.square(dense(x, W, b, { activation: 'relu', inputNeedsGrad }))) as tf.Scalar;
       const a = tf.variableGrads(f(false), [W, b]).grads;
       const r = tf.variableGrads(() => tf.sum(tf.square(denseReference(x, W, b, 'relu'))) as tf.Scalar, [W, b]).grads;
       expect(maxAbsDiff(a[W.name], r[W.name])).toBeLessThan(1e-5);

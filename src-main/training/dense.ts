@@ -66,7 +66,12 @@ export function dense(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, options: D
 }
 
 /** The same layer written with plain ops, differentiated by TF.js: the reference the tests compare against. */
-export function denseReference(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, activation: Activation = 'linear'): tf.Tensor2D {
+export function denseReference(
+  x: tf.Tensor2D,
+  W: tf.Tensor2D,
+  b: tf.Tensor1D,
+  activation: Activation = 'linear',
+): tf.Tensor2D {
   const y = tf.add(tf.matMul(x, W), b) as tf.Tensor2D;
   return activation === 'relu' ? tf.relu(y) : y;
 }

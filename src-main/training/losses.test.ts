@@ -92,7 +92,8 @@ describe('reconstruction negative log-likelihoods (nats per example, summed over
       const logits = tf.randomNormal([4, 6], 0, 3, 'float32', 9);
       const x = tf.randomUniform([4, 6], 0, 1, 'float32', 10) as tf.Tensor2D;
       const w = tf.tensor1d([1, -2, 0.5, 3]);
-      const plain = (l: tf.Tensor) => tf.sum(tf.add(tf.sub(tf.relu(l), tf.mul(l, x)), tf.log1p(tf.exp(tf.neg(tf.abs(l))))), 1);
+      const plain = (l: tf.Tensor) =>
+        tf.sum(tf.add(tf.sub(tf.relu(l), tf.mul(l, x)), tf.log1p(tf.exp(tf.neg(tf.abs(l))))), 1);
       const ours = tf.grad((l: tf.Tensor) => tf.sum(tf.mul(bernoulliNll(l as tf.Tensor2D, x), w)))(logits);
       const reference = tf.grad((l: tf.Tensor) => tf.sum(tf.mul(plain(l), w)))(logits);
       expect(tf.max(tf.abs(tf.sub(ours, reference))).dataSync()[0]).toBeLessThan(1e-5);
@@ -113,9 +114,15 @@ describe('reconstruction negative log-likelihoods (nats per example, summed over
     tf.tidy(() => {
       const logits = tf.tensor2d([[0, 0]]);
       const x = tf.tensor2d([[1, 0]]);
-      expect(values(reconstructionNll({ likelihood: 'bernoulli', gaussianVariance: 1 }, logits, x))[0]).toBeCloseTo(2 * Math.log(2), 5);
+      expect(values(reconstructionNll({ likelihood: 'bernoulli', gaussianVariance: 1 }, logits, x))[0]).toBeCloseTo(
+        2 * Math.log(2),
+        5,
+      );
       // mean sigmoid(0) = 0.5 → (0.25 + 0.25)/(2·1) + log(2π)
-      expect(values(reconstructionNll({ likelihood: 'gaussian', gaussianVariance: 1 }, logits, x))[0]).toBeCloseTo(0.25 + Math.log(2 * Math.PI), 5);
+      expect(values(reconstructionNll({ likelihood: 'gaussian', gaussianVariance: 1 }, logits, x))[0]).toBeCloseTo(
+        0.25 + Math.log(2 * Math.PI),
+        5,
+      );
     });
   });
 
@@ -184,14 +191,18 @@ describe('importance-sampled log-likelihood', () => {
       encode: (x) =>
         tf.tidy(() => {
           const n = x.shape[0];
-          if (posterior === 'prior') return { mu: tf.zeros([n, 2]) as tf.Tensor2D, logVar: tf.zeros([n, 2]) as tf.Tensor2D };
+          if (posterior === 'prior')
+            return { mu: tf.zeros([n, 2]) as tf.Tensor2D, logVar: tf.zeros([n, 2]) as tf.Tensor2D };
           const projected = tf.matMul(tf.sub(x, tf.tensor1d(b)), tf.tensor2d(W)); // (x − b)ᵀW, [N, 2]
           return {
             mu: tf.mul(projected, tf.tensor1d(S.map((s) => s / variance))) as tf.Tensor2D,
             logVar: tf.tile(tf.tensor2d([S.map(Math.log)]), [n, 1]) as tf.Tensor2D,
           };
         }),
-      logLikelihood: (z, x) => tf.neg(gaussianNll(tf.add(tf.matMul(z, tf.tensor2d(W), false, true), tf.tensor1d(b)) as tf.Tensor2D, x, variance)),
+      logLikelihood: (z, x) =>
+        tf.neg(
+          gaussianNll(tf.add(tf.matMul(z, tf.tensor2d(W), false, true), tf.tensor1d(b)) as tf.Tensor2D, x, variance),
+        ),
     };
   }
 
@@ -211,8 +222,15 @@ describe('importance-sampled log-likelihood', () => {
   });
 
   it('on a VAE gives a tighter bound than the single-sample ELBO, and leaks no tensors', () => {
-    const model = buildModel({ config: { ...defaultConfig, hiddenSizes: [16], latentDim: 3 }, shape: { height: 4, width: 4 }, seed: 3 });
-    const x = tf.tensor2d(Array.from({ length: 5 * 16 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0), [5, 16]);
+    const model = buildModel({
+      config: { ...defaultConfig, hiddenSizes: [16], latentDim: 3 },
+      shape: { height: 4, width: 4 },
+      seed: 3,
+    });
+    const x = tf.tensor2d(
+      Array.from({ length: 5 * 16 }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0)),
+      [5, 16],
+    );
     const before = tf.memory().numTensors;
     const nll = estimateNll(model, x, 2000, { seed: 2 });
     expect(tf.memory().numTensors).toBe(before);
@@ -229,7 +247,11 @@ describe('importance-sampled log-likelihood', () => {
   });
 
   it('refuses an autoencoder and a bad k, saying why', () => {
-    const model = buildModel({ config: { ...defaultConfig, hiddenSizes: [8], latentDim: 2, autoencoder: true }, shape: { height: 2, width: 2 }, seed: 0 });
+    const model = buildModel({
+      config: { ...defaultConfig, hiddenSizes: [8], latentDim: 2, autoencoder: true },
+      shape: { height: 2, width: 2 },
+      seed: 0,
+    });
     const x = tf.zeros([1, 4]) as tf.Tensor2D;
     expect(() => estimateNll(model, x, 10)).toThrow(/autoencoder/);
     disposeModel(model);

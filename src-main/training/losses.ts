@@ -8,8 +8,6 @@ import { rngFor, Stream } from './random';
  * Each returns a [N] tensor: one value per example.
  */
 
-const LOG_2PI = Math.log(2 * Math.PI);
-
 /**
  * −log p(x|z) under a Bernoulli decoder with logits l: Σ_d max(l,0) − l·x + log(1 + e^−|l|), the numerically
  * stable binary cross-entropy (exact for x in [0, 1]; it never forms sigmoid(l) or log(0)). Its gradient is
@@ -23,7 +21,8 @@ export function bernoulliNll(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
     save([l, x]);
     return {
       value: tf.sum(perPixel, 1) as tf.Tensor1D,
-      gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => tf.mul(tf.expandDims(dy, 1), tf.sub(tf.sigmoid(saved[0]), saved[1])),
+      gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) =>
+        tf.mul(tf.expandDims(dy, 1), tf.sub(tf.sigmoid(saved[0]), saved[1])),
     };
   });
   return op(logits) as tf.Tensor1D;
@@ -46,7 +45,9 @@ export function reconstructionNll(
   logits: tf.Tensor2D,
   x: tf.Tensor2D,
 ): tf.Tensor1D {
-  return config.likelihood === 'bernoulli' ? bernoulliNll(logits, x) : gaussianNll(decoderMean(logits), x, config.gaussianVariance);
+  return config.likelihood === 'bernoulli'
+    ? bernoulliNll(logits, x)
+    : gaussianNll(decoderMean(logits), x, config.gaussianVariance);
 }
 
 /** KL(q(z|x) ‖ N(0, I)) per example and latent dimension, [N, J]: ½ (μ² + σ² − 1 − log σ²) (Kingma & Welling 2014, appendix B). */
@@ -80,7 +81,12 @@ export interface EstimateNllOptions {
  * log p(x) ≈ log (1/k) Σ_i p(x|z_i) p(z_i) / q(z_i|x), z_i ~ q(z|x). The log-mean-exp is accumulated in float64
  * across chunks of samples, so k = 5000 runs in bounded memory.
  */
-export function estimateNllWith(model: ImportanceSamplingModel, x: tf.Tensor2D, k: number, options: EstimateNllOptions = {}): Float64Array {
+export function estimateNllWith(
+  model: ImportanceSamplingModel,
+  x: tf.Tensor2D,
+  k: number,
+  options: EstimateNllOptions = {},
+): Float64Array {
   if (!Number.isInteger(k) || k < 1) throw new ModelError(`importance samples k = ${k} must be a positive integer`);
   const [n, pixels] = x.shape;
   const j = model.latentDim;
@@ -134,9 +140,16 @@ export function estimateNllWith(model: ImportanceSamplingModel, x: tf.Tensor2D, 
 }
 
 /** −log p(x) per example for a trained VAE (see estimateNllWith); x is [N, H·W] with pixels in [0, 1]. */
-export function estimateNll(model: VaeModel, x: tf.Tensor2D, k: number, options: EstimateNllOptions = {}): Float64Array {
+export function estimateNll(
+  model: VaeModel,
+  x: tf.Tensor2D,
+  k: number,
+  options: EstimateNllOptions = {},
+): Float64Array {
   if (model.config.autoencoder) {
-    throw new ModelError('the importance-sampled NLL needs a stochastic encoder q(z|x); this run is a plain autoencoder (z = μ(x))');
+    throw new ModelError(
+      'the importance-sampled NLL needs a stochastic encoder q(z|x); this run is a plain autoencoder (z = μ(x))',
+    );
   }
   return estimateNllWith(
     {

@@ -57,7 +57,9 @@ describe('model shapes', () => {
 
   it('conv: two stride-2 layers 28→14→7, decoder back to 28×28 logits', () => {
     const model = buildModel({ config: conv, shape: { height: 28, width: 28 }, seed: 0 });
-    expect(model.params.filter((p) => p.name.endsWith('/W')).map((p) => `${p.name} ${p.variable.shape.join('x')}`)).toEqual([
+    expect(
+      model.params.filter((p) => p.name.endsWith('/W')).map((p) => `${p.name} ${p.variable.shape.join('x')}`),
+    ).toEqual([
       'enc/conv0/W 16x4',
       'enc/conv1/W 64x8',
       'enc/mu/W 392x5',
@@ -113,9 +115,20 @@ describe('convolutions as patches × dense', () => {
       // Row ((p·2 + q)·4 + (r·2 + s))·C + ch holds kernel tap (2p + r, 2q + s, ch).
       const k = kernel.arraySync();
       const rows: number[][] = [];
-      for (const p of [0, 1]) for (const q of [0, 1]) for (const r of [0, 1]) for (const s of [0, 1]) for (let ch = 0; ch < c; ch++) rows.push(k[2 * p + r][2 * q + s][ch]);
+      for (const p of [0, 1])
+        for (const q of [0, 1])
+          for (const r of [0, 1])
+            for (const s of [0, 1]) for (let ch = 0; ch < c; ch++) rows.push(k[2 * p + r][2 * q + s][ch]);
       const ours = conv4x4Stride2(x, tf.tensor2d(rows), b, { activation: 'linear', inputNeedsGrad: true });
-      const reference = tf.add(tf.conv2d(x, kernel, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]), b);
+      const reference = tf.add(
+        tf.conv2d(x, kernel, 2, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        b,
+      );
       expect(ours.shape).toEqual([2, 3, 4, out]);
       expect(tf.max(tf.abs(tf.sub(ours, reference))).dataSync()[0]).toBeLessThan(1e-4);
     });
@@ -125,7 +138,9 @@ describe('convolutions as patches × dense', () => {
     tf.tidy(() => {
       const x = tf.randomNormal([1, 5, 4, 2], 0, 1, 'float32', 3) as tf.Tensor4D;
       const kernel = tf.randomNormal([3, 3, 2, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
-      const ours = conv3x3(x, tf.reshape(kernel, [18, 3]) as tf.Tensor2D, tf.zeros([3]) as tf.Tensor1D, { activation: 'linear' });
+      const ours = conv3x3(x, tf.reshape(kernel, [18, 3]) as tf.Tensor2D, tf.zeros([3]) as tf.Tensor1D, {
+        activation: 'linear',
+      });
       const reference = tf.conv2d(x, kernel, 1, 'same');
       expect(tf.max(tf.abs(tf.sub(ours, reference))).dataSync()[0]).toBeLessThan(1e-4);
     });
@@ -166,8 +181,12 @@ describe('weights', () => {
     const weights = modelWeights(model);
     disposeModel(model);
     expect(() => loadModel(mlp, { height: 4, width: 4 }, weights.slice(1))).toThrow(/no weight 'enc\/dense0\/W'/);
-    expect(() => loadModel(mlp, { height: 5, width: 4 }, weights)).toThrow(/'enc\/dense0\/W' has shape \[16, 32\].*needs \[20, 32\]/);
-    expect(() => loadModel({ ...mlp, autoencoder: true }, { height: 4, width: 4 }, weights)).toThrow(/does not: enc\/logvar\/W/);
+    expect(() => loadModel(mlp, { height: 5, width: 4 }, weights)).toThrow(
+      /'enc\/dense0\/W' has shape \[16, 32\].*needs \[20, 32\]/,
+    );
+    expect(() => loadModel({ ...mlp, autoencoder: true }, { height: 4, width: 4 }, weights)).toThrow(
+      /does not: enc\/logvar\/W/,
+    );
   });
 
   it('decode refuses z of the wrong width', () => {

@@ -72,13 +72,19 @@ function convGrid(config: ModelConfig, shape: ImageShape): { height: number; wid
         `but the images are ${shape.height}×${shape.width}; use architecture 'mlp' or fewer convChannels`,
     );
   }
-  return { height: shape.height / factor, width: shape.width / factor, channels: config.convChannels[config.convChannels.length - 1] };
+  return {
+    height: shape.height / factor,
+    width: shape.width / factor,
+    channels: config.convChannels[config.convChannels.length - 1],
+  };
 }
 
 /** Names, shapes and initialisers of every weight, in checkpoint order. */
 export function paramSpecs(config: ModelConfig, shape: ImageShape): ParamSpec[] {
   if (!Number.isInteger(shape.height) || !Number.isInteger(shape.width) || shape.height < 1 || shape.width < 1) {
-    throw new ModelError(`image shape ${shape.height}×${shape.width} is not valid: height and width must be positive integers`);
+    throw new ModelError(
+      `image shape ${shape.height}×${shape.width} is not valid: height and width must be positive integers`,
+    );
   }
   const pixels = shape.height * shape.width;
   const j = config.latentDim;
@@ -148,7 +154,15 @@ function makeModel(config: ModelConfig, shape: ImageShape, values: (spec: ParamS
 
 function pickModelConfig(config: ModelConfig): ModelConfig {
   const { architecture, hiddenSizes, convChannels, latentDim, likelihood, gaussianVariance, autoencoder } = config;
-  return { architecture, hiddenSizes: [...hiddenSizes], convChannels: [...convChannels], latentDim, likelihood, gaussianVariance, autoencoder };
+  return {
+    architecture,
+    hiddenSizes: [...hiddenSizes],
+    convChannels: [...convChannels],
+    latentDim,
+    likelihood,
+    gaussianVariance,
+    autoencoder,
+  };
 }
 
 export interface BuildModelOptions {
@@ -171,14 +185,18 @@ export function loadModel(config: ModelConfig, shape: ImageShape, weights: Named
   const expected = new Set(specs.map((s) => s.name));
   const extra = weights.filter((w) => !expected.has(w.name)).map((w) => w.name);
   if (extra.length > 0) {
-    throw new ModelError(`checkpoint has weights this model does not: ${extra.join(', ')}; was it saved with another architecture or latentDim?`);
+    throw new ModelError(
+      `checkpoint has weights this model does not: ${extra.join(', ')}; was it saved with another architecture or latentDim?`,
+    );
   }
   return makeModel(config, shape, (spec) => byName.get(spec.name)!.data);
 }
 
 function checkWeight(spec: ParamSpec, weight: NamedArray | undefined): void {
   if (weight === undefined) {
-    throw new ModelError(`checkpoint has no weight '${spec.name}' (shape [${spec.shape.join(', ')}]); was it saved with another architecture?`);
+    throw new ModelError(
+      `checkpoint has no weight '${spec.name}' (shape [${spec.shape.join(', ')}]); was it saved with another architecture?`,
+    );
   }
   const same = weight.shape.length === spec.shape.length && weight.shape.every((d, i) => d === spec.shape[i]);
   const size = spec.shape.reduce((a, b) => a * b, 1);
@@ -221,14 +239,25 @@ function weight(model: VaeModel, name: string): tf.Variable {
   return param.variable;
 }
 
-function apply(model: VaeModel, prefix: string, x: tf.Tensor2D, activation: Activation, inputNeedsGrad = true): tf.Tensor2D {
-  return dense(x, weight(model, `${prefix}/W`) as tf.Tensor2D, weight(model, `${prefix}/b`) as tf.Tensor1D, { activation, inputNeedsGrad });
+function apply(
+  model: VaeModel,
+  prefix: string,
+  x: tf.Tensor2D,
+  activation: Activation,
+  inputNeedsGrad = true,
+): tf.Tensor2D {
+  return dense(x, weight(model, `${prefix}/W`) as tf.Tensor2D, weight(model, `${prefix}/b`) as tf.Tensor1D, {
+    activation,
+    inputNeedsGrad,
+  });
 }
 
 /** q(z|x) for a batch of images x [N, H·W] with pixels in [0, 1]. */
 export function encode(model: VaeModel, x: tf.Tensor2D): Posterior {
   if (x.shape[1] !== model.pixels) {
-    throw new ModelError(`encode: images have ${x.shape[1]} pixels but the model takes ${model.shape.height}×${model.shape.width} = ${model.pixels}`);
+    throw new ModelError(
+      `encode: images have ${x.shape[1]} pixels but the model takes ${model.shape.height}×${model.shape.width} = ${model.pixels}`,
+    );
   }
   let h: tf.Tensor2D;
   if (model.config.architecture === 'mlp') {
@@ -257,7 +286,9 @@ export function reparameterize(posterior: Posterior, eps: tf.Tensor2D): tf.Tenso
   if (logVar === null) return mu;
   const samples = eps.shape[0] / mu.shape[0];
   if (!Number.isInteger(samples) || eps.shape[1] !== mu.shape[1]) {
-    throw new ModelError(`reparameterize: ε is [${eps.shape.join(', ')}] but μ is [${mu.shape.join(', ')}]; ε must be [L·N, latentDim]`);
+    throw new ModelError(
+      `reparameterize: ε is [${eps.shape.join(', ')}] but μ is [${mu.shape.join(', ')}]; ε must be [L·N, latentDim]`,
+    );
   }
   const sigma = tf.exp(tf.mul(logVar, 0.5));
   if (samples === 1) return tf.add(mu, tf.mul(sigma, eps));
@@ -267,7 +298,9 @@ export function reparameterize(posterior: Posterior, eps: tf.Tensor2D): tf.Tenso
 /** Logits of p(x|z) for z [N, latentDim]: [N, H·W]. The mean image is sigmoid(logits) for either likelihood. */
 export function decode(model: VaeModel, z: tf.Tensor2D): tf.Tensor2D {
   if (z.shape[1] !== model.config.latentDim) {
-    throw new ModelError(`decode: z has ${z.shape[1]} dimensions but the model's latentDim is ${model.config.latentDim}`);
+    throw new ModelError(
+      `decode: z has ${z.shape[1]} dimensions but the model's latentDim is ${model.config.latentDim}`,
+    );
   }
   if (model.config.architecture === 'mlp') {
     let h = z;

@@ -10,18 +10,31 @@ beforeAll(async () => {
 
 let counter = 0;
 function params(values: number[][]): Param[] {
-  return values.map((v, i) => ({ name: `p${i}`, variable: tf.variable(tf.tensor1d(v), true, `adam-test-${++counter}`) }));
+  return values.map((v, i) => ({
+    name: `p${i}`,
+    variable: tf.variable(tf.tensor1d(v), true, `adam-test-${++counter}`),
+  }));
 }
 
 /** A quadratic with a different curvature per coordinate: Σ c_i (w_i − t_i)². */
 function loss(ps: Param[]): tf.Scalar {
-  return tf.addN(ps.map((p, i) => tf.sum(tf.mul(tf.square(tf.sub(p.variable, i + 0.5)), tf.tensor1d([1, 10, 0.1].slice(0, p.variable.size)))))) as tf.Scalar;
+  return tf.addN(
+    ps.map((p, i) =>
+      tf.sum(tf.mul(tf.square(tf.sub(p.variable, i + 0.5)), tf.tensor1d([1, 10, 0.1].slice(0, p.variable.size)))),
+    ),
+  ) as tf.Scalar;
 }
 
 describe('Adam', () => {
   it('follows TF.js’s Adam step for step (same β1, β2, ε)', () => {
-    const ours = params([[1, -2, 3], [0.5, 0.25]]);
-    const theirs = params([[1, -2, 3], [0.5, 0.25]]);
+    const ours = params([
+      [1, -2, 3],
+      [0.5, 0.25],
+    ]);
+    const theirs = params([
+      [1, -2, 3],
+      [0.5, 0.25],
+    ]);
     const adam = new Adam(ours, { learningRate: 0.05 });
     const reference = tf.train.adam(0.05, 0.9, 0.999, 1e-8);
     for (let step = 0; step < 25; step++) {

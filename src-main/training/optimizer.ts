@@ -92,7 +92,10 @@ export class Adam {
     const state: NamedArray[] = [{ name: STEP_NAME, shape: [], data: new Float32Array([this.step]) }];
     for (const s of this.slots) {
       const shape = [...s.param.variable.shape];
-      state.push({ name: `${s.param.name}/m`, shape, data: s.m.slice() }, { name: `${s.param.name}/v`, shape, data: s.v.slice() });
+      state.push(
+        { name: `${s.param.name}/m`, shape, data: s.m.slice() },
+        { name: `${s.param.name}/v`, shape, data: s.v.slice() },
+      );
     }
     return state;
   }
@@ -110,7 +113,9 @@ export class Adam {
         const a = byName.get(name);
         if (a === undefined) throw new AdamError(`optimizer state has no '${name}'; was it saved for another model?`);
         if (a.data.length !== slot.weights.length) {
-          throw new AdamError(`optimizer state '${name}' has ${a.data.length} values but the weight has ${slot.weights.length}`);
+          throw new AdamError(
+            `optimizer state '${name}' has ${a.data.length} values but the weight has ${slot.weights.length}`,
+          );
         }
         return a.data.slice();
       };

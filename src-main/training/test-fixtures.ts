@@ -5,7 +5,13 @@ import { rngFor, Stream } from './random';
  * A small synthetic image dataset for engine tests: bright rectangles of random position and size on a dark
  * background, blurred at the edges, so a VAE has real structure to learn in a few epochs.
  */
-export function rectanglesDataset(options: { train: number; test: number; height?: number; width?: number; seed?: number }): ImageDataset {
+export function rectanglesDataset(options: {
+  train: number;
+  test: number;
+  height?: number;
+  width?: number;
+  seed?: number;
+}): ImageDataset {
   const height = options.height ?? 12;
   const width = options.width ?? 12;
   const seed = options.seed ?? 0;

@@ -28,7 +28,15 @@ interface Recorded {
   batches: BatchProgress[];
 }
 
-async function train(config: ExperimentConfig, more: { resumeFrom?: CheckpointPayload; stopAfterEpoch?: number; stopAfterBatches?: number; batchIntervalMs?: number } = {}): Promise<Recorded> {
+async function train(
+  config: ExperimentConfig,
+  more: {
+    resumeFrom?: CheckpointPayload;
+    stopAfterEpoch?: number;
+    stopAfterBatches?: number;
+    batchIntervalMs?: number;
+  } = {},
+): Promise<Recorded> {
   const epochs: EpochResult[] = [];
   const batches: BatchProgress[] = [];
   let batchesSeen = 0;
@@ -44,7 +52,9 @@ async function train(config: ExperimentConfig, more: { resumeFrom?: CheckpointPa
     shouldStop: () => {
       batchesSeen++;
       if (more.stopAfterBatches !== undefined && batchesSeen >= more.stopAfterBatches) return true;
-      return more.stopAfterEpoch !== undefined && epochs.length > 0 && epochs[epochs.length - 1].epoch >= more.stopAfterEpoch;
+      return (
+        more.stopAfterEpoch !== undefined && epochs.length > 0 && epochs[epochs.length - 1].epoch >= more.stopAfterEpoch
+      );
     },
   });
   return { outcome, epochs, batches };
@@ -52,7 +62,15 @@ async function train(config: ExperimentConfig, more: { resumeFrom?: CheckpointPa
 
 /** The numbers of an epoch, without timings (which differ run to run). */
 function numbers(r: EpochResult) {
-  return { epoch: r.epoch, beta: r.beta, train: r.train, test: r.test, klPerDim: r.klPerDim, muVariancePerDim: r.muVariancePerDim, images: r.images };
+  return {
+    epoch: r.epoch,
+    beta: r.beta,
+    train: r.train,
+    test: r.test,
+    klPerDim: r.klPerDim,
+    muVariancePerDim: r.muVariancePerDim,
+    images: r.images,
+  };
 }
 
 describe('trainRun', () => {
@@ -85,7 +103,9 @@ describe('trainRun', () => {
     expect(epochs.map((e) => e.checkpoint?.epoch ?? null)).toEqual([null, null, 3, 4]);
     expect(epochs[3].checkpoint!.optimizer!.find((a) => a.name === 'adam/step')!.data[0]).toBe(4 * 12);
     // Batch progress: running means, batch numbers 1…12 per epoch.
-    expect(batches.filter((b) => b.epoch === 1).map((b) => b.batch)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(batches.filter((b) => b.epoch === 1).map((b) => b.batch)).toEqual(
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     const lastOfFirst = batches.find((b) => b.epoch === 1 && b.batch === 12)!;
     expect(lastOfFirst.recon).toBeCloseTo(epochs[0].train.recon, 6);
   });
@@ -101,7 +121,15 @@ describe('trainRun', () => {
 
   it('resumed from a checkpoint, continues exactly as the uninterrupted run', async () => {
     // Every random stream in play: dynamic binarization, L = 2 samples of z, a β warm-up, a shuffled subset.
-    const config: ExperimentConfig = { ...small, epochs: 3, binarization: 'dynamic', mcSamples: 2, betaSchedule: 'linear', betaWarmupEpochs: 3, trainSubset: 500 };
+    const config: ExperimentConfig = {
+      ...small,
+      epochs: 3,
+      binarization: 'dynamic',
+      mcSamples: 2,
+      betaSchedule: 'linear',
+      betaWarmupEpochs: 3,
+      trainSubset: 500,
+    };
     const whole = await train(config);
     const interrupted = await train(config, { stopAfterEpoch: 2 });
     expect(interrupted.outcome).toEqual({ status: 'stopped', epochsDone: 2 });
@@ -159,7 +187,13 @@ describe('trainRun', () => {
   });
 
   it('trains the conv architecture', async () => {
-    const { outcome, epochs } = await train({ ...small, architecture: 'conv', convChannels: [4, 8], epochs: 2, trainSubset: 200 });
+    const { outcome, epochs } = await train({
+      ...small,
+      architecture: 'conv',
+      convChannels: [4, 8],
+      epochs: 2,
+      trainSubset: 200,
+    });
     expect(outcome.status).toBe('finished');
     expect(epochs[1].train.loss).toBeLessThan(epochs[0].train.loss);
     expect(Number.isFinite(epochs[1].test.elbo)).toBe(true);
@@ -174,9 +208,11 @@ describe('trainRun', () => {
     await expect(trainRun({ config: { ...small, trainSubset: 601 }, dataset, resumeFrom: null })).rejects.toThrow(
       /trainSubset = 601 exceeds the 600 training examples/,
     );
-    await expect(trainRun({ config: small, dataset, resumeFrom: { epoch: 3, weights: [], optimizer: null } })).rejects.toThrow(TrainingError);
-    await expect(trainRun({ config: { ...small, epochs: 5 }, dataset, resumeFrom: { epoch: 2, weights: [], optimizer: null } })).rejects.toThrow(
-      /cannot resume: checkpoint has no weight 'enc\/dense0\/W'/,
-    );
+    await expect(
+      trainRun({ config: small, dataset, resumeFrom: { epoch: 3, weights: [], optimizer: null } }),
+    ).rejects.toThrow(TrainingError);
+    await expect(
+      trainRun({ config: { ...small, epochs: 5 }, dataset, resumeFrom: { epoch: 2, weights: [], optimizer: null } }),
+    ).rejects.toThrow(/cannot resume: checkpoint has no weight 'enc\/dense0\/W'/);
   });
 });

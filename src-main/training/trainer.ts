@@ -4,7 +4,16 @@ import type { SplitMetrics } from '../../src-shared/runs';
 import type { ImageDataset } from '../data/dataset';
 import { gatherExamples, testIndices, testPixelMode, trainIndices, trainPixelMode } from './data';
 import { klPerDimension, reconstructionNll } from './losses';
-import { buildModel, decode, decoderMean, disposeModel, encode, reparameterize, setModelWeights, type VaeModel } from './model';
+import {
+  buildModel,
+  decode,
+  decoderMean,
+  disposeModel,
+  encode,
+  reparameterize,
+  setModelWeights,
+  type VaeModel,
+} from './model';
 import { Adam } from './optimizer';
 import type { CheckpointPayload, EpochImages, EpochResult, FromWorker } from './protocol';
 import { fillNormal, permutation, rngFor, Stream } from './random';
@@ -75,7 +84,12 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
         const ids = order.subarray(from, Math.min(from + config.batchSize, order.length)).map((i) => run.trainIndex[i]);
         const n = ids.length;
         const pixels = gatherExamples(dataset.train, ids, pixelMode);
-        const eps = config.autoencoder ? null : fillNormal(rngFor(config.seed, Stream.epsilon, epoch, batch), new Float32Array(config.mcSamples * n * config.latentDim));
+        const eps = config.autoencoder
+          ? null
+          : fillNormal(
+              rngFor(config.seed, Stream.epsilon, epoch, batch),
+              new Float32Array(config.mcSamples * n * config.latentDim),
+            );
         const values = tf.tidy(() => {
           const x = tf.tensor2d(pixels, [n, run.pixels]);
           const epsT = eps === null ? null : tf.tensor2d(eps, [config.mcSamples * n, config.latentDim]);
@@ -95,7 +109,11 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
         });
         const [recon, kl, loss] = values;
         if (![recon, kl, loss].every(Number.isFinite)) {
-          return { status: 'failed', epoch, message: divergenceMessage(config, epoch, batch + 1, batches, { recon, kl }) };
+          return {
+            status: 'failed',
+            epoch,
+            message: divergenceMessage(config, epoch, batch + 1, batches, { recon, kl }),
+          };
         }
         reconSum += recon * n;
         klSum += kl * n;
@@ -131,7 +149,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
       }
       const images = epochImages(model, run);
       const saveCheckpoint = epoch % config.checkpointEvery === 0 || epoch === config.epochs;
-      const checkpoint: CheckpointPayload | null = saveCheckpoint ? { epoch, weights: adam.weights(), optimizer: adam.state() } : null;
+      const checkpoint: CheckpointPayload | null = saveCheckpoint
+        ? { epoch, weights: adam.weights(), optimizer: adam.state() }
+        : null;
       const wallTimeSec = (performance.now() - epochStart) / 1000;
       const result: EpochResult = {
         type: 'epoch',
@@ -175,21 +195,31 @@ interface PreparedRun {
 function prepare(config: ExperimentConfig, dataset: ImageDataset, resumeFrom: CheckpointPayload | null): PreparedRun {
   const { train, test } = dataset;
   if (train.height !== test.height || train.width !== test.width) {
-    throw new TrainingError(`dataset ${dataset.name}: train images are ${train.height}×${train.width} but test images are ${test.height}×${test.width}`);
+    throw new TrainingError(
+      `dataset ${dataset.name}: train images are ${train.height}×${train.width} but test images are ${test.height}×${test.width}`,
+    );
   }
   if (train.count < 1 || test.count < 1) {
-    throw new TrainingError(`dataset ${dataset.name} has ${train.count} training and ${test.count} test examples; both splits need at least one`);
+    throw new TrainingError(
+      `dataset ${dataset.name} has ${train.count} training and ${test.count} test examples; both splits need at least one`,
+    );
   }
   if (config.trainSubset !== null && config.trainSubset > train.count) {
-    throw new TrainingError(`trainSubset = ${config.trainSubset} exceeds the ${train.count} training examples of ${dataset.name}; use at most ${train.count} or null for all`);
+    throw new TrainingError(
+      `trainSubset = ${config.trainSubset} exceeds the ${train.count} training examples of ${dataset.name}; use at most ${train.count} or null for all`,
+    );
   }
   if (config.testSubset !== null && config.testSubset > test.count) {
-    throw new TrainingError(`testSubset = ${config.testSubset} exceeds the ${test.count} test examples of ${dataset.name}; use at most ${test.count} or null for all`);
+    throw new TrainingError(
+      `testSubset = ${config.testSubset} exceeds the ${test.count} test examples of ${dataset.name}; use at most ${test.count} or null for all`,
+    );
   }
   let startEpoch = 1;
   if (resumeFrom !== null) {
     if (!Number.isInteger(resumeFrom.epoch) || resumeFrom.epoch < 1 || resumeFrom.epoch > config.epochs) {
-      throw new TrainingError(`cannot resume from the checkpoint of epoch ${resumeFrom.epoch}: the run has epochs 1–${config.epochs}`);
+      throw new TrainingError(
+        `cannot resume from the checkpoint of epoch ${resumeFrom.epoch}: the run has epochs 1–${config.epochs}`,
+      );
     }
     startEpoch = resumeFrom.epoch + 1;
   }
@@ -202,10 +232,10 @@ function prepare(config: ExperimentConfig, dataset: ImageDataset, resumeFrom: Ch
     throw new TrainingError(`cannot resume: ${(error as Error).message}`);
   }
   const testIdx = testIndices(test.count, config.testSubset);
-  const stripZ = tf.tensor2d(fillNormal(rngFor(config.seed, Stream.priorSamples), new Float32Array(STRIP_SIZE * config.latentDim)), [
-    STRIP_SIZE,
-    config.latentDim,
-  ]);
+  const stripZ = tf.tensor2d(
+    fillNormal(rngFor(config.seed, Stream.priorSamples), new Float32Array(STRIP_SIZE * config.latentDim)),
+    [STRIP_SIZE, config.latentDim],
+  );
   return {
     model,
     startEpoch,
@@ -227,13 +257,22 @@ interface Objective {
 }
 
 /** α·recon + β·KL averaged over the batch and the L samples of z (pytorch/examples vae, Kingma & Welling 2014 eq. 10). */
-function objective(model: VaeModel, config: ExperimentConfig, x: tf.Tensor2D, eps: tf.Tensor2D | null, beta: number): Objective {
+function objective(
+  model: VaeModel,
+  config: ExperimentConfig,
+  x: tf.Tensor2D,
+  eps: tf.Tensor2D | null,
+  beta: number,
+): Objective {
   const posterior = encode(model, x);
   const z = eps === null ? posterior.mu : reparameterize(posterior, eps);
   const samples = z.shape[0] / x.shape[0];
   const target = samples === 1 ? x : (tf.tile(x, [samples, 1]) as tf.Tensor2D);
   const recon = tf.mean(reconstructionNll(config, decode(model, z), target)) as tf.Scalar;
-  const kl = posterior.logVar === null ? tf.scalar(0) : (tf.div(tf.sum(klPerDimension(posterior.mu, posterior.logVar)), x.shape[0]) as tf.Scalar);
+  const kl =
+    posterior.logVar === null
+      ? tf.scalar(0)
+      : (tf.div(tf.sum(klPerDimension(posterior.mu, posterior.logVar)), x.shape[0]) as tf.Scalar);
   const loss = tf.add(tf.mul(recon, config.alpha), tf.mul(kl, beta)) as tf.Scalar;
   return { loss, recon, kl };
 }
@@ -265,13 +304,21 @@ function evaluateTest(model: VaeModel, config: ExperimentConfig, run: PreparedRu
       const posterior = encode(model, x);
       let z = posterior.mu;
       if (posterior.logVar !== null) {
-        const eps = fillNormal(rngFor(config.seed, Stream.testEpsilon, batch), new Float32Array(config.mcSamples * n * j));
+        const eps = fillNormal(
+          rngFor(config.seed, Stream.testEpsilon, batch),
+          new Float32Array(config.mcSamples * n * j),
+        );
         z = reparameterize(posterior, tf.tensor2d(eps, [config.mcSamples * n, j]));
       }
-      const target = config.mcSamples === 1 || posterior.logVar === null ? x : (tf.tile(x, [config.mcSamples, 1]) as tf.Tensor2D);
+      const target =
+        config.mcSamples === 1 || posterior.logVar === null ? x : (tf.tile(x, [config.mcSamples, 1]) as tf.Tensor2D);
       const reconTotal = tf.div(tf.sum(reconstructionNll(config, decode(model, z), target)), z.shape[0] / n);
       const kl = posterior.logVar === null ? tf.zeros([j]) : tf.sum(klPerDimension(posterior.mu, posterior.logVar), 0);
-      return [reconTotal.dataSync()[0], kl.dataSync() as Float32Array, posterior.mu.dataSync() as Float32Array] as const;
+      return [
+        reconTotal.dataSync()[0],
+        kl.dataSync() as Float32Array,
+        posterior.mu.dataSync() as Float32Array,
+      ] as const;
     });
     reconSum += recon;
     for (let d = 0; d < j; d++) klSum[d] += klPerDim[d];
@@ -327,10 +374,15 @@ function divergenceMessage(
   values: { recon: number; kl: number },
 ): string {
   const where = batch === null ? `epoch ${epoch}, test evaluation` : `epoch ${epoch}, batch ${batch} of ${batches}`;
-  const causes = [`the learning rate ${config.learningRate} may be too high for this model (try ${config.learningRate / 10})`];
+  const causes = [
+    `the learning rate ${config.learningRate} may be too high for this model (try ${config.learningRate / 10})`,
+  ];
   if (config.likelihood === 'gaussian' && config.gaussianVariance < 0.01) {
-    causes.push(`the Gaussian decoder variance σ² = ${config.gaussianVariance} may be too small (its 1/(2σ²) scales the gradients; try 0.1)`);
+    causes.push(
+      `the Gaussian decoder variance σ² = ${config.gaussianVariance} may be too small (its 1/(2σ²) scales the gradients; try 0.1)`,
+    );
   }
-  if (!config.autoencoder && !Number.isFinite(values.kl)) causes.push('log σ² of the encoder overflowed exp(), which also points to too large steps');
+  if (!config.autoencoder && !Number.isFinite(values.kl))
+    causes.push('log σ² of the encoder overflowed exp(), which also points to too large steps');
   return `training diverged at ${where}: reconstruction ${values.recon}, KL ${values.kl} nats per example. Likely cause: ${causes.join('; ')}.`;
 }

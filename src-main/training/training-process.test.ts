@@ -17,17 +17,28 @@ const config: ExperimentConfig = {
   epochs: 2,
   trainSubset: 200,
 };
-const source = { kind: 'idx-files', name: 'rectangles', trainImages: 'a', trainLabels: 'b', testImages: 'c', testLabels: 'd' } as const;
+const source = {
+  kind: 'idx-files',
+  name: 'rectangles',
+  trainImages: 'a',
+  trainLabels: 'b',
+  testImages: 'c',
+  testLabels: 'd',
+} as const;
 
 /** Drives the message loop through an in-memory port and resolves with what it sent and its exit code. */
-function drive(messages: ToWorker[], options: { stopAfterFirstBatch?: boolean } = {}): Promise<{ sent: FromWorker[]; code: number }> {
+function drive(
+  messages: ToWorker[],
+  options: { stopAfterFirstBatch?: boolean } = {},
+): Promise<{ sent: FromWorker[]; code: number }> {
   return new Promise((done) => {
     const sent: FromWorker[] = [];
     let listener: ((m: ToWorker) => void) | null = null;
     const port: WorkerPort = {
       send: async (m) => {
         sent.push(m);
-        if (options.stopAfterFirstBatch && m.type === 'batch' && sent.filter((s) => s.type === 'batch').length === 1) listener?.({ type: 'stop' });
+        if (options.stopAfterFirstBatch && m.type === 'batch' && sent.filter((s) => s.type === 'batch').length === 1)
+          listener?.({ type: 'stop' });
       },
       onMessage: (l) => (listener = l),
       exit: (code) => done({ sent, code }),
@@ -37,7 +48,14 @@ function drive(messages: ToWorker[], options: { stopAfterFirstBatch?: boolean } 
   });
 }
 
-const start = (c: ExperimentConfig): ToWorker => ({ type: 'start', runId: 1, config: c, dataset: source, resumeFrom: null, backend: 'wasm' });
+const start = (c: ExperimentConfig): ToWorker => ({
+  type: 'start',
+  runId: 1,
+  config: c,
+  dataset: source,
+  resumeFrom: null,
+  backend: 'wasm',
+});
 
 describe('training process message loop', () => {
   it('start → ready, batches, one epoch message per epoch, finished, exit 0', async () => {
@@ -57,7 +75,9 @@ describe('training process message loop', () => {
   });
 
   it('a diverging run sends failed with the epoch and exits 1', async () => {
-    const { sent, code } = await drive([start({ ...config, hiddenSizes: [256, 256, 256, 256], learningRate: 1, trainSubset: 100 })]);
+    const { sent, code } = await drive([
+      start({ ...config, hiddenSizes: [256, 256, 256, 256], learningRate: 1, trainSubset: 100 }),
+    ]);
     expect(code).toBe(1);
     const failed = sent[sent.length - 1];
     expect(failed.type).toBe('failed');
@@ -67,7 +87,10 @@ describe('training process message loop', () => {
   it('a run that cannot start (bad subset) is reported as failed, exit 1', async () => {
     const { sent, code } = await drive([start({ ...config, trainSubset: 10_000 })]);
     expect(code).toBe(1);
-    expect(sent[sent.length - 1]).toMatchObject({ type: 'failed', message: expect.stringMatching(/trainSubset = 10000 exceeds/) });
+    expect(sent[sent.length - 1]).toMatchObject({
+      type: 'failed',
+      message: expect.stringMatching(/trainSubset = 10000 exceeds/),
+    });
   });
 
   it('refuses a second start and unknown messages (exit 2)', async () => {
@@ -79,32 +102,43 @@ describe('training process message loop', () => {
 
 const built = resolve(__dirname, '../../out/main/training-worker.js');
 
-describe.skipIf(!existsSync(built))('the built worker under child_process.fork (needs `npx electron-vite build`)', () => {
-  it('finds its wasm files, trains an MNIST subset and exits', async () => {
-    const child = fork(built, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    const sent: FromWorker[] = [];
-    child.on('message', (m) => sent.push(m as FromWorker));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    child.send({
-      type: 'start',
-      runId: 1,
-      config: { ...defaultConfig, hiddenSizes: [64], latentDim: 2, epochs: 1, trainSubset: 500, testSubset: 100, binarization: 'dynamic' },
-      dataset: builtinDatasetSource('mnist'),
-      resumeFrom: null,
-      backend: null,
-    } satisfies ToWorker);
-    expect(await exited).toBe(0);
-    expect(sent[0]).toMatchObject({ type: 'ready', backend: { backend: 'wasm' } });
-    const epoch = sent.find((m) => m.type === 'epoch');
-    expect(epoch?.type === 'epoch' && epoch.checkpoint?.weights[0].data).toBeInstanceOf(Float32Array);
-    expect(sent[sent.length - 1]).toEqual({ type: 'finished' });
-  });
+describe.skipIf(!existsSync(built))(
+  'the built worker under child_process.fork (needs `npx electron-vite build`)',
+  () => {
+    it('finds its wasm files, trains an MNIST subset and exits', async () => {
+      const child = fork(built, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      const sent: FromWorker[] = [];
+      child.on('message', (m) => sent.push(m as FromWorker));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.send({
+        type: 'start',
+        runId: 1,
+        config: {
+          ...defaultConfig,
+          hiddenSizes: [64],
+          latentDim: 2,
+          epochs: 1,
+          trainSubset: 500,
+          testSubset: 100,
+          binarization: 'dynamic',
+        },
+        dataset: builtinDatasetSource('mnist'),
+        resumeFrom: null,
+        backend: null,
+      } satisfies ToWorker);
+      expect(await exited).toBe(0);
+      expect(sent[0]).toMatchObject({ type: 'ready', backend: { backend: 'wasm' } });
+      const epoch = sent.find((m) => m.type === 'epoch');
+      expect(epoch?.type === 'epoch' && epoch.checkpoint?.weights[0].data).toBeInstanceOf(Float32Array);
+      expect(sent[sent.length - 1]).toEqual({ type: 'finished' });
+    });
 
-  it('exits when its parent disconnects', async () => {
-    const child = fork(built, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await new Promise((r) => setTimeout(r, 200));
-    child.disconnect();
-    expect(await exited).toBe(3);
-  });
-});
+    it('exits when its parent disconnects', async () => {
+      const child = fork(built, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      await new Promise((r) => setTimeout(r, 200));
+      child.disconnect();
+      expect(await exited).toBe(3);
+    });
+  },
+);

@@ -41,11 +41,17 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
       return;
     }
     if (message.type !== 'start') {
-      void fail(`unknown message type ${JSON.stringify((message as { type?: unknown }).type)}; expected 'start' or 'stop'`, 2);
+      void fail(
+        `unknown message type ${JSON.stringify((message as { type?: unknown }).type)}; expected 'start' or 'stop'`,
+        2,
+      );
       return;
     }
     if (started) {
-      void fail(`a second 'start' (run ${message.runId}) arrived while a run is training; one process trains one run`, 2);
+      void fail(
+        `a second 'start' (run ${message.runId}) arrived while a run is training; one process trains one run`,
+        2,
+      );
       return;
     }
     started = true;
@@ -103,7 +109,9 @@ export function portFromProcess(proc: NodeJS.Process): WorkerPort {
   }
   const send = proc.send?.bind(proc);
   if (!send) {
-    throw new Error('the training process must be started by child_process.fork (with an IPC channel) or Electron utilityProcess');
+    throw new Error(
+      'the training process must be started by child_process.fork (with an IPC channel) or Electron utilityProcess',
+    );
   }
   return {
     send: (message) =>

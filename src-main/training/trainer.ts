@@ -93,17 +93,16 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
         const values = tf.tidy(() => {
           const x = tf.tensor2d(pixels, [n, run.pixels]);
           const epsT = eps === null ? null : tf.tensor2d(eps, [config.mcSamples * n, config.latentDim]);
-          let terms: tf.Tensor1D | null = null;
+          // recon, KL and loss leave the differentiated function through tf.keep; one read brings all three back.
+          const kept: { terms?: tf.Tensor } = {};
           const { grads, value } = tf.variableGrads(() => {
             const { loss, recon, kl } = objective(model, config, x, epsT, beta);
-            terms = tf.keep(tf.stack([recon, kl, loss]) as tf.Tensor1D);
+            kept.terms = tf.keep(tf.stack([recon, kl, loss]));
             return loss;
           }, variables);
-          const kept = terms as tf.Tensor1D | null;
-          const out = kept!.dataSync().slice();
-          kept!.dispose();
-          const finite = out.every(Number.isFinite);
-          if (finite) adam.apply(grads);
+          const out = kept.terms!.dataSync().slice();
+          kept.terms!.dispose();
+          if (out.every(Number.isFinite)) adam.apply(grads);
           value.dispose();
           return out;
         });

@@ -56,7 +56,7 @@ describe('runs table with 1,000 runs × 50 epochs', () => {
     await shot(page, 'runs-1000');
   });
 
-  it('compares four runs that differ in β and latent dimension', async () => {
+  it('compares four runs that differ in β', async () => {
     await page.locator('label.check', { hasText: 'group by experiment' }).locator('input').uncheck();
     await page.locator('input.filter').fill('latent=2');
     const rows = page.locator('[data-testid="runs-table"] .tr');
@@ -78,20 +78,55 @@ describe('runs table with 1,000 runs × 50 epochs', () => {
     await shot(page, 'compare-four');
   });
 
-  it('shows the live queue', async () => {
-    await page.evaluate(async (token) => {
-      await fetch('/api/queueSweep', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-workbench-token': token },
-        body: JSON.stringify({
-          experimentName: 'live',
-          sweep: { base: { epochs: 30 }, axes: { beta: [0.5, 1, 2, 4] } },
-        }),
-      });
-    }, server.token);
+  it('shows the live queue; reorders, cancels, and shows a failed run’s error', async () => {
+    const queue = async (body: unknown): Promise<void> => {
+      await page.evaluate(
+        async ([token, json]) => {
+          await fetch('/api/queueSweep', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-workbench-token': token },
+            body: json,
+          });
+        },
+        [server.token, JSON.stringify(body)] as const,
+      );
+    };
+    await queue({ experimentName: 'live', sweep: { base: { epochs: 30 }, axes: { beta: [0.5, 1, 2, 4] } } });
+    await queue({ experimentName: 'diverges', sweep: { base: { epochs: 3, learningRate: 0.9 }, axes: {} } });
     await openView(page, 'queue');
     await page.locator('[data-testid="active-run"] [role="progressbar"]').first().waitFor();
-    await expect.poll(() => page.locator('[data-testid="queued-run"]').count()).toBe(3);
+    const queued = page.locator('[data-testid="queued-run"]');
+    await expect.poll(() => queued.count()).toBe(4);
     await shot(page, 'queue-live');
+    // Move the diverging run to the front, then cancel the one training so it starts next.
+    const diverging = queued.filter({ hasText: 'lr = 0.9' });
+    for (let i = 3; i > 0; i--) {
+      await expect.poll(() => diverging.locator('.pos').textContent()).toBe(String(i + 1));
+      await diverging.getByRole('button', { name: 'Move up' }).click();
+    }
+    await expect.poll(() => queued.first().textContent()).toContain('0.9');
+    await page.locator('[data-testid="active-run"]').getByRole('button', { name: 'Cancel' }).click();
+    const error = page.locator('[data-testid="stopped-run"] [data-testid="run-error"]');
+    await expect.poll(() => error.textContent(), { timeout: 30_000 }).toContain('learning rate 0.9 is too high');
+    await shot(page, 'queue-failed');
+  });
+
+  it('updates the compare view live while a run trains', async () => {
+    await openView(page, 'runs');
+    await page.locator('[data-testid="runs-table"] .tr').first().waitFor();
+    await page.locator('input.filter').fill('running');
+    const rows = page.locator('[data-testid="runs-table"] .tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await rows.first().locator('input[type="checkbox"]').check();
+    await openView(page, 'compare');
+    const chart = page.locator('[data-testid="metric-chart"]').first();
+    const points = async (): Promise<number> => Number(await chart.getAttribute('data-points'));
+    await expect.poll(points, { timeout: 20_000 }).toBeGreaterThan(0);
+    const before = await points();
+    // Each synthetic epoch takes 2 s and adds a train and a test point.
+    await expect.poll(points, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 2);
+    expect(await page.locator('[data-testid="legend"] .badge.status-running').count()).toBe(1);
+    await shot(page, 'compare-live');
   });
 });

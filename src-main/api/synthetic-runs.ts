@@ -98,7 +98,10 @@ export function addSyntheticRuns(
   return ids;
 }
 
-/** A training process that trains nothing: it reports synthetic epochs every `epochMs`, and honours stop. */
+/**
+ * A training process that trains nothing: it reports synthetic epochs every `epochMs` and honours stop; a run with
+ * learning rate ≥ 0.5 fails in epoch 2, as a diverging run does.
+ */
 export function syntheticTraining(opts: { epochMs: number; batches?: number }): TrainingProcess {
   const messageListeners: ((m: FromWorker) => void)[] = [];
   const exitListeners: ((code: number | null, signal: string | null) => void)[] = [];
@@ -132,6 +135,11 @@ export function syntheticTraining(opts: { epochMs: number; batches?: number }): 
         if (exited) return;
         batch += 1;
         emit({ type: 'batch', epoch, batch, batches, recon: 100, kl: 10, loss: 110, examplesPerSec: 1000 });
+        // A learning rate this high diverges in real training too: fail the way the trainer reports it.
+        if (config.learningRate >= 0.5 && epoch === 2) {
+          emit({ type: 'failed', epoch, message: `loss is NaN (learning rate ${config.learningRate} is too high)` });
+          return exit(1, null);
+        }
         if (batch === batches) {
           emit(syntheticEpoch(config, epoch));
           batch = 0;

@@ -80,7 +80,7 @@ const specs: Record<ConfigKey, Omit<FieldSpec, 'key'>> = {
     kind: 'boolean',
     group: 'Model',
   },
-  alpha: { label: 'α (reconstruction weight)', help: 'Loss = α·recon + β·KL', kind: 'number', group: 'Objective' },
+  alpha: { label: 'α (recon. weight)', help: 'Loss = α·recon + β·KL', kind: 'number', group: 'Objective' },
   beta: {
     label: 'β (KL weight)',
     help: '1 = VAE, > 1 = β-VAE, 0 = no KL pressure',

@@ -55,7 +55,7 @@ export const columns: Column[] = [
   metric('bestElbo', 'Best ELBO', 'best test ELBO over epochs', (r) => r.best.testElbo),
   metric('testRecon', 'Recon', 'test reconstruction term, last epoch', (r) => r.last.test?.recon),
   metric('testKl', 'KL', 'test KL(q(z|x) ‖ p(z)), last epoch', (r) => r.last.test?.kl),
-  metric('activeUnits', 'Active units', 'active units: Cov_x(E[z_j|x]) > 0.01', (r) => r.activeUnits, 0),
+  metric('activeUnits', 'Active', 'active units: Cov_x(E[z_j|x]) > 0.01', (r) => r.activeUnits, 0),
   {
     id: 'epochs',
     title: 'Epochs',

@@ -20,6 +20,8 @@ export interface AdamOptions {
 interface Slot {
   param: Param;
   weights: Float32Array;
+  /** The previous step's weights, reused as the next step's output buffer on the wasm backend. */
+  spare: Float32Array | null;
   m: Float32Array;
   v: Float32Array;
 }
@@ -47,7 +49,7 @@ export class Adam {
     this.epsilon = options.epsilon ?? 1e-8;
     this.slots = params.map((param) => {
       const weights = (param.variable.dataSync() as Float32Array).slice();
-      return { param, weights, m: new Float32Array(weights.length), v: new Float32Array(weights.length) };
+      return { param, weights, spare: null, m: new Float32Array(weights.length), v: new Float32Array(weights.length) };
     });
   }
 
@@ -56,24 +58,29 @@ export class Adam {
     this.step += 1;
     const t = this.step;
     const { beta1, beta2, epsilon } = this;
-    const c1 = 1 / (1 - beta1 ** t);
-    const c2 = 1 / (1 - beta2 ** t);
-    const lr = this.learningRate;
+    // lr·m̂/(√v̂ + ε) with m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t), rewritten as lrT·m/(√v + εT) (Kingma & Ba 2015,
+    // section 2): the bias corrections fold into two scalars computed from the integer step in double precision.
+    const root = Math.sqrt(1 - beta2 ** t);
+    const lrT = (this.learningRate * root) / (1 - beta1 ** t);
+    const epsT = epsilon * root;
+    // The wasm backend copies an array into its heap when a tensor is made from it, so two buffers per weight can
+    // alternate; other backends (cpu) may keep a reference to the array, so they get a fresh one each step.
+    const reuse = tf.getBackend() === 'wasm';
     for (const slot of this.slots) {
       const grad = grads[slot.param.variable.name];
       if (grad === undefined) throw new AdamError(`no gradient for '${slot.param.name}'`);
       const g = grad.dataSync() as Float32Array;
       const { weights, m, v } = slot;
-      // A fresh array each step: some backends (cpu) keep a reference to the array a tensor was made from.
-      const next = new Float32Array(weights.length);
+      const next = reuse && slot.spare !== null ? slot.spare : new Float32Array(weights.length);
       for (let i = 0; i < g.length; i++) {
         const gi = g[i];
         const mi = beta1 * m[i] + (1 - beta1) * gi;
         const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
         m[i] = mi;
         v[i] = vi;
-        next[i] = weights[i] - (lr * (m[i] * c1)) / (Math.sqrt(v[i] * c2) + epsilon);
+        next[i] = weights[i] - (lrT * mi) / (Math.sqrt(vi) + epsT);
       }
+      slot.spare = reuse ? weights : null;
       slot.weights = next;
       const value = tf.tensor(next, slot.param.variable.shape);
       // assign, never a write into the variable's memory: the wasm backend caches packed weights per tensor.

@@ -18,9 +18,7 @@ export function callLatent<M extends LatentMethodName>(
   method: M,
   input: LatentCallInput<M>,
 ): Promise<LatentCallOutput<M>> {
-  // The same client and transport as every other call; typed here by the latent entries of the contract.
-  const call = client.call as unknown as (method: string, input: unknown) => Promise<unknown>;
-  return call(method, input) as Promise<LatentCallOutput<M>>;
+  return client.call(method, input) as Promise<LatentCallOutput<M>>;
 }
 
 export function fromBase64(b64: string): Uint8Array {

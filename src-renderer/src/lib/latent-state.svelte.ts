@@ -42,7 +42,10 @@ export class LatentState {
     this.candidates = $derived.by(() => {
       const withEpochs = wb.runs.filter((r) => r.epochsDone > 0);
       const selected = wb.selected;
-      return [...withEpochs.filter((r) => selected.includes(r.id)), ...withEpochs.filter((r) => !selected.includes(r.id))];
+      return [
+        ...withEpochs.filter((r) => selected.includes(r.id)),
+        ...withEpochs.filter((r) => !selected.includes(r.id)),
+      ];
     });
     this.codeForRun = $derived(this.code !== null && this.code.length === this.latentDim ? this.code : null);
     this.shownEpoch = $derived(

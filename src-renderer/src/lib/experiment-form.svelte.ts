@@ -133,8 +133,8 @@ export class ExperimentForm {
         if (issue) errors[f.key] ??= formatIssues([issue], candidate);
         else values.push(parsed.value);
       }
-      if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length)
-        errors[f.key] ??= `${f.key}: a value is listed twice`;
+      const keys = values.map((v) => JSON.stringify(v));
+      if (keys.some((k, i) => keys.indexOf(k) !== i)) errors[f.key] ??= `${f.key}: a value is listed twice`;
       axes[f.key] = values;
     }
     return { axes: axes as SweepAxes, errors };

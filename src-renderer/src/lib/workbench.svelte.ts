@@ -27,6 +27,7 @@ export class WorkbenchState {
   datasets = $state<DatasetChoice[]>([]);
   /** Replaced whole on change (raw): with 1,000 runs, deep proxies would cost more than they give. */
   runs = $state.raw<RunSummary[]>([]);
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- rebuilt whole from `runs`, never mutated
   runsById = $derived(new Map(this.runs.map((r) => [r.id, r])));
   queue = $state.raw<QueueState>({ paused: false, runIds: [], activeRunId: null });
   progress = $state.raw<Record<number, RunProgressEvent>>({});
@@ -38,7 +39,8 @@ export class WorkbenchState {
   /** Bumped whenever a run's stored data changes, so views that fetch per-run data know to refetch. */
   runVersion = $state.raw<Record<number, number>>({});
 
-  private pendingRuns = new Set<number>();
+  /** Not reactive: ids waiting for the next fetch. */
+  private pendingRuns: number[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(client: WorkbenchClient) {
@@ -92,7 +94,7 @@ export class WorkbenchState {
   };
 
   setSelected = (runIds: number[]): void => {
-    this.selected = [...new Set(runIds)];
+    this.selected = runIds.filter((id, i) => runIds.indexOf(id) === i);
   };
 
   /** Replaces one run in the list (after an action returned its new state). */
@@ -108,14 +110,14 @@ export class WorkbenchState {
 
   /** Coalesces bursts of run changes (a sweep queued, an epoch recorded) into one fetch per frame or so. */
   private runChanged(runId: number): void {
-    this.pendingRuns.add(runId);
+    if (!this.pendingRuns.includes(runId)) this.pendingRuns.push(runId);
     if (this.flushTimer !== null) return;
     this.flushTimer = setTimeout(() => void this.flushRuns(), 100);
   }
 
   private async flushRuns(): Promise<void> {
-    const ids = [...this.pendingRuns];
-    this.pendingRuns.clear();
+    const ids = this.pendingRuns;
+    this.pendingRuns = [];
     this.flushTimer = null;
     if (ids.length > 20) {
       const runs = await this.attempt(() => this.client.call('listRuns', {}));

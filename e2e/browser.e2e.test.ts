@@ -75,4 +75,11 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
     await watchQueue(page, 300_000);
     await runsTableAndCompare(page);
   });
+
+  it('says so when the server goes away', async () => {
+    await server.close();
+    await expect
+      .poll(() => page.locator('.error-banner').textContent(), { timeout: 15_000 })
+      .toContain('Lost the connection');
+  });
 });

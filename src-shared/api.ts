@@ -194,6 +194,8 @@ export interface WorkbenchClient {
   readonly transport: 'ipc' | 'http';
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+  /** Browser mode only: the event stream dropped (false) or came back (true); events in between were missed. */
+  onConnection?(listener: (connected: boolean) => void): () => void;
 }
 
 /**

@@ -44,11 +44,24 @@ type AnyListener = (payload: unknown) => void;
 
 function httpClient(token: string): WorkbenchClient {
   const listeners = new Map<EventName, Set<AnyListener>>();
+  const connectionListeners = new Set<(connected: boolean) => void>();
   let source: EventSource | null = null;
+  let dropped = false;
 
   const openEvents = (): void => {
     if (source) return;
     source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+    // EventSource retries by itself; tell the UI so it can say so and refetch what it missed.
+    source.addEventListener('error', () => {
+      if (dropped) return;
+      dropped = true;
+      connectionListeners.forEach((l) => l(false));
+    });
+    source.addEventListener('open', () => {
+      if (!dropped) return;
+      dropped = false;
+      connectionListeners.forEach((l) => l(true));
+    });
     for (const name of ['onRunProgress', 'onQueueChanged', 'onRunChanged'] as const) {
       source.addEventListener(name, (e) => {
         const payload = decodeJson((e as MessageEvent<string>).data);
@@ -79,6 +92,11 @@ function httpClient(token: string): WorkbenchClient {
       if (!set) listeners.set(event, (set = new Set()));
       set.add(listener as AnyListener);
       return () => set.delete(listener as AnyListener);
+    },
+    onConnection(listener) {
+      openEvents();
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
     },
   };
 }

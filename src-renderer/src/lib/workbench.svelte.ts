@@ -34,6 +34,8 @@ export class WorkbenchState {
   selected = $state.raw<number[]>([]);
   view = $state<ViewId>('new');
   loaded = $state(false);
+  /** Browser mode: the server's event stream is down (the server stopped, the network dropped). */
+  disconnected = $state(false);
   /** The last failure, shown until dismissed. */
   error = $state<string | null>(null);
   /** Bumped whenever a run's stored data changes, so views that fetch per-run data know to refetch. */
@@ -53,6 +55,10 @@ export class WorkbenchState {
     this.client.on('onRunProgress', (p) => (this.progress = { ...this.progress, [p.runId]: p }));
     this.client.on('onQueueChanged', (q) => (this.queue = q));
     this.client.on('onRunChanged', ({ runId }) => this.runChanged(runId));
+    this.client.onConnection?.((connected) => {
+      this.disconnected = !connected;
+      if (connected) void this.refresh();
+    });
     await this.refresh();
     this.loaded = true;
   };

@@ -85,7 +85,7 @@ function runSection(r: ReportRun, report: Report): string {
     figures.push(
       `<figure><img src="${recon.uri}" width="${recon.width * 3}" height="${recon.height * 3}" alt="reconstructions of run ${run.id}"><figcaption>Test inputs (top) and reconstructions (bottom), epoch ${run.epochsDone}</figcaption></figure>`,
     );
-    const samples = strip(e.samples, e, Math.min(8, e.samples.length));
+    const samples = strip(e.samples, e, Math.min(4, e.samples.length));
     figures.push(
       `<figure><img src="${samples.uri}" width="${samples.width * 3}" height="${samples.height * 3}" alt="prior samples of run ${run.id}"><figcaption>Samples from the prior p(z) = N(0, I)</figcaption></figure>`,
     );

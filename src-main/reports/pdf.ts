@@ -176,11 +176,13 @@ export function reportPdf(report: Report): Promise<Buffer> {
     if (r.images) {
       const e = r.images;
       const recon = tileImages([...e.inputs, ...e.reconstructions], e.width, e.height, e.inputs.length);
-      const k = 3;
+      const samplesGrid = tileImages(e.samples, e.width, e.height, Math.min(4, e.samples.length));
+      // Both strips side by side on the page, at most 2.5 points per pixel.
+      const k = Math.min(2.5, (usable - 40) / (recon.width + samplesGrid.width));
       doc.image(pngOf(recon, 4), x, top, { width: recon.width * k, height: recon.height * k });
       doc.font('Helvetica').fontSize(7).fillColor('#555').text('inputs (top), reconstructions (bottom)', x, top + recon.height * k + 2, { lineBreak: false });
       x += recon.width * k + 20;
-      const samples = tileImages(e.samples, e.width, e.height, Math.min(8, e.samples.length));
+      const samples = samplesGrid;
       doc.image(pngOf(samples, 4), x, top, { width: samples.width * k, height: samples.height * k });
       doc.text('samples from the prior', x, top + samples.height * k + 2, { lineBreak: false });
       x += samples.width * k + 20;

@@ -16,7 +16,10 @@ export interface LatentUiBench {
 }
 
 /** The page stays on #/latent afterwards. */
-export async function benchLatentInBrowser(page: Page, opts: { url: string; runId: number; sliderUpdates?: number }): Promise<LatentUiBench> {
+export async function benchLatentInBrowser(
+  page: Page,
+  opts: { url: string; runId: number; sliderUpdates?: number },
+): Promise<LatentUiBench> {
   const base = opts.url.replace(/#.*$/, '');
   await page.goto(`${base}#/latent`);
   await page.locator('[data-testid="latent-run"]').waitFor();
@@ -28,9 +31,14 @@ export async function benchLatentInBrowser(page: Page, opts: { url: string; runI
   const slider = await page.evaluate(async (updates) => {
     type El = { dataset: Record<string, string | undefined>; value: string; dispatchEvent(e: unknown): boolean };
     const doc = (globalThis as unknown as { document: { querySelector(s: string): El | null } }).document;
-    const EventCtor = (globalThis as unknown as { Event: new (type: string, init: { bubbles: boolean }) => unknown }).Event;
-    type Observer = { observe(target: El, options: { attributes: boolean; attributeFilter: string[] }): void; disconnect(): void };
-    const ObserverCtor = (globalThis as unknown as { MutationObserver: new (callback: () => void) => Observer }).MutationObserver;
+    const EventCtor = (globalThis as unknown as { Event: new (type: string, init: { bubbles: boolean }) => unknown })
+      .Event;
+    type Observer = {
+      observe(target: El, options: { attributes: boolean; attributeFilter: string[] }): void;
+      disconnect(): void;
+    };
+    const ObserverCtor = (globalThis as unknown as { MutationObserver: new (callback: () => void) => Observer })
+      .MutationObserver;
     const canvas = doc.querySelector('[data-testid="explorer-image"]')!;
     const input = doc.querySelector('[data-testid="latent-slider-0"]')!;
     const times: number[] = [];
@@ -56,11 +64,21 @@ export async function benchLatentInBrowser(page: Page, opts: { url: string; runI
   await page.locator('[data-latent-tab="manifold"]').click();
   await page.locator('[data-testid="manifold-canvas"]').waitFor();
   const manifold = await page.evaluate(async () => {
-    type El = { dataset: Record<string, string | undefined>; value: string; width: number; dispatchEvent(e: unknown): boolean };
+    type El = {
+      dataset: Record<string, string | undefined>;
+      value: string;
+      width: number;
+      dispatchEvent(e: unknown): boolean;
+    };
     const doc = (globalThis as unknown as { document: { querySelector(s: string): El | null } }).document;
-    const EventCtor = (globalThis as unknown as { Event: new (type: string, init: { bubbles: boolean }) => unknown }).Event;
-    type Observer = { observe(target: El, options: { attributes: boolean; attributeFilter: string[] }): void; disconnect(): void };
-    const ObserverCtor = (globalThis as unknown as { MutationObserver: new (callback: () => void) => Observer }).MutationObserver;
+    const EventCtor = (globalThis as unknown as { Event: new (type: string, init: { bubbles: boolean }) => unknown })
+      .Event;
+    type Observer = {
+      observe(target: El, options: { attributes: boolean; attributeFilter: string[] }): void;
+      disconnect(): void;
+    };
+    const ObserverCtor = (globalThis as unknown as { MutationObserver: new (callback: () => void) => Observer })
+      .MutationObserver;
     const n = doc.querySelector('[data-testid="manifold-n"]')!;
     const times: number[] = [];
     // Alternate 29 and 30 so every request is a fresh decode; time only the 30×30 ones.
@@ -89,6 +107,9 @@ export async function benchLatentInBrowser(page: Page, opts: { url: string; runI
   return {
     sliderToPixelsP95Ms: at(sorted, 0.95),
     sliderToPixelsMedianMs: at(sorted, 0.5),
-    manifold30DrawnMs: at([...manifold].sort((a, b) => a - b), 0.5),
+    manifold30DrawnMs: at(
+      [...manifold].sort((a, b) => a - b),
+      0.5,
+    ),
   };
 }

@@ -54,7 +54,11 @@ export const experimentConfigSchema = z
     /** First N test examples; null = all. */
     testSubset: z.number().int().min(1).nullable(),
     binarization: z.enum(binarizations),
-    seed: z.number().int().min(0).max(2 ** 31 - 1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1),
     /** Save a checkpoint every k-th epoch (the last epoch is always saved). */
     checkpointEvery: z.number().int().min(1).max(10000),
     checkpointKeep: z.enum(checkpointKeeps),
@@ -92,7 +96,10 @@ export const defaultConfig: ExperimentConfig = {
 export type ConfigKey = keyof ExperimentConfig;
 
 /** β in force at a 1-based epoch under the run's schedule. */
-export function betaAt(config: Pick<ExperimentConfig, 'beta' | 'betaSchedule' | 'betaWarmupEpochs'>, epoch: number): number {
+export function betaAt(
+  config: Pick<ExperimentConfig, 'beta' | 'betaSchedule' | 'betaWarmupEpochs'>,
+  epoch: number,
+): number {
   if (config.betaSchedule === 'constant') return config.beta;
   return config.beta * Math.min(1, epoch / config.betaWarmupEpochs);
 }

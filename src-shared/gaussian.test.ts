@@ -36,6 +36,8 @@ describe('manifold grids', () => {
     expect(codes[0]).toEqual([1, 0.7, -1]);
     expect(codes[8]).toEqual([-1, 0.7, 1]);
     expect(codes.every((z) => z[1] === 0.7)).toBe(true);
-    expect(() => manifoldCodes({ n: 3, dims: [1, 1], base: [0, 0], spacing: 'linear' })).toThrow(/two different dimensions/);
+    expect(() => manifoldCodes({ n: 3, dims: [1, 1], base: [0, 0], spacing: 'linear' })).toThrow(
+      /two different dimensions/,
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { ConfigError, experimentConfigSchema, formatIssues, parseConfig, type ConfigKey, type ExperimentConfig } from './config';
+import {
+  ConfigError,
+  experimentConfigSchema,
+  formatIssues,
+  parseConfig,
+  type ConfigKey,
+  type ExperimentConfig,
+} from './config';
 
 /**
  * A sweep: one base config plus value lists for any parameters; the runs are the grid product.
@@ -32,7 +39,9 @@ export function expandSweep(spec: SweepSpec): ExperimentConfig[] {
   const keys = Object.keys(spec.axes) as ConfigKey[];
   for (const key of keys) {
     if (!(key in experimentConfigSchema.shape)) {
-      throw new ConfigError(`${key}: not a parameter; allowed: ${Object.keys(experimentConfigSchema.shape).join(', ')}`);
+      throw new ConfigError(
+        `${key}: not a parameter; allowed: ${Object.keys(experimentConfigSchema.shape).join(', ')}`,
+      );
     }
     const values = spec.axes[key] as unknown[];
     if (values.length === 0) throw new ConfigError(`${key}: a sweep axis needs at least one value`);

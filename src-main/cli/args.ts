@@ -61,7 +61,8 @@ export function runIdArg(command: string, positionals: string[]): number {
   if (raw === undefined) throw new UsageError(`${command}: give a run id, e.g. \`vae-workbench ${command} 3\``);
   if (positionals.length > 1) throw new UsageError(`${command}: one run id, got ${positionals.join(' ')}`);
   const id = Number(raw);
-  if (!Number.isInteger(id) || id < 1) throw new UsageError(`${command}: run id ${JSON.stringify(raw)} is not a positive integer`);
+  if (!Number.isInteger(id) || id < 1)
+    throw new UsageError(`${command}: run id ${JSON.stringify(raw)} is not a positive integer`);
   return id;
 }
 

@@ -36,8 +36,25 @@ describe('vae-workbench CLI', () => {
 
   it('trains a β sweep whose figures behave as theory says, and exports them', () => {
     const queued = vae([
-      'queue', '--db', db, '--dataset', 'mnist', '--beta', '0,1,4', '--latent', '2', '--hidden', '128',
-      '--epochs', '2', '--train-subset', '2000', '--test-subset', '500', '--experiment', 'beta sweep',
+      'queue',
+      '--db',
+      db,
+      '--dataset',
+      'mnist',
+      '--beta',
+      '0,1,4',
+      '--latent',
+      '2',
+      '--hidden',
+      '128',
+      '--epochs',
+      '2',
+      '--train-subset',
+      '2000',
+      '--test-subset',
+      '500',
+      '--experiment',
+      'beta sweep',
     ]);
     expect(queued.err).toBe('');
     expect(queued.code).toBe(0);
@@ -77,7 +94,8 @@ describe('vae-workbench CLI', () => {
     expect(exported.code, exported.err).toBe(0);
     const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
     const header = lines[0].split(',');
-    for (const column of ['run_id', 'beta', 'latent_dim', 'epoch', 'split', 'recon', 'kl', 'elbo']) expect(header).toContain(column);
+    for (const column of ['run_id', 'beta', 'latent_dim', 'epoch', 'split', 'recon', 'kl', 'elbo'])
+      expect(header).toContain(column);
     // 3 runs × 2 epochs × 2 splits.
     expect(lines).toHaveLength(1 + 12);
   });

@@ -48,7 +48,10 @@ describe('config flags', () => {
   it('reads a sweep from a config file, flags winning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vae-cli-'));
     const file = join(dir, 'sweep.json');
-    writeFileSync(file, JSON.stringify({ experiment: 'betas', base: { latentDim: 2, epochs: 3 }, sweep: { beta: [0, 1, 4] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ experiment: 'betas', base: { latentDim: 2, epochs: 3 }, sweep: { beta: [0, 1, 4] } }),
+    );
     const spec = sweepFromFlags(parseArgs(['queue', '--epochs', '1']).flags, readConfigFile(file));
     const configs = expandSweep(spec);
     expect(configs.map((c) => c.beta)).toEqual([0, 1, 4]);

@@ -17,27 +17,93 @@ export interface ConfigFlag {
 }
 
 export const configFlags: ConfigFlag[] = [
-  { key: 'dataset', flag: 'dataset', aliases: [], kind: 'string', help: 'mnist, fashion-mnist or an imported dataset id' },
+  {
+    key: 'dataset',
+    flag: 'dataset',
+    aliases: [],
+    kind: 'string',
+    help: 'mnist, fashion-mnist or an imported dataset id',
+  },
   { key: 'architecture', flag: 'architecture', aliases: ['arch'], kind: 'enum', help: 'encoder/decoder family' },
-  { key: 'hiddenSizes', flag: 'hidden', aliases: ['hidden-sizes'], kind: 'layers', help: 'MLP hidden widths, e.g. 512x256' },
-  { key: 'convChannels', flag: 'conv-channels', aliases: [], kind: 'layers', help: 'conv channels per stride-2 layer, e.g. 32x64' },
+  {
+    key: 'hiddenSizes',
+    flag: 'hidden',
+    aliases: ['hidden-sizes'],
+    kind: 'layers',
+    help: 'MLP hidden widths, e.g. 512x256',
+  },
+  {
+    key: 'convChannels',
+    flag: 'conv-channels',
+    aliases: [],
+    kind: 'layers',
+    help: 'conv channels per stride-2 layer, e.g. 32x64',
+  },
   { key: 'latentDim', flag: 'latent', aliases: ['latent-dim'], kind: 'integer', help: 'latent dimension' },
   { key: 'likelihood', flag: 'likelihood', aliases: [], kind: 'enum', help: 'decoder p(x|z)' },
-  { key: 'gaussianVariance', flag: 'gaussian-variance', aliases: [], kind: 'number', help: 'fixed σ² of the Gaussian decoder' },
+  {
+    key: 'gaussianVariance',
+    flag: 'gaussian-variance',
+    aliases: [],
+    kind: 'number',
+    help: 'fixed σ² of the Gaussian decoder',
+  },
   { key: 'alpha', flag: 'alpha', aliases: [], kind: 'number', help: 'weight of the reconstruction term' },
   { key: 'beta', flag: 'beta', aliases: [], kind: 'number', help: 'weight of the KL term (β-VAE)' },
   { key: 'betaSchedule', flag: 'beta-schedule', aliases: [], kind: 'enum', help: 'constant, or linear warm-up' },
-  { key: 'betaWarmupEpochs', flag: 'warmup-epochs', aliases: ['beta-warmup-epochs'], kind: 'integer', help: 'epochs of linear β warm-up' },
-  { key: 'mcSamples', flag: 'samples', aliases: ['mc-samples'], kind: 'integer', help: 'Monte-Carlo samples L per example' },
-  { key: 'autoencoder', flag: 'autoencoder', aliases: [], kind: 'boolean', help: 'plain autoencoder: deterministic encoder, no KL' },
+  {
+    key: 'betaWarmupEpochs',
+    flag: 'warmup-epochs',
+    aliases: ['beta-warmup-epochs'],
+    kind: 'integer',
+    help: 'epochs of linear β warm-up',
+  },
+  {
+    key: 'mcSamples',
+    flag: 'samples',
+    aliases: ['mc-samples'],
+    kind: 'integer',
+    help: 'Monte-Carlo samples L per example',
+  },
+  {
+    key: 'autoencoder',
+    flag: 'autoencoder',
+    aliases: [],
+    kind: 'boolean',
+    help: 'plain autoencoder: deterministic encoder, no KL',
+  },
   { key: 'learningRate', flag: 'lr', aliases: ['learning-rate'], kind: 'number', help: 'Adam learning rate' },
   { key: 'batchSize', flag: 'batch-size', aliases: ['batch'], kind: 'integer', help: 'examples per batch' },
   { key: 'epochs', flag: 'epochs', aliases: [], kind: 'integer', help: 'epochs to train' },
-  { key: 'trainSubset', flag: 'train-subset', aliases: [], kind: 'subset', help: 'train on the first N examples (or all)' },
-  { key: 'testSubset', flag: 'test-subset', aliases: [], kind: 'subset', help: 'evaluate on the first N test examples (or all)' },
-  { key: 'binarization', flag: 'binarize', aliases: ['binarization'], kind: 'enum', help: 'none, static, or dynamic (re-sampled each epoch)' },
+  {
+    key: 'trainSubset',
+    flag: 'train-subset',
+    aliases: [],
+    kind: 'subset',
+    help: 'train on the first N examples (or all)',
+  },
+  {
+    key: 'testSubset',
+    flag: 'test-subset',
+    aliases: [],
+    kind: 'subset',
+    help: 'evaluate on the first N test examples (or all)',
+  },
+  {
+    key: 'binarization',
+    flag: 'binarize',
+    aliases: ['binarization'],
+    kind: 'enum',
+    help: 'none, static, or dynamic (re-sampled each epoch)',
+  },
   { key: 'seed', flag: 'seed', aliases: [], kind: 'integer', help: 'random seed' },
-  { key: 'checkpointEvery', flag: 'checkpoint-every', aliases: [], kind: 'integer', help: 'save a checkpoint every k-th epoch' },
+  {
+    key: 'checkpointEvery',
+    flag: 'checkpoint-every',
+    aliases: [],
+    kind: 'integer',
+    help: 'save a checkpoint every k-th epoch',
+  },
   { key: 'checkpointKeep', flag: 'checkpoint-keep', aliases: [], kind: 'enum', help: 'which checkpoints to keep' },
 ];
 
@@ -64,7 +130,8 @@ export function allowedValues(flag: ConfigFlag): string {
     const bag = (f as z.ZodNumber).def?.checks ?? [];
     const parts: string[] = [];
     for (const check of bag) {
-      const def = (check as unknown as { _zod: { def: { check: string; value: number; inclusive?: boolean } } })._zod.def;
+      const def = (check as unknown as { _zod: { def: { check: string; value: number; inclusive?: boolean } } })._zod
+        .def;
       if (def.check === 'greater_than') parts.push(`${def.inclusive ? '≥' : '>'} ${def.value}`);
       if (def.check === 'less_than') parts.push(`${def.inclusive ? '≤' : '<'} ${def.value}`);
     }
@@ -130,7 +197,9 @@ export function parseFlagValues(flag: ConfigFlag, raw: string): unknown[] {
   if (flag.kind === 'boolean' && raw === '') return [true];
   const parts = raw.split(',');
   if (parts.some((p) => p.trim() === '')) {
-    throw new FlagError(`--${flag.flag} ${JSON.stringify(raw)}: an empty value in the list; allowed: ${allowedValues(flag)}`);
+    throw new FlagError(
+      `--${flag.flag} ${JSON.stringify(raw)}: an empty value in the list; allowed: ${allowedValues(flag)}`,
+    );
   }
   return parts.map((part) => parseFlagValue(flag, part));
 }
@@ -150,7 +219,9 @@ export function readConfigFile(path: string): ConfigFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new FlagError(`--config ${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new FlagError(
+      `--config ${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   let json: unknown;
   try {
@@ -159,7 +230,9 @@ export function readConfigFile(path: string): ConfigFile {
     throw new FlagError(`--config ${path}: not valid JSON (${(error as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new FlagError(`--config ${path}: expected a JSON object with config fields, or {"base": {...}, "sweep": {...}}`);
+    throw new FlagError(
+      `--config ${path}: expected a JSON object with config fields, or {"base": {...}, "sweep": {...}}`,
+    );
   }
   const obj = json as Record<string, unknown>;
   const isSweep = 'base' in obj || 'sweep' in obj;
@@ -173,7 +246,8 @@ export function readConfigFile(path: string): ConfigFile {
   }
   const known = new Set(Object.keys(experimentConfigSchema.shape));
   for (const key of [...Object.keys(base), ...Object.keys(axes)]) {
-    if (!known.has(key)) throw new FlagError(`--config ${path}: ${key} is not a parameter; allowed: ${[...known].join(', ')}`);
+    if (!known.has(key))
+      throw new FlagError(`--config ${path}: ${key} is not a parameter; allowed: ${[...known].join(', ')}`);
   }
   const experiment = typeof obj.experiment === 'string' ? obj.experiment : undefined;
   return { experiment, base: base as Partial<ExperimentConfig>, axes: axes as SweepAxes };
@@ -195,7 +269,8 @@ export function sweepFromFlags(values: Map<string, string>, file: ConfigFile | n
   const seeds = values.get('seeds');
   if (seeds !== undefined) {
     const n = Number(seeds);
-    if (!Number.isInteger(n) || n < 1 || n > 100) throw new FlagError(`--seeds ${JSON.stringify(seeds)}: allowed: an integer from 1 to 100 (runs seeds 0…N−1)`);
+    if (!Number.isInteger(n) || n < 1 || n > 100)
+      throw new FlagError(`--seeds ${JSON.stringify(seeds)}: allowed: an integer from 1 to 100 (runs seeds 0…N−1)`);
     if (values.has('seed')) throw new FlagError('--seeds and --seed: give one of them');
     delete base.seed;
     axes.seed = Array.from({ length: n }, (_, i) => i);

@@ -83,14 +83,18 @@ function cmdQueue(flags: Map<string, string>, io: Io): number {
   const spec = sweepFromFlags(flags, file);
   const configs = expandSweep(spec);
   const experimentName =
-    flags.get('experiment') ?? file?.experiment ?? `experiment ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+    flags.get('experiment') ??
+    file?.experiment ??
+    `experiment ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
   if (experimentName.trim() === '') throw new UsageError('--experiment: the name is empty');
   return withDb(flags, (db, dbPath) => {
     // Every dataset must exist before anything is queued.
     for (const dataset of new Set(configs.map((c) => c.dataset))) resolveDatasetSource(db, dbPath, dataset);
     const runs = queueRuns(db, { experimentName, configs });
     const size = sweepSize(spec.axes);
-    io.out(`Queued ${runs.length} run${runs.length === 1 ? '' : 's'} in "${experimentName}"${size > 1 ? ` (sweep over ${Object.keys(spec.axes).join(', ')})` : ''}:`);
+    io.out(
+      `Queued ${runs.length} run${runs.length === 1 ? '' : 's'} in "${experimentName}"${size > 1 ? ` (sweep over ${Object.keys(spec.axes).join(', ')})` : ''}:`,
+    );
     for (const run of runs) io.out(`  ${formatRunLine(run)}`);
     io.out(`Train them with: vae-workbench run --db ${dbPath}`);
     return 0;
@@ -129,7 +133,8 @@ async function workQueue(db: Database, dbPath: string, io: Io, backend: string |
   let outcomes;
   try {
     const interrupted = runner.recover();
-    if (interrupted.length > 0) io.out(`Runs left running by a process that is gone, now interrupted: ${interrupted.join(', ')}`);
+    if (interrupted.length > 0)
+      io.out(`Runs left running by a process that is gone, now interrupted: ${interrupted.join(', ')}`);
     outcomes = await runner.runUntilEmpty();
   } finally {
     process.off('SIGINT', interrupt);
@@ -138,9 +143,14 @@ async function workQueue(db: Database, dbPath: string, io: Io, backend: string |
   if (io.isTty) process.stdout.write('\r\x1b[2K');
   for (const outcome of outcomes) {
     const run = getRun(db, outcome.runId);
-    if (run) io.out(`run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ''} (${run.name}, ${run.backend ?? 'no backend'})`);
+    if (run)
+      io.out(
+        `run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ''} (${run.name}, ${run.backend ?? 'no backend'})`,
+      );
   }
-  io.out(`Queue empty: ${outcomes.length} run${outcomes.length === 1 ? '' : 's'} in ${formatDuration((Date.now() - started) / 1000)}.`);
+  io.out(
+    `Queue empty: ${outcomes.length} run${outcomes.length === 1 ? '' : 's'} in ${formatDuration((Date.now() - started) / 1000)}.`,
+  );
   return outcomes.some((o) => o.status !== 'finished') ? 1 : 0;
 }
 
@@ -165,7 +175,9 @@ function cmdList(flags: Map<string, string>, io: Io): number {
   const experimentRaw = flags.get('experiment');
   const experimentId = experimentRaw === undefined ? undefined : Number(experimentRaw);
   if (experimentId !== undefined && (!Number.isInteger(experimentId) || experimentId < 1)) {
-    throw new UsageError(`--experiment ${JSON.stringify(experimentRaw)}: allowed: an experiment id (a positive integer)`);
+    throw new UsageError(
+      `--experiment ${JSON.stringify(experimentRaw)}: allowed: an experiment id (a positive integer)`,
+    );
   }
   return withDb(flags, (db) => {
     const runs = listRuns(db, { status, experimentId });
@@ -189,16 +201,24 @@ function cmdShow(positionals: string[], flags: Map<string, string>, io: Io): num
       return 0;
     }
     io.out(`run ${run.id} "${run.name}" — ${run.status}${run.error ? `: ${run.error}` : ''}`);
-    io.out(`experiment ${run.experimentId} "${run.experimentName}"; backend ${run.backend ?? '—'}${run.backendNote ? ` (${run.backendNote})` : ''}`);
-    io.out(`epochs ${run.epochsDone}/${run.config.epochs}; duration ${formatDuration(run.durationSec)}; active units ${run.activeUnits ?? '—'}`);
+    io.out(
+      `experiment ${run.experimentId} "${run.experimentName}"; backend ${run.backend ?? '—'}${run.backendNote ? ` (${run.backendNote})` : ''}`,
+    );
+    io.out(
+      `epochs ${run.epochsDone}/${run.config.epochs}; duration ${formatDuration(run.durationSec)}; active units ${run.activeUnits ?? '—'}`,
+    );
     io.out('parameters:');
     for (const [key, value] of Object.entries(run.config)) io.out(`  ${key.padEnd(18)} ${JSON.stringify(value)}`);
     io.out('epoch  split  recon       KL          β·KL        ELBO        (nats per example)');
     for (const m of metrics) {
       const f = (v: number): string => v.toFixed(3).padStart(10);
-      io.out(`${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${f(m.kl)}  ${f(m.betaKl)}  ${f(m.elbo)}`);
+      io.out(
+        `${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${f(m.kl)}  ${f(m.betaKl)}  ${f(m.elbo)}`,
+      );
     }
-    io.out(`checkpoints: ${checkpoints.length === 0 ? 'none' : checkpoints.map((c) => `epoch ${c.epoch}${c.hasOptimizerState ? ' (resumable)' : ''}`).join(', ')}`);
+    io.out(
+      `checkpoints: ${checkpoints.length === 0 ? 'none' : checkpoints.map((c) => `epoch ${c.epoch}${c.hasOptimizerState ? ' (resumable)' : ''}`).join(', ')}`,
+    );
     return 0;
   });
 }
@@ -238,7 +258,9 @@ function cmdExport(flags: Map<string, string>, io: Io): number {
   const experimentRaw = flags.get('experiment');
   const experimentId = experimentRaw === undefined ? undefined : Number(experimentRaw);
   if (experimentId !== undefined && (!Number.isInteger(experimentId) || experimentId < 1)) {
-    throw new UsageError(`--experiment ${JSON.stringify(experimentRaw)}: allowed: an experiment id (a positive integer)`);
+    throw new UsageError(
+      `--experiment ${JSON.stringify(experimentRaw)}: allowed: an experiment id (a positive integer)`,
+    );
   }
   return withDb(flags, (db) => {
     const runs = listRuns(db, { ids, experimentId });
@@ -247,7 +269,10 @@ function cmdExport(flags: Map<string, string>, io: Io): number {
       if (missing.length > 0) throw new UsageError(`export: no run ${missing.join(', ')} in this database`);
     }
     if (runs.length === 0) throw new UsageError('export: no runs to export');
-    const metrics = getEpochMetrics(db, runs.map((r) => r.id));
+    const metrics = getEpochMetrics(
+      db,
+      runs.map((r) => r.id),
+    );
     writeFileAtomic(out, metricsCsv(runs, metrics));
     io.out(`Wrote ${metrics.length} rows (${runs.length} runs) to ${out}`);
     return 0;
@@ -288,7 +313,8 @@ function cmdImport(flags: Map<string, string>, io: Io): number {
   checkFlags('import', flags, new Set([...common, 'id', 'title', ...fileFlags]));
   const id = flags.get('id');
   if (!id) throw new UsageError('import: give --id NAME (lower-case letters, digits, . _ -)');
-  for (const f of fileFlags) if (!flags.get(f)) throw new UsageError(`import: give --${f} FILE (an idx file, gzipped or not)`);
+  for (const f of fileFlags)
+    if (!flags.get(f)) throw new UsageError(`import: give --${f} FILE (an idx file, gzipped or not)`);
   return withDb(flags, (db) => {
     const info = importIdxDataset(db, {
       id,
@@ -300,7 +326,9 @@ function cmdImport(flags: Map<string, string>, io: Io): number {
         testLabels: flags.get('test-labels') ?? '',
       },
     });
-    io.out(`Imported "${info.id}": ${info.trainCount} train / ${info.testCount} test images, ${info.height}×${info.width}.`);
+    io.out(
+      `Imported "${info.id}": ${info.trainCount} train / ${info.testCount} test images, ${info.height}×${info.width}.`,
+    );
     return 0;
   });
 }
@@ -309,7 +337,8 @@ async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('report', flags, new Set([...common, 'out', 'runs', 'experiment', 'title']));
   const out = flags.get('out');
   if (!out) throw new UsageError('report: give --out DIR (created if missing)');
-  if (flags.has('runs') === flags.has('experiment')) throw new UsageError('report: give either --runs ID,ID or --experiment ID');
+  if (flags.has('runs') === flags.has('experiment'))
+    throw new UsageError('report: give either --runs ID,ID or --experiment ID');
   let selection: ReportSelection;
   if (flags.has('runs')) selection = { runIds: idListFlag('runs', flags.get('runs') ?? '') };
   else {
@@ -340,7 +369,10 @@ async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('serve', flags, new Set([...common, 'port', 'host', 'backend']));
   const portRaw = flags.get('port') ?? '0';
   const port = Number(portRaw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${JSON.stringify(portRaw)}: allowed: an integer from 0 to 65535 (0 picks a free port)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(
+      `--port ${JSON.stringify(portRaw)}: allowed: an integer from 0 to 65535 (0 picks a free port)`,
+    );
   const { startServer } = await import('../server/server');
   const server = await startServer({
     dbPath: resolveDbPath(flags.get('db')),
@@ -389,10 +421,19 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       case 'serve':
         return await cmdServe(flags, io);
       default:
-        throw new UsageError(`unknown command "${command}"; commands: queue, run, list, show, resume, cancel, export, datasets, import, report, serve`);
+        throw new UsageError(
+          `unknown command "${command}"; commands: queue, run, list, show, resume, cancel, export, datasets, import, report, serve`,
+        );
     }
   } catch (error) {
-    if (error instanceof ReportError || error instanceof UsageError || error instanceof FlagError || error instanceof ConfigError || error instanceof DatasetError || error instanceof DatasetIdError) {
+    if (
+      error instanceof ReportError ||
+      error instanceof UsageError ||
+      error instanceof FlagError ||
+      error instanceof ConfigError ||
+      error instanceof DatasetError ||
+      error instanceof DatasetIdError
+    ) {
       io.err(`error: ${error.message}`);
       return 2;
     }

@@ -46,7 +46,10 @@ function trainLosses(db: Database, runId: number): number[] {
 describe('queue runner', () => {
   it('trains queued runs in order, recording every epoch and a checkpoint', async () => {
     const { db, dbPath } = tempDb();
-    const runs = queueRuns(db, { experimentName: 'order', configs: [small({ epochs: 2 }), small({ epochs: 2, beta: 4 })] });
+    const runs = queueRuns(db, {
+      experimentName: 'order',
+      configs: [small({ epochs: 2 }), small({ epochs: 2, beta: 4 })],
+    });
     const runner = new QueueRunner({ db, dbPath, spawn: () => forkTraining() });
     const started: number[] = [];
     runner.onRunChanged((id) => {

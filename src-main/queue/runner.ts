@@ -205,7 +205,9 @@ export class QueueRunner {
       const dataset = resolveDatasetSource(this.db, this.dbPath, run.config.dataset);
       const resumeFrom = run.epochsDone > 0 ? (loadCheckpoint(this.db, run.id) ?? null) : null;
       if (run.epochsDone > 0 && !resumeFrom) {
-        throw new Error(`run ${run.id} has ${run.epochsDone} epochs but no checkpoint with optimizer state to resume from`);
+        throw new Error(
+          `run ${run.id} has ${run.epochsDone} epochs but no checkpoint with optimizer state to resume from`,
+        );
       }
       // Epochs after the last checkpoint cannot be continued exactly; they are trained again.
       if (resumeFrom && resumeFrom.epoch < run.epochsDone) rewindRun(this.db, run.id, resumeFrom.epoch);
@@ -278,7 +280,12 @@ export class QueueRunner {
       } else {
         const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
         end('interrupted', () =>
-          markRunStopped(this.db, run.id, 'interrupted', `training process ${how}; resume continues from the last checkpoint`),
+          markRunStopped(
+            this.db,
+            run.id,
+            'interrupted',
+            `training process ${how}; resume continues from the last checkpoint`,
+          ),
         );
       }
     });

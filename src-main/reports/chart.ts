@@ -67,7 +67,8 @@ export function layoutChart(options: {
   const yTicks = [];
   for (let v = yMin; v <= yMax + yStep / 2; v += yStep) yTicks.push({ value: v, px: sy(v), label: formatTick(v) });
   const xTicks = [];
-  for (let v = Math.ceil(xMin / xStep) * xStep; v <= xMax; v += xStep) xTicks.push({ value: v, px: sx(v), label: formatTick(v) });
+  for (let v = Math.ceil(xMin / xStep) * xStep; v <= xMax; v += xStep)
+    xTicks.push({ value: v, px: sx(v), label: formatTick(v) });
   const paths = series.map((s) => {
     const segments: [number, number][][] = [];
     let current: [number, number][] = [];
@@ -81,10 +82,21 @@ export function layoutChart(options: {
     if (current.length > 0) segments.push(current);
     return { label: s.label, color: s.color, dashed: s.dashed, segments };
   });
-  return { width, height, plot, xTicks, yTicks, paths, title: options.title, xLabel: options.xLabel, yLabel: options.yLabel };
+  return {
+    width,
+    height,
+    plot,
+    xTicks,
+    yTicks,
+    paths,
+    title: options.title,
+    xLabel: options.xLabel,
+    yLabel: options.yLabel,
+  };
 }
 
-const esc = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+const esc = (text: string): string =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 
 export function chartSvg(layout: ChartLayout): string {
   const { plot } = layout;
@@ -93,21 +105,33 @@ export function chartSvg(layout: ChartLayout): string {
     `<text x="${plot.left}" y="16" font-weight="bold" font-size="12">${esc(layout.title)}</text>`,
   ];
   for (const t of layout.yTicks) {
-    parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${t.px.toFixed(1)}" y2="${t.px.toFixed(1)}" stroke="#e3e3e3"/>`);
-    parts.push(`<text x="${plot.left - 6}" y="${(t.px + 4).toFixed(1)}" text-anchor="end" fill="#444">${esc(t.label)}</text>`);
+    parts.push(
+      `<line x1="${plot.left}" x2="${plot.right}" y1="${t.px.toFixed(1)}" y2="${t.px.toFixed(1)}" stroke="#e3e3e3"/>`,
+    );
+    parts.push(
+      `<text x="${plot.left - 6}" y="${(t.px + 4).toFixed(1)}" text-anchor="end" fill="#444">${esc(t.label)}</text>`,
+    );
   }
   for (const t of layout.xTicks) {
-    parts.push(`<text x="${t.px.toFixed(1)}" y="${plot.bottom + 15}" text-anchor="middle" fill="#444">${esc(t.label)}</text>`);
+    parts.push(
+      `<text x="${t.px.toFixed(1)}" y="${plot.bottom + 15}" text-anchor="middle" fill="#444">${esc(t.label)}</text>`,
+    );
   }
-  parts.push(`<rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}" fill="none" stroke="#999"/>`);
-  parts.push(`<text x="${(plot.left + plot.right) / 2}" y="${layout.height - 6}" text-anchor="middle">${esc(layout.xLabel)}</text>`);
+  parts.push(
+    `<rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}" fill="none" stroke="#999"/>`,
+  );
+  parts.push(
+    `<text x="${(plot.left + plot.right) / 2}" y="${layout.height - 6}" text-anchor="middle">${esc(layout.xLabel)}</text>`,
+  );
   parts.push(
     `<text transform="translate(13 ${(plot.top + plot.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(layout.yLabel)}</text>`,
   );
   for (const p of layout.paths) {
     for (const seg of p.segments) {
       const d = seg.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)} ${y.toFixed(1)}`).join('');
-      parts.push(`<path d="${d}" fill="none" stroke="${p.color}" stroke-width="1.6"${p.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+      parts.push(
+        `<path d="${d}" fill="none" stroke="${p.color}" stroke-width="1.6"${p.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+      );
     }
   }
   parts.push('</svg>');

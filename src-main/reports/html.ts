@@ -106,7 +106,9 @@ export function reportHtml(report: Report): string {
   const runs = report.runs.map((r) => r.run);
   const differing = new Set(report.differing);
   const columns = [...report.differing.filter((k) => !KEY_PARAMETERS.includes(k)), ...KEY_PARAMETERS];
-  const shared = (Object.keys(PARAMETER_TITLES) as ConfigKey[]).filter((k) => !columns.includes(k) && !differing.has(k));
+  const shared = (Object.keys(PARAMETER_TITLES) as ConfigKey[]).filter(
+    (k) => !columns.includes(k) && !differing.has(k),
+  );
   const backends = [...new Set(runs.map((r) => r.backend ?? 'not started'))].join(', ');
   const datasets = [...new Set(runs.map((r) => r.config.dataset))].join(', ');
 

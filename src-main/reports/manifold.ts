@@ -27,7 +27,11 @@ export async function decodeRunManifold(db: Database, run: RunSummary, n = 20): 
       const z = tf.tensor2d(codes);
       return tf.mul(decoderMean(decode(model, z)), 255).dataSync();
     });
-    const tiles = codes.map((_, i) => Uint8Array.from(pixels.subarray(i * images.width * images.height, (i + 1) * images.width * images.height), (v) => Math.round(v)));
+    const tiles = codes.map((_, i) =>
+      Uint8Array.from(pixels.subarray(i * images.width * images.height, (i + 1) * images.width * images.height), (v) =>
+        Math.round(v),
+      ),
+    );
     return tileImages(tiles, images.width, images.height, n, 0);
   } finally {
     disposeModel(model);

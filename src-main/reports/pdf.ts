@@ -23,7 +23,12 @@ export function pdfText(text: string): string {
 }
 
 /** Nearest-neighbour upscaling, so viewers that smooth images still show crisp pixels. */
-function upscale(pixels: Uint8Array, width: number, height: number, k: number): { pixels: Uint8Array; width: number; height: number } {
+function upscale(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  k: number,
+): { pixels: Uint8Array; width: number; height: number } {
   const out = new Uint8Array(width * k * height * k);
   for (let y = 0; y < height * k; y++) {
     for (let x = 0; x < width * k; x++) out[y * width * k + x] = pixels[Math.floor(y / k) * width + Math.floor(x / k)];
@@ -41,15 +46,28 @@ function drawChart(doc: PDFKit.PDFDocument, layout: ChartLayout, x0: number, y0:
   const Y = (y: number): number => y0 + y * scale;
   const { plot } = layout;
   doc.save();
-  doc.font('Helvetica-Bold').fontSize(9).fillColor('#000').text(pdfText(layout.title), X(plot.left), Y(6), { lineBreak: false });
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(9)
+    .fillColor('#000')
+    .text(pdfText(layout.title), X(plot.left), Y(6), { lineBreak: false });
   doc.font('Helvetica').fontSize(7).fillColor('#444');
   for (const t of layout.yTicks) {
     doc.moveTo(X(plot.left), Y(t.px)).lineTo(X(plot.right), Y(t.px)).lineWidth(0.4).strokeColor('#dddddd').stroke();
     doc.text(t.label, X(plot.left) - 44, Y(t.px) - 3, { width: 40, align: 'right', lineBreak: false });
   }
-  for (const t of layout.xTicks) doc.text(t.label, X(t.px) - 15, Y(plot.bottom) + 4, { width: 30, align: 'center', lineBreak: false });
-  doc.rect(X(plot.left), Y(plot.top), (plot.right - plot.left) * scale, (plot.bottom - plot.top) * scale).lineWidth(0.6).strokeColor('#999999').stroke();
-  doc.text(pdfText(layout.xLabel), X((plot.left + plot.right) / 2) - 30, Y(layout.height) - 10, { width: 60, align: 'center', lineBreak: false });
+  for (const t of layout.xTicks)
+    doc.text(t.label, X(t.px) - 15, Y(plot.bottom) + 4, { width: 30, align: 'center', lineBreak: false });
+  doc
+    .rect(X(plot.left), Y(plot.top), (plot.right - plot.left) * scale, (plot.bottom - plot.top) * scale)
+    .lineWidth(0.6)
+    .strokeColor('#999999')
+    .stroke();
+  doc.text(pdfText(layout.xLabel), X((plot.left + plot.right) / 2) - 30, Y(layout.height) - 10, {
+    width: 60,
+    align: 'center',
+    lineBreak: false,
+  });
   for (const p of layout.paths) {
     for (const seg of p.segments) {
       if (seg.length === 0) continue;
@@ -64,7 +82,14 @@ function drawChart(doc: PDFKit.PDFDocument, layout: ChartLayout, x0: number, y0:
   doc.restore();
 }
 
-function table(doc: PDFKit.PDFDocument, header: string[], rows: string[][], highlight: boolean[], x: number, widths: number[]): void {
+function table(
+  doc: PDFKit.PDFDocument,
+  header: string[],
+  rows: string[][],
+  highlight: boolean[],
+  x: number,
+  widths: number[],
+): void {
   const rowHeight = 13;
   const pageBottom = doc.page.height - doc.page.margins.bottom;
   const drawRow = (cells: string[], bold: boolean): void => {
@@ -73,7 +98,10 @@ function table(doc: PDFKit.PDFDocument, header: string[], rows: string[][], high
     let cx = x;
     cells.forEach((cell, i) => {
       if (highlight[i]) doc.rect(cx, y - 2, widths[i], rowHeight).fill('#fff4cc');
-      doc.fillColor('#111').font(bold || highlight[i] ? 'Helvetica-Bold' : 'Helvetica').fontSize(7.5);
+      doc
+        .fillColor('#111')
+        .font(bold || highlight[i] ? 'Helvetica-Bold' : 'Helvetica')
+        .fontSize(7.5);
       doc.text(pdfText(cell), cx + 2, y, { width: widths[i] - 4, lineBreak: false, ellipsis: true });
       cx += widths[i];
     });
@@ -87,7 +115,12 @@ function table(doc: PDFKit.PDFDocument, header: string[], rows: string[][], high
 
 /** The same content as the HTML report, laid out for A4 landscape. */
 export function reportPdf(report: Report): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: 36, info: { Title: pdfText(report.title), Creator: `VAE Workbench ${report.appVersion}` } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    layout: 'landscape',
+    margin: 36,
+    info: { Title: pdfText(report.title), Creator: `VAE Workbench ${report.appVersion}` },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -122,7 +155,11 @@ export function reportPdf(report: Report): Promise<Buffer> {
     [30, nameWidth, ...columns.map(() => colWidth)],
   );
 
-  doc.font('Helvetica-Bold').fontSize(11).fillColor('#000').text('Final metrics (test split, nats per example; ELBO = -(recon + KL))');
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(11)
+    .fillColor('#000')
+    .text('Final metrics (test split, nats per example; ELBO = -(recon + KL))');
   doc.moveDown(0.2);
   table(
     doc,
@@ -150,14 +187,24 @@ export function reportPdf(report: Report): Promise<Buffer> {
   if (doc.y + chartHeight + 20 > doc.page.height - doc.page.margins.bottom) doc.addPage();
   doc.font('Helvetica-Bold').fontSize(11).fillColor('#000').text('Loss curves', left);
   doc.font('Helvetica').fontSize(8).fillColor('#333');
-  doc.text(pdfText(report.runs.map((r) => `run ${r.run.id}: ${runLegend(r.run, report.differing)}`).join('   ') + '   (solid: test, dashed: train)'), left);
+  doc.text(
+    pdfText(
+      report.runs.map((r) => `run ${r.run.id}: ${runLegend(r.run, report.differing)}`).join('   ') +
+        '   (solid: test, dashed: train)',
+    ),
+    left,
+  );
   const chartsTop = doc.y + 4;
   report.charts.forEach((chart, i) => drawChart(doc, chart, left + i * 350 * scale, chartsTop, scale));
   let legendX = left;
   const legendY = chartsTop + 222 * scale;
   for (const r of report.runs) {
     doc.rect(legendX, legendY + 1, 8, 8).fill(r.color);
-    doc.fillColor('#111').font('Helvetica').fontSize(8).text(pdfText(runLegend(r.run, report.differing)), legendX + 11, legendY, { lineBreak: false });
+    doc
+      .fillColor('#111')
+      .font('Helvetica')
+      .fontSize(8)
+      .text(pdfText(runLegend(r.run, report.differing)), legendX + 11, legendY, { lineBreak: false });
     legendX += 110;
   }
   doc.y = legendY + 18;
@@ -167,9 +214,23 @@ export function reportPdf(report: Report): Promise<Buffer> {
     const imageHeight = r.images ? r.images.height * 2 * 3 + 40 : 20;
     if (doc.y + imageHeight + 40 > doc.page.height - doc.page.margins.bottom) doc.addPage();
     doc.moveDown(0.4);
-    doc.font('Helvetica-Bold').fontSize(10).fillColor('#000').text(pdfText(`Run ${r.run.id}: ${r.run.name}  (${runLegend(r.run, report.differing)})`), left);
-    if (r.run.notes.trim() !== '') doc.font('Helvetica').fontSize(8.5).fillColor('#333').text(pdfText(`Notes. ${r.run.notes}`), left, doc.y, { width: usable });
-    if (r.run.error) doc.font('Helvetica').fontSize(8.5).fillColor('#a30000').text(pdfText(`${r.run.status}: ${r.run.error}`), left, doc.y, { width: usable });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(10)
+      .fillColor('#000')
+      .text(pdfText(`Run ${r.run.id}: ${r.run.name}  (${runLegend(r.run, report.differing)})`), left);
+    if (r.run.notes.trim() !== '')
+      doc
+        .font('Helvetica')
+        .fontSize(8.5)
+        .fillColor('#333')
+        .text(pdfText(`Notes. ${r.run.notes}`), left, doc.y, { width: usable });
+    if (r.run.error)
+      doc
+        .font('Helvetica')
+        .fontSize(8.5)
+        .fillColor('#a30000')
+        .text(pdfText(`${r.run.status}: ${r.run.error}`), left, doc.y, { width: usable });
     const top = doc.y + 4;
     let x = left;
     let bottom = top;
@@ -180,7 +241,11 @@ export function reportPdf(report: Report): Promise<Buffer> {
       // Both strips side by side on the page, at most 2.5 points per pixel.
       const k = Math.min(2.5, (usable - 40) / (recon.width + samplesGrid.width));
       doc.image(pngOf(recon, 4), x, top, { width: recon.width * k, height: recon.height * k });
-      doc.font('Helvetica').fontSize(7).fillColor('#555').text('inputs (top), reconstructions (bottom)', x, top + recon.height * k + 2, { lineBreak: false });
+      doc
+        .font('Helvetica')
+        .fontSize(7)
+        .fillColor('#555')
+        .text('inputs (top), reconstructions (bottom)', x, top + recon.height * k + 2, { lineBreak: false });
       x += recon.width * k + 20;
       const samples = samplesGrid;
       doc.image(pngOf(samples, 4), x, top, { width: samples.width * k, height: samples.height * k });
@@ -197,7 +262,11 @@ export function reportPdf(report: Report): Promise<Buffer> {
       if (mTop + size + 12 > doc.page.height - doc.page.margins.bottom) doc.addPage();
       const y = mTop + size + 12 > doc.page.height - doc.page.margins.bottom ? doc.y : mTop;
       doc.image(pngOf(r.manifold, 2), x, y, { width: size, height: size });
-      doc.font('Helvetica').fontSize(7).fillColor('#555').text('2-D latent manifold', x, y + size + 2, { lineBreak: false });
+      doc
+        .font('Helvetica')
+        .fontSize(7)
+        .fillColor('#555')
+        .text('2-D latent manifold', x, y + size + 2, { lineBreak: false });
       bottom = Math.max(bottom, y + size + 12);
     }
     doc.y = bottom + 4;

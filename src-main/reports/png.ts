@@ -48,14 +48,25 @@ export function encodeGreyPng(pixels: Uint8Array, width: number, height: number)
   header[8] = 8; // bit depth
   header[9] = 0; // colour type: greyscale
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 /**
  * Lays out images (each width × height) in a grid with a 1-pixel gap, `columns` per row: strips of
  * reconstructions, prior samples and manifolds.
  */
-export function tileImages(images: readonly Uint8Array[], width: number, height: number, columns: number, gap = 1): { pixels: Uint8Array; width: number; height: number } {
+export function tileImages(
+  images: readonly Uint8Array[],
+  width: number,
+  height: number,
+  columns: number,
+  gap = 1,
+): { pixels: Uint8Array; width: number; height: number } {
   const rows = Math.max(1, Math.ceil(images.length / columns));
   const W = columns * width + (columns - 1) * gap;
   const H = rows * height + (rows - 1) * gap;

@@ -12,7 +12,8 @@ const hasPoppler = existsSync('/usr/bin/pdftoppm') && existsSync('/usr/bin/pdfto
 const requirePoppler = process.env.CI === 'true';
 
 function images(seed: number): EpochImages {
-  const img = (k: number): Uint8Array => Uint8Array.from({ length: 28 * 28 }, (_, i) => ((i * (k + 3) + seed * 31) % 256));
+  const img = (k: number): Uint8Array =>
+    Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * (k + 3) + seed * 31) % 256);
   return {
     width: 28,
     height: 28,
@@ -35,7 +36,10 @@ function sweepStore(): { ids: number[] } {
   for (const run of runs) {
     claimNextRun(store.db, process.pid);
     for (let epoch = 1; epoch <= 3; epoch++) {
-      recordEpoch(store.db, run.id, { ...epochResult(epoch, 2, { beta: run.config.beta }), images: images(run.id + epoch) });
+      recordEpoch(store.db, run.id, {
+        ...epochResult(epoch, 2, { beta: run.config.beta }),
+        images: images(run.id + epoch),
+      });
     }
   }
   setRunNotes(store.db, runs[1].id, 'The plain VAE <baseline>.');

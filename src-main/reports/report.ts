@@ -64,7 +64,10 @@ export function runLegend(run: RunSummary, differing: readonly ConfigKey[]): str
   if (differing.length === 0) return `run ${run.id}`;
   return differing
     .slice(0, 3)
-    .map((key) => `${LABELS[key] ?? key} = ${Array.isArray(run.config[key]) ? (run.config[key] as number[]).join('×') : String(run.config[key])}`)
+    .map(
+      (key) =>
+        `${LABELS[key] ?? key} = ${Array.isArray(run.config[key]) ? (run.config[key] as number[]).join('×') : String(run.config[key])}`,
+    )
     .join(', ');
 }
 
@@ -84,17 +87,34 @@ export function selectRuns(db: Database, selection: ReportSelection): RunSummary
 export async function buildReport(
   db: Database,
   selection: ReportSelection,
-  options: { appVersion: string; title?: string; decodeManifold?: ManifoldDecoder; onProgress?: (done: number, total: number) => void },
+  options: {
+    appVersion: string;
+    title?: string;
+    decodeManifold?: ManifoldDecoder;
+    onProgress?: (done: number, total: number) => void;
+  },
 ): Promise<Report> {
   const runs = selectRuns(db, selection);
   const differing = differingKeys(runs.map((r) => r.config));
-  const metrics = getEpochMetrics(db, runs.map((r) => r.id));
+  const metrics = getEpochMetrics(
+    db,
+    runs.map((r) => r.id),
+  );
   const reportRuns: ReportRun[] = [];
   for (const [i, run] of runs.entries()) {
     options.onProgress?.(i, runs.length);
     const images = run.epochsDone > 0 ? (getEpochImages(db, run.id, run.epochsDone) ?? null) : null;
-    const manifold = options.decodeManifold && run.epochsDone > 0 && run.config.latentDim === 2 ? await options.decodeManifold(run) : null;
-    reportRuns.push({ run, metrics: metrics.filter((m) => m.runId === run.id), images, manifold, color: PALETTE[i % PALETTE.length] });
+    const manifold =
+      options.decodeManifold && run.epochsDone > 0 && run.config.latentDim === 2
+        ? await options.decodeManifold(run)
+        : null;
+    reportRuns.push({
+      run,
+      metrics: metrics.filter((m) => m.runId === run.id),
+      images,
+      manifold,
+      color: PALETTE[i % PALETTE.length],
+    });
   }
   options.onProgress?.(runs.length, runs.length);
   const chart = (title: string, yLabel: string, pick: (m: EpochMetrics) => number): ChartLayout => {
@@ -113,7 +133,9 @@ export async function buildReport(
     chart('KL(q(z|x) ‖ p(z))', 'nats per example', (m) => m.kl),
     chart('ELBO', 'nats per example', (m) => m.elbo),
   ];
-  const title = options.title ?? (runs.length === 1 ? `VAE Workbench report: ${runs[0].name}` : `VAE Workbench report: ${runs[0].experimentName}`);
+  const title =
+    options.title ??
+    (runs.length === 1 ? `VAE Workbench report: ${runs[0].name}` : `VAE Workbench report: ${runs[0].experimentName}`);
   return { title, createdAt: new Date(), appVersion: options.appVersion, runs: reportRuns, differing, charts };
 }
 
@@ -145,7 +167,9 @@ export function writeReportFiles(dir: string, files: ReportFiles): string[] {
       mkdirSync(dir, { recursive: true });
       created = true;
     } catch (error) {
-      throw new ReportError(`cannot create the output directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new ReportError(
+        `cannot create the output directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
   }
   const written: string[] = [];
@@ -170,6 +194,8 @@ export function writeReportFiles(dir: string, files: ReportFiles): string[] {
   } catch (error) {
     for (const path of [...temps, ...written]) rmSync(path, { force: true });
     if (created) rmSync(dir, { recursive: true, force: true });
-    throw new ReportError(`cannot write the report into ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ReportError(
+      `cannot write the report into ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }

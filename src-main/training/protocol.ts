@@ -25,7 +25,14 @@ export interface CheckpointPayload {
 
 /** Where the child reads a dataset from; resolved by the parent, read by the child. */
 export type DatasetSource =
-  | { kind: 'idx-files'; name: string; trainImages: string; trainLabels: string; testImages: string; testLabels: string }
+  | {
+      kind: 'idx-files';
+      name: string;
+      trainImages: string;
+      trainLabels: string;
+      testImages: string;
+      testLabels: string;
+    }
   | { kind: 'stored'; name: string; dbPath: string; datasetId: string };
 
 /** Small image strips shown per epoch (compare view, reports): 8-bit grey, row-major, width × height each. */

@@ -96,6 +96,7 @@ export function saveCanvasesPng(
   filename: string,
   direction: 'row' | 'column',
   gap = 4,
+  scale = 2,
 ): void {
   if (canvases.length === 0) return;
   const joined = document.createElement('canvas');
@@ -117,7 +118,7 @@ export function saveCanvasesPng(
     else ctx.drawImage(c, 0, offset);
     offset += (direction === 'row' ? c.width : c.height) + gap;
   }
-  saveCanvasPng(joined, filename);
+  saveCanvasPng(joined, filename, scale);
 }
 
 /** Ten label colours (Tableau 10): distinct for the ten classes of MNIST and Fashion-MNIST. */

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { selectBackend } from '../training/backend';
 import { exitWithParent } from '../training/training-process';
 import { LatentEngine } from './engine';
@@ -10,7 +11,10 @@ import { latentPortFromProcess, runLatentProcess } from './latent-process';
  * VAE_WORKBENCH_DB. Exits with its parent.
  */
 
-const dbPath = process.argv[2] ?? process.env.VAE_WORKBENCH_DB;
+// fork puts the arguments after the script (argv[2]); Electron's utilityProcess exposes them in process.argv too, but
+// without promising where: take the last argument that is neither a flag nor this script.
+const args = process.argv.slice(1).filter((a) => !a.startsWith('-') && resolve(a) !== resolve(__filename));
+const dbPath = args[args.length - 1] ?? process.env.VAE_WORKBENCH_DB;
 const port = latentPortFromProcess(process);
 exitWithParent(process);
 if (!dbPath) {

@@ -149,6 +149,7 @@ export function randomPriorCode(latentDim: number): number[] {
 }
 
 export function fmt(value: number, digits = 2): string {
-  const text = value.toFixed(digits);
+  // A value that rounds to zero shows no sign ("0.00", not "−0.00").
+  const text = (Math.abs(value) < 0.5 * 10 ** -digits ? 0 : value).toFixed(digits);
   return text.startsWith('-') ? `\u2212${text.slice(1)}` : text;
 }

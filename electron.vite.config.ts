@@ -15,6 +15,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
           'training-worker': resolve(__dirname, 'src-main/training/worker.ts'),
+          'latent-worker': resolve(__dirname, 'src-main/latent/worker.ts'),
           'bench-train': resolve(__dirname, 'src-main/bench/train.ts'),
         },
       },

@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     fileParallelism: false,
+    // A UI on a loaded 2-core machine can take a few seconds to catch up; expect.poll's 1 s default is too tight.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });

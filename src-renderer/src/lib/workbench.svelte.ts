@@ -8,13 +8,14 @@ import type {
 } from '../../../src-shared/api';
 import type { RunSummary } from '../../../src-shared/runs';
 
-export type ViewId = 'new' | 'queue' | 'runs' | 'compare';
+export type ViewId = 'new' | 'queue' | 'runs' | 'compare' | 'latent';
 
 export const views: { id: ViewId; title: string }[] = [
   { id: 'new', title: 'New experiment' },
   { id: 'queue', title: 'Queue' },
   { id: 'runs', title: 'Runs' },
   { id: 'compare', title: 'Compare' },
+  { id: 'latent', title: 'Latent space' },
 ];
 
 /**

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
-import { badValueIsRefused, queueBetaSweep, runsTableAndCompare, watchQueue } from './workbench-flow';
+import { checkLatentViews, queueLatentRuns, waitForRuns, type ApiCall } from '../src-main/latent/e2e-flow';
+import { badValueIsRefused, queueBetaSweep, runsTableAndCompare, shot, watchQueue } from './workbench-flow';
 
 const electronBinary = existsSync(join(process.cwd(), 'node_modules/electron/path.txt'));
 const reason =
@@ -57,5 +58,24 @@ describe.skipIf(!electronBinary)('desktop app: the same flow over IPC', () => {
     await queueBetaSweep(page, 'e2e β sweep (desktop)');
     await watchQueue(page, 300_000);
     await runsTableAndCompare(page);
+  });
+
+  it('shows the latent views of really trained runs', async () => {
+    // Calls go through the preload's bridge, as the renderer's own do.
+    const call: ApiCall = async (method, input) => {
+      const reply = (await page.evaluate(
+        ([m, i]) =>
+          (globalThis as unknown as { workbench: { call(m: string, i: unknown): Promise<unknown> } }).workbench.call(
+            m,
+            i,
+          ),
+        [method, input] as const,
+      )) as { ok: boolean; result?: unknown; error?: { message: string } };
+      if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
+      return reply.result;
+    };
+    const runs = await queueLatentRuns(call);
+    await waitForRuns(call, [...runs.twoD, runs.tenD], 300_000);
+    await checkLatentViews(page, page.url(), runs, (name) => shot(page, `desktop-${name}`));
   });
 });

@@ -48,9 +48,15 @@ export class WorkbenchState {
 
   constructor(client: WorkbenchClient) {
     this.client = client;
+    this.viewFromHash();
+    // Links and back/forward change only the hash: follow them.
+    window.addEventListener('hashchange', this.viewFromHash);
+  }
+
+  private viewFromHash = (): void => {
     const fromHash = window.location.hash.replace(/^#\/?/, '');
     if (views.some((v) => v.id === fromHash)) this.view = fromHash as ViewId;
-  }
+  };
 
   start = async (): Promise<void> => {
     this.client.on('onRunProgress', (p) => (this.progress = { ...this.progress, [p.runId]: p }));
@@ -81,7 +87,7 @@ export class WorkbenchState {
 
   show = (view: ViewId): void => {
     this.view = view;
-    history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/${view}`);
+    history.pushState(null, '', `${window.location.pathname}${window.location.search}#/${view}`);
   };
 
   /** Runs the action and shows its error instead of throwing; returns undefined when it failed. */

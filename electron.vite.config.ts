@@ -17,6 +17,7 @@ export default defineConfig({
           'training-worker': resolve(__dirname, 'src-main/training/worker.ts'),
           'latent-worker': resolve(__dirname, 'src-main/latent/worker.ts'),
           'bench-train': resolve(__dirname, 'src-main/bench/train.ts'),
+          'bench-ui': resolve(__dirname, 'src-main/bench/ui.ts'),
         },
       },
     },

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../src-main/server/server';
-import { badValueIsRefused, queueBetaSweep, runsTableAndCompare, shot, watchQueue } from './workbench-flow';
+import {
+  badValueIsRefused,
+  exportReportFromCompare,
+  queueBetaSweep,
+  runsTableAndCompare,
+  shot,
+  watchQueue,
+} from './workbench-flow';
 import { chromiumOptions } from './browser';
 
 describe('browser mode: queue a β sweep, watch it train, compare', () => {
@@ -74,6 +81,19 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
     await queueBetaSweep(page, 'e2e β sweep');
     await watchQueue(page, 300_000);
     await runsTableAndCompare(page);
+  });
+
+  it('exports a report of the compared runs: HTML, PDF and CSV downloads', async () => {
+    const runNames = await page.evaluate(async (token) => {
+      const res = await fetch('/api/listRuns', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-workbench-token': token },
+        body: '{}',
+      });
+      return ((await res.json()) as { result: { name: string }[] }).result.map((r) => r.name);
+    }, server.token);
+    expect(runNames).toHaveLength(3);
+    await exportReportFromCompare(page, dir, runNames, 2);
   });
 
   it('says so when the server goes away', async () => {

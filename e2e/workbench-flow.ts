@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -134,4 +135,43 @@ export async function runsTableAndCompare(page: Page): Promise<void> {
   await page.locator('[data-testid="epoch-slider"]').fill('1');
   await expect.poll(() => page.locator('[data-testid="run-images"]').first().textContent()).toContain('epoch 1');
   await shot(page, 'compare-log-epoch1');
+}
+
+/**
+ * From the compare view: export a report of the compared runs and check the three downloaded files — every run
+ * named in the HTML and the PDF's text, no network reference, pages that render, one CSV row per run × epoch × split.
+ */
+export async function exportReportFromCompare(page: Page, dir: string, runNames: string[], epochs: number): Promise<void> {
+  const downloads: { name: string; path: string }[] = [];
+  const collected = new Promise<void>((resolve) => {
+    page.on('download', (download) => {
+      const path = join(dir, download.suggestedFilename());
+      void download.saveAs(path).then(() => {
+        downloads.push({ name: download.suggestedFilename(), path });
+        if (downloads.length === 3) resolve();
+      });
+    });
+  });
+  const button = page.locator('[data-testid="export-report"]');
+  await button.click();
+  await collected;
+  await expect.poll(() => page.locator('[data-testid="export-done"]').textContent()).toContain(`${runNames.length} runs`);
+  await shot(page, 'compare-exported');
+  expect(downloads.map((d) => d.name).sort()).toEqual(['metrics.csv', 'report.html', 'report.pdf']);
+  const file = (name: string): string => downloads.find((d) => d.name === name)!.path;
+
+  const html = readFileSync(file('report.html'), 'utf8');
+  for (const name of runNames) expect(html).toContain(name);
+  expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:|\/\/)/i);
+  expect(html).not.toMatch(/<link\b|<script\b/i);
+
+  const pages = join(dir, 'pages');
+  mkdirSync(pages, { recursive: true });
+  execFileSync('pdftoppm', ['-png', '-r', '50', file('report.pdf'), join(pages, 'page')]);
+  expect(readdirSync(pages).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(1);
+  const text = execFileSync('pdftotext', ['-layout', file('report.pdf'), '-'], { encoding: 'utf8' });
+  for (const name of runNames) expect(text).toContain(name.replaceAll('β', 'beta'));
+
+  const rows = readFileSync(file('metrics.csv'), 'utf8').trim().split('\n');
+  expect(rows).toHaveLength(1 + runNames.length * epochs * 2);
 }

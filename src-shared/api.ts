@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { latentApi } from './latent';
+import { reportApi } from './report';
 import { sweepSpecSchema } from './sweep';
 import {
   runStatuses,
@@ -129,7 +130,7 @@ const workbenchApi = {
   listCheckpoints: method<CheckpointInfo[]>()(z.object({ runId }).strict()),
 } as const;
 
-export const api = { ...workbenchApi, ...latentApi } as const;
+export const api = { ...workbenchApi, ...latentApi, ...reportApi } as const;
 
 export type Api = typeof api;
 export type MethodName = keyof Api;

@@ -2,6 +2,7 @@ import { describe, expect, it, beforeEach } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { ApiError } from '../../src-shared/api';
 import { openDatabase } from '../store/db';
+import { createReportHandlers } from './report-handlers';
 import { createDispatcher, type Dispatch } from './dispatcher';
 import { EventHub } from './events';
 import { createHandlers, type RunnerControl } from './handlers';
@@ -37,14 +38,13 @@ describe('API handlers over the store', () => {
       wake: () => void wakes++,
       stopRun: async (runId, as) => void stops.push({ runId, as }),
     };
-    const latent = createLatentHandlers(
-      new LatentService({
-        dbPath: ':memory:',
-        spawn: () => {
-          throw new Error('no latent process in these tests');
-        },
-      }),
-    );
+    const latentService = new LatentService({
+      dbPath: ':memory:',
+      spawn: () => {
+        throw new Error('no latent process in these tests');
+      },
+    });
+    const latent = createLatentHandlers(latentService);
     dispatch = createDispatcher({
       ...createHandlers({
         store: bindStore(db),
@@ -53,6 +53,7 @@ describe('API handlers over the store', () => {
         info: { version: '0.0.0', dbPath: ':memory:', transport: 'http' },
       }),
       ...latent,
+      ...createReportHandlers({ db, latent: latentService, version: '0.0.0' }),
     });
   });
 
@@ -60,6 +61,17 @@ describe('API handlers over the store', () => {
     const error = await failure(dispatch('__proto__', {}));
     expect(error.name).toBe('UnknownMethod');
     expect(error.message).toContain('queueSweep');
+  });
+
+  it('refuses a report of nothing, of a run that does not exist, or of an unknown experiment', async () => {
+    const empty = await failure(dispatch('exportReport', { runIds: [] }));
+    expect(empty.name).toBe('ValidationError');
+    expect(empty.message).toMatch(/selection is empty/);
+    const missing = await failure(dispatch('exportReport', { runIds: [404] }));
+    expect(missing.name).toBe('NotFound');
+    expect(missing.message).toMatch(/no run 404/);
+    const experiment = await failure(dispatch('exportReport', { experimentId: 9 }));
+    expect(experiment.name).toBe('NotFound');
   });
 
   it('queues a sweep in one go, wakes the runner and announces the queue', async () => {

@@ -18,6 +18,7 @@ import type {
 import type { EpochImages } from '../training/protocol';
 import type { Handlers } from './dispatcher';
 import type { LatentHandlers } from '../latent/handlers';
+import type { reportApi } from '../../src-shared/report';
 import type { EventHub } from './events';
 
 /** What the handlers need from the store: plain typed objects in and out (bound to SQLite in store-binding.ts). */
@@ -60,7 +61,7 @@ export const BACKEND_ORDER = ['tensorflow (CUDA)', 'tensorflow (CPU)', 'wasm', '
 const resumable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
 
 /** The workbench's own handlers; the latent views' come from createLatentHandlers and are spread in beside them. */
-export type WorkbenchHandlers = Omit<Handlers, keyof LatentHandlers>;
+export type WorkbenchHandlers = Omit<Handlers, keyof LatentHandlers | keyof typeof reportApi>;
 
 export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
   const { store, runner, events } = ctx;

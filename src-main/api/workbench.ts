@@ -7,6 +7,7 @@ import { LatentService, type SpawnLatent } from '../latent/service';
 import { createDispatcher, type Dispatch } from './dispatcher';
 import { EventHub } from './events';
 import { createHandlers } from './handlers';
+import { createReportHandlers } from './report-handlers';
 import { bindStore } from './store-binding';
 
 export interface WorkbenchOptions {
@@ -44,6 +45,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
       info: { version: opts.version, dbPath: opts.dbPath, transport: opts.transport },
     }),
     ...createLatentHandlers(latent),
+    ...createReportHandlers({ db, latent, version: opts.version }),
   });
 
   const queueState = () => {

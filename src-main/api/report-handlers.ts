@@ -1,0 +1,48 @@
+import type { Database } from 'better-sqlite3';
+import { ApiError } from '../../src-shared/api';
+import type { ReportExport, ReportFile } from '../../src-shared/report';
+import type { RunSummary } from '../../src-shared/runs';
+import type { LatentService } from '../latent/service';
+import { buildReport, renderReport, ReportError, REPORT_FILE_NAMES, type ImageGrid, type ReportSelection } from '../reports/report';
+
+/**
+ * Report export for both transports: rendered in memory (nothing is written on the server), returned as files the
+ * renderer saves — a download in browser mode, the desktop app's save dialog in Electron. Manifolds are decoded by
+ * the latent process, so the main event loop never runs TF.js.
+ */
+export function createReportHandlers(ctx: { db: Database; latent: LatentService; version: string }) {
+  const decodeManifold = async (run: RunSummary): Promise<ImageGrid | null> => {
+    try {
+      const result = await ctx.latent.manifold({ runId: run.id, n: 20, dims: [0, 1], base: 'zero', spacing: 'inverse-cdf', r: 3 });
+      return result.grid;
+    } catch {
+      // A run without a usable checkpoint simply has no manifold in its report.
+      return null;
+    }
+  };
+  return {
+    exportReport: async (selection: ReportSelection): Promise<ReportExport> => {
+      let report;
+      try {
+        report = await buildReport(ctx.db, selection, { appVersion: ctx.version, decodeManifold });
+      } catch (error) {
+        if (error instanceof ReportError) throw new ApiError(/no run|does not exist|no runs/.test(error.message) ? 'NotFound' : 'ValidationError', error.message);
+        throw error;
+      }
+      const files = await renderReport(report);
+      const file = (name: ReportFile['name'], mime: string, content: string | Buffer): ReportFile => {
+        const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+        return { name, mime, base64: buffer.toString('base64'), bytes: buffer.length };
+      };
+      return {
+        title: report.title,
+        runCount: report.runs.length,
+        files: [
+          file(REPORT_FILE_NAMES.html, 'text/html', files.html),
+          file(REPORT_FILE_NAMES.pdf, 'application/pdf', files.pdf),
+          file(REPORT_FILE_NAMES.csv, 'text/csv', files.csv),
+        ],
+      };
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** The report-export part of the API contract: spread into the table in api.ts. */
+
+const runId = z.number().int().min(1);
+
+export const reportSelectionSchema = z.union([
+  z.object({ runIds: z.array(runId).min(1, 'the selection is empty: choose at least one run').max(200) }).strict(),
+  z.object({ experimentId: z.number().int().min(1) }).strict(),
+]);
+
+/** One rendered file, base64 so the same shape crosses IPC and JSON; the renderer saves it. */
+export interface ReportFile {
+  name: 'report.html' | 'report.pdf' | 'metrics.csv';
+  mime: string;
+  base64: string;
+  bytes: number;
+}
+
+export interface ReportExport {
+  title: string;
+  runCount: number;
+  files: ReportFile[];
+}
+
+function method<O>() {
+  return <I extends z.ZodType>(input: I): { input: I; output?: O } => ({ input });
+}
+
+export const reportApi = {
+  /** Renders report.html, report.pdf and metrics.csv of the selected runs or of an experiment. */
+  exportReport: method<ReportExport>()(reportSelectionSchema),
+} as const;

@@ -9,7 +9,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      externalizeDeps: { include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'] },
+      // Optional native backends and the benchmark's browser driver are loaded at run time, never bundled.
+      externalizeDeps: { include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'playwright-core'] },
       lib: {
         entry: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),

@@ -141,7 +141,12 @@ export async function runsTableAndCompare(page: Page): Promise<void> {
  * From the compare view: export a report of the compared runs and check the three downloaded files — every run
  * named in the HTML and the PDF's text, no network reference, pages that render, one CSV row per run × epoch × split.
  */
-export async function exportReportFromCompare(page: Page, dir: string, runNames: string[], epochs: number): Promise<void> {
+export async function exportReportFromCompare(
+  page: Page,
+  dir: string,
+  runNames: string[],
+  epochs: number,
+): Promise<void> {
   const downloads: { name: string; path: string }[] = [];
   const collected = new Promise<void>((resolve) => {
     page.on('download', (download) => {
@@ -155,7 +160,9 @@ export async function exportReportFromCompare(page: Page, dir: string, runNames:
   const button = page.locator('[data-testid="export-report"]');
   await button.click();
   await collected;
-  await expect.poll(() => page.locator('[data-testid="export-done"]').textContent()).toContain(`${runNames.length} runs`);
+  await expect
+    .poll(() => page.locator('[data-testid="export-done"]').textContent())
+    .toContain(`${runNames.length} runs`);
   await shot(page, 'compare-exported');
   expect(downloads.map((d) => d.name).sort()).toEqual(['metrics.csv', 'report.html', 'report.pdf']);
   const file = (name: string): string => downloads.find((d) => d.name === name)!.path;

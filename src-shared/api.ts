@@ -8,6 +8,7 @@ import {
   type EpochMetrics,
   type Experiment,
   type LatentStats,
+  type RunProgress,
   type RunSummary,
 } from './runs';
 
@@ -144,18 +145,7 @@ export function isMethodName(name: unknown): name is MethodName {
 }
 
 /** Progress of the run in training: sent every few batches. */
-export interface RunProgressEvent {
-  runId: number;
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  recon: number;
-  kl: number;
-  loss: number;
-  examplesPerSec: number;
-  etaSec: number | null;
-}
+export type RunProgressEvent = RunProgress;
 
 export interface ApiEvents {
   onRunProgress: RunProgressEvent;

@@ -93,3 +93,19 @@ export interface Experiment {
   createdAt: string;
   runCount: number;
 }
+
+/** Live progress of the run in training, sent to the UI and the CLI's progress line every few batches. */
+export interface RunProgress {
+  runId: number;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  /** Running means over the current epoch, nats per example. */
+  recon: number;
+  kl: number;
+  loss: number;
+  examplesPerSec: number;
+  /** Seconds left for the whole run, from the measured throughput; null before the first batches. */
+  etaSec: number | null;
+}

@@ -3,7 +3,14 @@ import { ApiError } from '../../src-shared/api';
 import type { ReportExport, ReportFile } from '../../src-shared/report';
 import type { RunSummary } from '../../src-shared/runs';
 import type { LatentService } from '../latent/service';
-import { buildReport, renderReport, ReportError, REPORT_FILE_NAMES, type ImageGrid, type ReportSelection } from '../reports/report';
+import {
+  buildReport,
+  renderReport,
+  ReportError,
+  REPORT_FILE_NAMES,
+  type ImageGrid,
+  type ReportSelection,
+} from '../reports/report';
 
 /**
  * Report export for both transports: rendered in memory (nothing is written on the server), returned as files the
@@ -13,7 +20,14 @@ import { buildReport, renderReport, ReportError, REPORT_FILE_NAMES, type ImageGr
 export function createReportHandlers(ctx: { db: Database; latent: LatentService; version: string }) {
   const decodeManifold = async (run: RunSummary): Promise<ImageGrid | null> => {
     try {
-      const result = await ctx.latent.manifold({ runId: run.id, n: 20, dims: [0, 1], base: 'zero', spacing: 'inverse-cdf', r: 3 });
+      const result = await ctx.latent.manifold({
+        runId: run.id,
+        n: 20,
+        dims: [0, 1],
+        base: 'zero',
+        spacing: 'inverse-cdf',
+        r: 3,
+      });
       return result.grid;
     } catch {
       // A run without a usable checkpoint simply has no manifold in its report.
@@ -26,7 +40,11 @@ export function createReportHandlers(ctx: { db: Database; latent: LatentService;
       try {
         report = await buildReport(ctx.db, selection, { appVersion: ctx.version, decodeManifold });
       } catch (error) {
-        if (error instanceof ReportError) throw new ApiError(/no run|does not exist|no runs/.test(error.message) ? 'NotFound' : 'ValidationError', error.message);
+        if (error instanceof ReportError)
+          throw new ApiError(
+            /no run|does not exist|no runs/.test(error.message) ? 'NotFound' : 'ValidationError',
+            error.message,
+          );
         throw error;
       }
       const files = await renderReport(report);

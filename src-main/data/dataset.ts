@@ -14,19 +14,8 @@ export interface ImageDataset {
   test: ImageSplit;
 }
 
-/** What the picker shows: built-in datasets that are installed, and imported ones. */
-export interface DatasetInfo {
-  id: string;
-  title: string;
-  kind: 'builtin' | 'imported';
-  trainCount: number;
-  testCount: number;
-  height: number;
-  width: number;
-  available: boolean;
-  /** Why it is not available, e.g. "install Debian's dataset-fashion-mnist". */
-  note: string | null;
-}
+/** What the picker shows: built-in datasets that are installed, and imported ones (the contract's DatasetChoice). */
+export type { DatasetChoice as DatasetInfo } from '../../src-shared/api';
 
 /** A failure reading a dataset file: names the file and what is wrong with it. */
 export class DatasetError extends Error {

@@ -1,20 +1,6 @@
 import type { FromWorker, ToWorker } from '../training/protocol';
 
-/** Live progress of the run in training, sent to the UI and the CLI's progress line. */
-export interface RunProgress {
-  runId: number;
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  /** Running means over the current epoch, nats per example. */
-  recon: number;
-  kl: number;
-  loss: number;
-  examplesPerSec: number;
-  /** Seconds left for the whole run, from the measured throughput; null before the first batches. */
-  etaSec: number | null;
-}
+export type { RunProgress } from '../../src-shared/runs';
 
 /**
  * A training child process, whatever starts it: child_process.fork (CLI, browser mode, tests) or Electron's

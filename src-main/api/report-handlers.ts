@@ -1,14 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import { ApiError } from '../../src-shared/api';
 import type { ReportExport, ReportFile } from '../../src-shared/report';
-import type { RunSummary } from '../../src-shared/runs';
 import type { LatentService } from '../latent/service';
 import {
   buildReport,
+  manifoldDecoder,
   renderReport,
   ReportError,
   REPORT_FILE_NAMES,
-  type ImageGrid,
   type ReportSelection,
 } from '../reports/report';
 
@@ -18,22 +17,7 @@ import {
  * the latent process, so the main event loop never runs TF.js.
  */
 export function createReportHandlers(ctx: { db: Database; latent: LatentService; version: string }) {
-  const decodeManifold = async (run: RunSummary): Promise<ImageGrid | null> => {
-    try {
-      const result = await ctx.latent.manifold({
-        runId: run.id,
-        n: 20,
-        dims: [0, 1],
-        base: 'zero',
-        spacing: 'inverse-cdf',
-        r: 3,
-      });
-      return result.grid;
-    } catch {
-      // A run without a usable checkpoint simply has no manifold in its report.
-      return null;
-    }
-  };
+  const decodeManifold = manifoldDecoder((input) => ctx.latent.manifold(input));
   return {
     exportReport: async (selection: ReportSelection): Promise<ReportExport> => {
       let report;

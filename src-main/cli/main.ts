@@ -10,8 +10,16 @@ import { resolveDbPath } from '../paths';
 import { forkTraining } from '../queue/fork';
 import { QueueRunner } from '../queue/runner';
 import { metricsCsv } from '../reports/csv';
-import { buildReport, renderReport, ReportError, writeReportFiles, type ReportSelection } from '../reports/report';
-import { decodeRunManifold } from '../reports/manifold';
+import {
+  buildReport,
+  manifoldDecoder,
+  renderReport,
+  ReportError,
+  writeReportFiles,
+  type ReportSelection,
+} from '../reports/report';
+import { LatentEngine } from '../latent/engine';
+import { selectBackend } from '../training/backend';
 import { APP_VERSION } from '../version';
 import { listCheckpoints } from '../store/checkpoints';
 import { openDatabase } from '../store/db';
@@ -351,16 +359,24 @@ async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
   }
   const dbPath = resolveDbPath(flags.get('db'));
   const db = openDatabase(dbPath);
+  // A headless command may run TF.js in its own process: manifolds decode through the latent engine in-process,
+  // on the best backend (picked once, only when a run has a manifold to draw).
+  const latent = new LatentEngine({ dbPath });
+  let backend: Promise<unknown> | null = null;
   try {
     const report = await buildReport(db, selection, {
       appVersion: APP_VERSION,
       title: flags.get('title'),
-      decodeManifold: (run) => decodeRunManifold(db, run),
+      decodeManifold: manifoldDecoder(async (input) => {
+        await (backend ??= selectBackend(null));
+        return latent.handle('manifold', input);
+      }),
     });
     const written = writeReportFiles(out, await renderReport(report));
     io.out(`Wrote ${written.join(', ')} (${report.runs.length} runs)`);
     return 0;
   } finally {
+    latent.close();
     db.close();
   }
 }

@@ -46,6 +46,31 @@ export class ReportError extends Error {
 /** Decodes a 2-D run's manifold from its last checkpoint; supplied by the caller, which owns TF.js. */
 export type ManifoldDecoder = (run: RunSummary) => Promise<ImageGrid | null>;
 
+/** The manifold a report shows: 20×20 over both latent dimensions, spaced through Φ⁻¹ (Kingma & Welling 2014, fig. 4). */
+export const REPORT_MANIFOLD = {
+  n: 20,
+  dims: [0, 1] as [number, number],
+  base: 'zero' as const,
+  spacing: 'inverse-cdf' as const,
+  r: 3,
+};
+
+/**
+ * A ManifoldDecoder over a latent-space requester: the latent process in the app, the in-process engine in the CLI.
+ * A run without a usable checkpoint simply has no manifold in its report.
+ */
+export function manifoldDecoder(
+  request: (input: typeof REPORT_MANIFOLD & { runId: number }) => Promise<{ grid: ImageGrid }>,
+): ManifoldDecoder {
+  return async (run) => {
+    try {
+      return (await request({ ...REPORT_MANIFOLD, runId: run.id })).grid;
+    } catch {
+      return null;
+    }
+  };
+}
+
 const LABELS: Partial<Record<ConfigKey, string>> = {
   beta: 'β',
   latentDim: 'z',

@@ -1,4 +1,5 @@
-import type { ConfigKey, ExperimentConfig } from '../../src-shared/config';
+import type { ConfigKey } from '../../src-shared/config';
+import { paramLabels, paramValue } from '../../src-shared/parameters';
 import type { EpochImages } from '../training/protocol';
 import { chartSvg } from './chart';
 import { encodeGreyPng, tileImages } from './png';
@@ -22,38 +23,6 @@ export const KEY_PARAMETERS: ConfigKey[] = [
   'epochs',
   'seed',
 ];
-
-export const PARAMETER_TITLES: Record<ConfigKey, string> = {
-  dataset: 'dataset',
-  architecture: 'architecture',
-  hiddenSizes: 'hidden',
-  convChannels: 'conv channels',
-  latentDim: 'latent dim',
-  likelihood: 'likelihood',
-  gaussianVariance: 'σ²',
-  alpha: 'α',
-  beta: 'β',
-  betaSchedule: 'β schedule',
-  betaWarmupEpochs: 'warm-up epochs',
-  mcSamples: 'MC samples L',
-  autoencoder: 'autoencoder',
-  learningRate: 'learning rate',
-  batchSize: 'batch',
-  epochs: 'epochs',
-  trainSubset: 'train subset',
-  testSubset: 'test subset',
-  binarization: 'binarization',
-  seed: 'seed',
-  checkpointEvery: 'checkpoint every',
-  checkpointKeep: 'checkpoints kept',
-};
-
-export function formatParameter(config: ExperimentConfig, key: ConfigKey): string {
-  const value = config[key];
-  if (value === null) return 'all';
-  if (Array.isArray(value)) return value.join('×');
-  return String(value);
-}
 
 export function formatMetric(value: number | null | undefined, digits = 2): string {
   if (value === null || value === undefined) return '—';
@@ -106,9 +75,7 @@ export function reportHtml(report: Report): string {
   const runs = report.runs.map((r) => r.run);
   const differing = new Set(report.differing);
   const columns = [...report.differing.filter((k) => !KEY_PARAMETERS.includes(k)), ...KEY_PARAMETERS];
-  const shared = (Object.keys(PARAMETER_TITLES) as ConfigKey[]).filter(
-    (k) => !columns.includes(k) && !differing.has(k),
-  );
+  const shared = (Object.keys(paramLabels) as ConfigKey[]).filter((k) => !columns.includes(k) && !differing.has(k));
   const backends = [...new Set(runs.map((r) => r.backend ?? 'not started'))].join(', ');
   const datasets = [...new Set(runs.map((r) => r.config.dataset))].join(', ');
 
@@ -116,7 +83,7 @@ export function reportHtml(report: Report): string {
     .map(
       (r) =>
         `<tr><td><span class="swatch" style="background:${r.color}"></span>${r.run.id}</td><td>${esc(r.run.name)}</td>${columns
-          .map((k) => `<td class="${differing.has(k) ? 'differs' : ''}">${esc(formatParameter(r.run.config, k))}</td>`)
+          .map((k) => `<td class="${differing.has(k) ? 'differs' : ''}">${esc(paramValue(k, r.run.config))}</td>`)
           .join('')}</tr>`,
     )
     .join('');
@@ -162,8 +129,8 @@ export function reportHtml(report: Report): string {
 <p class="meta">${esc(report.createdAt.toISOString().replace('T', ' ').slice(0, 16))} UTC · VAE Workbench ${esc(report.appVersion)} · backend: ${esc(backends)} · dataset: ${esc(datasets)} · ${runs.length} run${runs.length === 1 ? '' : 's'}</p>
 </header>
 <h2>Parameters</h2>
-<table><thead><tr><th>run</th><th>name</th>${columns.map((k) => `<th class="${differing.has(k) ? 'differs' : ''}">${esc(PARAMETER_TITLES[k])}</th>`).join('')}</tr></thead><tbody>${paramRows}</tbody></table>
-<p class="shared">Shared by all runs: ${shared.map((k) => `${esc(PARAMETER_TITLES[k])} ${esc(formatParameter(runs[0].config, k))}`).join(' · ')}</p>
+<table><thead><tr><th>run</th><th>name</th>${columns.map((k) => `<th class="${differing.has(k) ? 'differs' : ''}">${esc(paramLabels[k])}</th>`).join('')}</tr></thead><tbody>${paramRows}</tbody></table>
+<p class="shared">Shared by all runs: ${shared.map((k) => `${esc(paramLabels[k])} ${esc(paramValue(k, runs[0].config))}`).join(' · ')}</p>
 <h2>Final metrics <small>(test split, nats per example; ELBO = −(recon + KL))</small></h2>
 <table><thead><tr><th>run</th><th>status</th><th>epochs</th><th>ELBO</th><th>recon</th><th>KL</th><th>active units</th><th>best ELBO</th><th>backend</th></tr></thead><tbody>${metricRows}</tbody></table>
 <h2>Loss curves</h2>

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeDifference } from '../../src-shared/parameters';
 import { differingKeys } from '../../src-shared/sweep';
 import type { ConfigKey } from '../../src-shared/config';
 import type { EpochMetrics, RunSummary } from '../../src-shared/runs';
@@ -71,29 +72,9 @@ export function manifoldDecoder(
   };
 }
 
-const LABELS: Partial<Record<ConfigKey, string>> = {
-  beta: 'β',
-  latentDim: 'z',
-  alpha: 'α',
-  learningRate: 'lr',
-  seed: 'seed',
-  likelihood: 'likelihood',
-  architecture: 'arch',
-  dataset: 'data',
-  batchSize: 'batch',
-  hiddenSizes: 'hidden',
-};
-
-/** "β = 4, z = 2": what tells a run apart from the others in the report. */
+/** "β = 4, latent dim = 2": what tells a run apart from the others in the report, named as in the window. */
 export function runLegend(run: RunSummary, differing: readonly ConfigKey[]): string {
-  if (differing.length === 0) return `run ${run.id}`;
-  return differing
-    .slice(0, 3)
-    .map(
-      (key) =>
-        `${LABELS[key] ?? key} = ${Array.isArray(run.config[key]) ? (run.config[key] as number[]).join('×') : String(run.config[key])}`,
-    )
-    .join(', ');
+  return describeDifference(run.config, differing.slice(0, 3)) || `run ${run.id}`;
 }
 
 export function selectRuns(db: Database, selection: ReportSelection): RunSummary[] {

@@ -1,7 +1,8 @@
 import PDFDocument from 'pdfkit';
 import type { ConfigKey } from '../../src-shared/config';
 import type { ChartLayout } from './chart';
-import { formatMetric, formatParameter, KEY_PARAMETERS, PARAMETER_TITLES } from './html';
+import { paramLabels, paramValue } from '../../src-shared/parameters';
+import { formatMetric, KEY_PARAMETERS } from './html';
 import { encodeGreyPng, tileImages } from './png';
 import { runLegend, type Report } from './report';
 
@@ -102,7 +103,12 @@ function table(
         .fillColor('#111')
         .font(bold || highlight[i] ? 'Helvetica-Bold' : 'Helvetica')
         .fontSize(7.5);
-      doc.text(pdfText(cell), cx + 2, y, { width: widths[i] - 4, lineBreak: false, ellipsis: true });
+      doc.text(pdfText(cell), cx + 2, y, {
+        width: widths[i] - 4,
+        height: rowHeight - 2,
+        lineBreak: false,
+        ellipsis: true,
+      });
       cx += widths[i];
     });
     doc.y = y + rowHeight;
@@ -144,15 +150,29 @@ export function reportPdf(report: Report): Promise<Buffer> {
   const columns = [...report.differing.filter((k) => !KEY_PARAMETERS.includes(k)), ...KEY_PARAMETERS];
   doc.font('Helvetica-Bold').fontSize(11).fillColor('#000').text('Parameters');
   doc.moveDown(0.2);
-  const nameWidth = 120;
-  const colWidth = Math.min(62, (usable - 30 - nameWidth) / columns.length);
+  const header = ['run', 'name', ...columns.map((k) => paramLabels[k])];
+  const rows = report.runs.map((r) => [
+    String(r.run.id),
+    r.run.name,
+    ...columns.map((k) => paramValue(k, r.run.config)),
+  ]);
+  // Each column as wide as its widest cell (headers are bold), shrunk in proportion only if the page is too narrow.
+  doc.fontSize(7.5);
+  const natural = header.map(
+    (h, i) =>
+      Math.max(
+        doc.font('Helvetica-Bold').widthOfString(pdfText(h)),
+        ...rows.map((row) => doc.font('Helvetica').widthOfString(pdfText(row[i]))),
+      ) + 10,
+  );
+  const total = natural.reduce((a, b) => a + b, 0);
   table(
     doc,
-    ['run', 'name', ...columns.map((k) => PARAMETER_TITLES[k])],
-    report.runs.map((r) => [String(r.run.id), r.run.name, ...columns.map((k) => formatParameter(r.run.config, k))]),
+    header,
+    rows,
     [false, false, ...columns.map((k) => differing.has(k))],
     left,
-    [30, nameWidth, ...columns.map(() => colWidth)],
+    natural.map((w) => (total > usable ? (w * usable) / total : w)),
   );
 
   doc

@@ -109,8 +109,18 @@ function cmdQueue(flags: Map<string, string>, io: Io): number {
   });
 }
 
-async function workQueue(db: Database, dbPath: string, io: Io, backend: string | null): Promise<number> {
-  const runner = new QueueRunner({ db, dbPath, spawn: () => forkTraining(), backend });
+function queueRunner(db: Database, dbPath: string, backend: string | null): QueueRunner {
+  return new QueueRunner({ db, dbPath, spawn: () => forkTraining(), backend });
+}
+
+/** Runs left running by a process that is gone become interrupted (and so resumable); says which. */
+function recoverRuns(runner: QueueRunner, io: Io): void {
+  const interrupted = runner.recover();
+  if (interrupted.length > 0)
+    io.out(`Runs left running by a process that is gone, now interrupted: ${interrupted.join(', ')}`);
+}
+
+async function workQueue(runner: QueueRunner, db: Database, io: Io): Promise<number> {
   let lastPlain = 0;
   runner.onProgress((p) => {
     if (io.isTty) {
@@ -140,9 +150,6 @@ async function workQueue(db: Database, dbPath: string, io: Io, backend: string |
   const started = Date.now();
   let outcomes;
   try {
-    const interrupted = runner.recover();
-    if (interrupted.length > 0)
-      io.out(`Runs left running by a process that is gone, now interrupted: ${interrupted.join(', ')}`);
     outcomes = await runner.runUntilEmpty();
   } finally {
     process.off('SIGINT', interrupt);
@@ -171,7 +178,9 @@ async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
   const dbPath = resolveDbPath(flags.get('db'));
   const db = openDatabase(dbPath);
   try {
-    return await workQueue(db, dbPath, io, flags.get('backend') ?? null);
+    const runner = queueRunner(db, dbPath, flags.get('backend') ?? null);
+    recoverRuns(runner, io);
+    return await workQueue(runner, db, io);
   } finally {
     db.close();
   }
@@ -237,12 +246,14 @@ async function cmdResume(positionals: string[], flags: Map<string, string>, io: 
   const dbPath = resolveDbPath(flags.get('db'));
   const db = openDatabase(dbPath);
   try {
-    new QueueRunner({ db, dbPath, spawn: () => forkTraining() }).recover();
+    const runner = queueRunner(db, dbPath, flags.get('backend') ?? null);
+    // A run whose process was killed still reads `running` until recovery marks it interrupted.
+    recoverRuns(runner, io);
     const run = requeueRun(db, id);
     moveRun(db, id, 0);
     io.out(`run ${id} queued first; it continues after epoch ${run.epochsDone} of ${run.config.epochs}.`);
     if (flags.has('queue-only')) return 0;
-    return await workQueue(db, dbPath, io, flags.get('backend') ?? null);
+    return await workQueue(runner, db, io);
   } finally {
     db.close();
   }

@@ -4,12 +4,10 @@ import { loadCheckpoint } from '../store/checkpoints';
 import { recordEpoch } from '../store/metrics';
 import {
   claimNextRun,
-  getRun,
   markRunFailed,
   markRunFinished,
   markRunStopped,
   recoverOrphanedRuns,
-  rewindRun,
   setRunBackend,
 } from '../store/runs';
 import type { FromWorker } from '../training/protocol';
@@ -209,8 +207,6 @@ export class QueueRunner {
           `run ${run.id} has ${run.epochsDone} epochs but no checkpoint with optimizer state to resume from`,
         );
       }
-      // Epochs after the last checkpoint cannot be continued exactly; they are trained again.
-      if (resumeFrom && resumeFrom.epoch < run.epochsDone) rewindRun(this.db, run.id, resumeFrom.epoch);
       child = this.spawn();
       child.send({ type: 'start', runId: run.id, config: run.config, dataset, resumeFrom, backend: this.backend });
     } catch (error) {
@@ -291,10 +287,5 @@ export class QueueRunner {
     });
 
     return settled;
-  }
-
-  /** The run's current state from the store (the runner never caches it). */
-  run(runId: number): RunSummary | undefined {
-    return getRun(this.db, runId);
   }
 }

@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../../src-shared/runs';
-import { duration, num, sci } from './format';
+import { defaultConfig, type ConfigKey } from '../../../src-shared/config';
+import { duration, num, paramValue } from './format';
 
 export interface Column {
   id: string;
@@ -28,29 +29,25 @@ const metric = (
   text: (r) => num(value(r), digits),
 });
 
+/** A scalar parameter: sorts by its value, shows it as parameters are shown everywhere in the workbench. */
+const param = (key: ConfigKey, title: string, width: number, help?: string): Column => ({
+  id: key,
+  title,
+  help,
+  width,
+  // Numbers align right, words left.
+  align: typeof defaultConfig[key] === 'number' ? 'right' : undefined,
+  value: (r) => r.config[key] as number | string,
+  text: (r) => paramValue(key, r.config),
+});
+
 /** The runs table's columns: parameters first, then metrics in nats per example. */
 export const columns: Column[] = [
   { id: 'id', title: 'Run', width: 70, align: 'right', value: (r) => r.id, text: (r) => `#${r.id}` },
   { id: 'experiment', title: 'Experiment', width: 160, value: (r) => r.experimentName, text: (r) => r.experimentName },
   { id: 'status', title: 'Status', width: 100, value: (r) => r.status, text: (r) => r.status },
-  {
-    id: 'beta',
-    title: 'β',
-    help: 'KL weight',
-    width: 60,
-    align: 'right',
-    value: (r) => r.config.beta,
-    text: (r) => String(r.config.beta),
-  },
-  {
-    id: 'latentDim',
-    title: 'Latent',
-    help: 'latent dimension',
-    width: 80,
-    align: 'right',
-    value: (r) => r.config.latentDim,
-    text: (r) => String(r.config.latentDim),
-  },
+  param('beta', 'β', 60, 'KL weight'),
+  param('latentDim', 'Latent', 80, 'latent dimension'),
   metric('testElbo', 'Test ELBO', 'last epoch, nats per example (higher is better)', (r) => r.last.test?.elbo),
   metric('bestElbo', 'Best ELBO', 'best test ELBO over epochs', (r) => r.best.testElbo),
   metric('testRecon', 'Recon', 'test reconstruction term, last epoch', (r) => r.last.test?.recon),
@@ -64,7 +61,7 @@ export const columns: Column[] = [
     value: (r) => r.epochsDone,
     text: (r) => `${r.epochsDone}/${r.config.epochs}`,
   },
-  { id: 'dataset', title: 'Dataset', width: 100, value: (r) => r.config.dataset, text: (r) => r.config.dataset },
+  param('dataset', 'Dataset', 100),
   {
     id: 'architecture',
     title: 'Arch.',
@@ -73,30 +70,9 @@ export const columns: Column[] = [
     value: (r) => `${r.config.architecture} ${archSizes(r)}`,
     text: (r) => `${r.config.architecture} ${archSizes(r)}`,
   },
-  {
-    id: 'likelihood',
-    title: 'Likelihood',
-    width: 104,
-    value: (r) => r.config.likelihood,
-    text: (r) => r.config.likelihood,
-  },
-  {
-    id: 'learningRate',
-    title: 'LR',
-    help: 'learning rate',
-    width: 70,
-    align: 'right',
-    value: (r) => r.config.learningRate,
-    text: (r) => sci(r.config.learningRate),
-  },
-  {
-    id: 'seed',
-    title: 'Seed',
-    width: 70,
-    align: 'right',
-    value: (r) => r.config.seed,
-    text: (r) => String(r.config.seed),
-  },
+  param('likelihood', 'Likelihood', 104),
+  param('learningRate', 'LR', 70, 'learning rate'),
+  param('seed', 'Seed', 70),
   {
     id: 'duration',
     title: 'Duration',

@@ -1,3 +1,5 @@
+import { runStatuses, type RunStatus } from '../../src-shared/runs';
+
 /** A small argv parser: `command positional… --flag value --flag=value --bare`. */
 export interface ParsedArgs {
   command: string | null;
@@ -72,4 +74,23 @@ export function idListFlag(name: string, raw: string): number[] {
     throw new UsageError(`--${name} ${JSON.stringify(raw)}: allowed: run ids joined by commas, e.g. 1,2,5`);
   }
   return ids;
+}
+
+/** --experiment ID: undefined when the flag is absent. */
+export function experimentIdFlag(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const id = Number(raw);
+  if (!Number.isInteger(id) || id < 1) {
+    throw new UsageError(`--experiment ${JSON.stringify(raw)}: allowed: an experiment id (a positive integer)`);
+  }
+  return id;
+}
+
+/** --status S,S: each a run status; undefined when the flag is absent. */
+export function statusListFlag(raw: string | undefined): RunStatus[] | undefined {
+  if (raw === undefined) return undefined;
+  const values = raw.split(',').map((v) => v.trim());
+  const bad = values.find((v) => !(runStatuses as readonly string[]).includes(v));
+  if (bad !== undefined) throw new UsageError(`--status ${JSON.stringify(bad)}: allowed: ${runStatuses.join(', ')}`);
+  return values as RunStatus[];
 }

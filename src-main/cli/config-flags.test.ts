@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandSweep } from '../../src-shared/sweep';
-import { parseArgs, UsageError } from './args';
+import { experimentIdFlag, parseArgs, statusListFlag, UsageError } from './args';
 import { FlagError, readConfigFile, sweepFromFlags } from './config-flags';
 
 const sweepOf = (argv: string[]) => sweepFromFlags(parseArgs(['queue', ...argv]).flags, null);
@@ -66,5 +66,13 @@ describe('config flags', () => {
     writeFileSync(bad, '{');
     expect(() => readConfigFile(bad)).toThrow(FlagError);
     expect(() => readConfigFile(join(dir, 'missing.json'))).toThrow(/cannot read the file \(ENOENT\)/);
+  });
+
+  it('reads --status and --experiment, refusing values outside what is allowed', () => {
+    expect(statusListFlag('finished,failed')).toEqual(['finished', 'failed']);
+    expect(statusListFlag(undefined)).toBeUndefined();
+    expect(() => statusListFlag('finished,done')).toThrow(/--status "done": allowed: queued, running/);
+    expect(experimentIdFlag('3')).toBe(3);
+    expect(() => experimentIdFlag('x')).toThrow(/--experiment "x": allowed: an experiment id/);
   });
 });

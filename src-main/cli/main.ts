@@ -3,7 +3,6 @@ import { dirname, basename, join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../../src-shared/config';
 import { expandSweep, sweepSize } from '../../src-shared/sweep';
-import type { RunSummary } from '../../src-shared/runs';
 import { importIdxDataset, listDatasets, resolveDatasetSource } from '../data/import';
 import { DatasetError, DatasetIdError } from '../data/dataset';
 import { resolveDbPath } from '../paths';
@@ -26,7 +25,7 @@ import { openDatabase } from '../store/db';
 import { getEpochMetrics } from '../store/metrics';
 import { moveRun } from '../store/queue';
 import { cancelRun, getRun, listRuns, queueRuns, requeueRun } from '../store/runs';
-import { checkFlags, idListFlag, parseArgs, runIdArg, UsageError } from './args';
+import { checkFlags, experimentIdFlag, idListFlag, parseArgs, runIdArg, statusListFlag, UsageError } from './args';
 import { allowedValues, configFlags, FlagError, readConfigFile, sweepFromFlags } from './config-flags';
 import { formatDuration, formatRunLine, progressLine, runTable } from './format';
 
@@ -188,14 +187,8 @@ async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
 
 function cmdList(flags: Map<string, string>, io: Io): number {
   checkFlags('list', flags, new Set([...common, 'status', 'experiment', 'json']));
-  const status = flags.get('status')?.split(',') as RunSummary['status'][] | undefined;
-  const experimentRaw = flags.get('experiment');
-  const experimentId = experimentRaw === undefined ? undefined : Number(experimentRaw);
-  if (experimentId !== undefined && (!Number.isInteger(experimentId) || experimentId < 1)) {
-    throw new UsageError(
-      `--experiment ${JSON.stringify(experimentRaw)}: allowed: an experiment id (a positive integer)`,
-    );
-  }
+  const status = statusListFlag(flags.get('status'));
+  const experimentId = experimentIdFlag(flags.get('experiment'));
   return withDb(flags, (db) => {
     const runs = listRuns(db, { status, experimentId });
     if (flags.has('json')) io.out(JSON.stringify(runs, null, 2));
@@ -274,13 +267,7 @@ function cmdExport(flags: Map<string, string>, io: Io): number {
   const out = flags.get('csv');
   if (!out) throw new UsageError('export: give --csv FILE');
   const ids = flags.has('runs') ? idListFlag('runs', flags.get('runs') ?? '') : undefined;
-  const experimentRaw = flags.get('experiment');
-  const experimentId = experimentRaw === undefined ? undefined : Number(experimentRaw);
-  if (experimentId !== undefined && (!Number.isInteger(experimentId) || experimentId < 1)) {
-    throw new UsageError(
-      `--experiment ${JSON.stringify(experimentRaw)}: allowed: an experiment id (a positive integer)`,
-    );
-  }
+  const experimentId = experimentIdFlag(flags.get('experiment'));
   return withDb(flags, (db) => {
     const runs = listRuns(db, { ids, experimentId });
     if (ids) {
@@ -360,14 +347,7 @@ async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
     throw new UsageError('report: give either --runs ID,ID or --experiment ID');
   let selection: ReportSelection;
   if (flags.has('runs')) selection = { runIds: idListFlag('runs', flags.get('runs') ?? '') };
-  else {
-    const raw = flags.get('experiment') ?? '';
-    const experimentId = Number(raw);
-    if (!Number.isInteger(experimentId) || experimentId < 1) {
-      throw new UsageError(`--experiment ${JSON.stringify(raw)}: allowed: an experiment id (a positive integer)`);
-    }
-    selection = { experimentId };
-  }
+  else selection = { experimentId: experimentIdFlag(flags.get('experiment'))! };
   const dbPath = resolveDbPath(flags.get('db'));
   const db = openDatabase(dbPath);
   // A headless command may run TF.js in its own process: manifolds decode through the latent engine in-process,

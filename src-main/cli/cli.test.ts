@@ -100,6 +100,25 @@ describe('vae-workbench CLI', () => {
     expect(lines).toHaveLength(1 + 12);
   });
 
+  it("estimates a run's test NLL by importance sampling, tighter than the ELBO, and reports it", () => {
+    const store = openDatabase(db);
+    const run = listRuns(store).find((r) => r.config.beta === 1)!;
+    store.close();
+    const nll = vae(['nll', String(run.id), '--db', db, '--k', '20', '--examples', 'all']);
+    expect(nll.code, nll.err).toBe(0);
+    const value = Number(/test NLL (\d+\.\d+) nats \(k = 20, 500 examples/.exec(nll.out)?.[1]);
+    // log p(x) ≥ the k-sample bound ≥ the ELBO (Burda et al. 2016, theorem 1): the estimate lies below −ELBO.
+    expect(value).toBeGreaterThan(0);
+    expect(value).toBeLessThan(-run.last.test!.elbo);
+    expect(vae(['show', String(run.id), '--db', db]).out).toMatch(/NLL \(test, epoch 2, k = 20, 500 examples\)/);
+
+    const out = join(dir, 'report');
+    expect(vae(['report', '--db', db, '--out', out, '--runs', String(run.id)]).code).toBe(0);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`${value.toFixed(2)} (k = 20, 500 ex., epoch 2)`);
+
+    expect(vae(['nll', String(run.id), '--db', db, '--k', '0']).err).toMatch(/--k "0": allowed: an integer from 1/);
+  });
+
   it('export refuses an unwritable path and leaves no file', () => {
     const target = join(dir, 'no-such-dir', 'metrics.csv');
     const result = vae(['export', '--db', db, '--csv', target]);

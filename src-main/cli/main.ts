@@ -19,6 +19,8 @@ import {
 } from '../reports/report';
 import { LatentEngine } from '../latent/engine';
 import { selectBackend } from '../training/backend';
+import { estimateTestNll } from '../training/nll';
+import { listNllEstimates } from '../store/nll';
 import { APP_VERSION } from '../version';
 import { listCheckpoints } from '../store/checkpoints';
 import { openDatabase } from '../store/db';
@@ -42,6 +44,7 @@ Usage: vae-workbench <command> [options]      (every command takes --db PATH; de
   export     --csv FILE: one row per run, epoch and split   [--runs ID,ID] [--experiment ID]
   datasets   the datasets available to train on
   import     --id NAME --train-images F --train-labels F --test-images F --test-labels F [--title T]
+  nll RUN    importance-sampled test NLL from a checkpoint, on the run's test examples   [--k 5000] [--examples N|all] [--epoch E]
   report     --out DIR [--runs ID,ID | --experiment ID]: report.html, report.pdf and metrics.csv
   serve      the workbench in a browser: [--port N] [--host 127.0.0.1]
 
@@ -226,6 +229,9 @@ function cmdShow(positionals: string[], flags: Map<string, string>, io: Io): num
         `${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${f(m.kl)}  ${f(m.betaKl)}  ${f(m.elbo)}`,
       );
     }
+    for (const e of listNllEstimates(db, id)) {
+      io.out(`NLL (${e.split}, epoch ${e.epoch}, k = ${e.k}, ${e.count} examples): ${e.nll.toFixed(2)} nats`);
+    }
     io.out(
       `checkpoints: ${checkpoints.length === 0 ? 'none' : checkpoints.map((c) => `epoch ${c.epoch}${c.hasOptimizerState ? ' (resumable)' : ''}`).join(', ')}`,
     );
@@ -339,6 +345,50 @@ function cmdImport(flags: Map<string, string>, io: Io): number {
   });
 }
 
+function positiveIntFlag(name: string, raw: string | undefined, fallback: number | null, max: number): number | null {
+  if (raw === undefined) return fallback;
+  if (raw === 'all' && name === 'examples') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new UsageError(
+      `--${name} ${JSON.stringify(raw)}: allowed: an integer from 1 to ${max}${name === 'examples' ? ', or all' : ''}`,
+    );
+  }
+  return n;
+}
+
+async function cmdNll(positionals: string[], flags: Map<string, string>, io: Io): Promise<number> {
+  checkFlags('nll', flags, new Set([...common, 'k', 'examples', 'epoch']));
+  const id = runIdArg('nll', positionals);
+  const k = positiveIntFlag('k', flags.get('k'), 5000, 100_000) as number;
+  const examples = positiveIntFlag('examples', flags.get('examples'), 1000, 1_000_000);
+  const epoch = positiveIntFlag('epoch', flags.get('epoch'), null, 1_000_000) ?? undefined;
+  const dbPath = resolveDbPath(flags.get('db'));
+  const db = openDatabase(dbPath);
+  try {
+    const run = getRun(db, id);
+    if (!run) throw new UsageError(`nll: no run ${id} in this database`);
+    const started = Date.now();
+    const estimate = await estimateTestNll(db, dbPath, run, {
+      k,
+      examples,
+      epoch,
+      onProgress: (done, total) => {
+        const eta = ((Date.now() - started) / 1000 / done) * (total - done);
+        const line = `run ${id}: ${done}/${total} test examples, k = ${k}, ETA ${formatDuration(eta)}`;
+        if (io.isTty) process.stdout.write(`\r\x1b[2K${line}`);
+      },
+    });
+    if (io.isTty) process.stdout.write('\r\x1b[2K');
+    io.out(
+      `run ${id} epoch ${estimate.epoch}: test NLL ${estimate.nll.toFixed(2)} nats (k = ${estimate.k}, ${estimate.count} examples, ${formatDuration((Date.now() - started) / 1000)})`,
+    );
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
 async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('report', flags, new Set([...common, 'out', 'runs', 'experiment', 'title']));
   const out = flags.get('out');
@@ -423,13 +473,15 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return cmdDatasets(flags, io);
       case 'import':
         return cmdImport(flags, io);
+      case 'nll':
+        return await cmdNll(positionals, flags, io);
       case 'report':
         return await cmdReport(flags, io);
       case 'serve':
         return await cmdServe(flags, io);
       default:
         throw new UsageError(
-          `unknown command "${command}"; commands: queue, run, list, show, resume, cancel, export, datasets, import, report, serve`,
+          `unknown command "${command}"; commands: queue, run, list, show, resume, cancel, export, datasets, import, nll, report, serve`,
         );
     }
   } catch (error) {

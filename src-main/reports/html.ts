@@ -3,7 +3,7 @@ import { paramLabels, paramValue } from '../../src-shared/parameters';
 import type { EpochImages } from '../training/protocol';
 import { chartSvg } from './chart';
 import { encodeGreyPng, tileImages } from './png';
-import { runLegend, type Report, type ReportRun } from './report';
+import { formatNll, runLegend, type Report, type ReportRun } from './report';
 
 const esc = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -88,9 +88,9 @@ export function reportHtml(report: Report): string {
     )
     .join('');
   const metricRows = report.runs
-    .map(({ run }) => {
+    .map(({ run, nll }) => {
       const t = run.last.test;
-      return `<tr><td>${run.id}</td><td>${esc(run.status)}</td><td class="num">${run.epochsDone}</td><td class="num">${formatMetric(t?.elbo)}</td><td class="num">${formatMetric(t?.recon)}</td><td class="num">${formatMetric(t?.kl)}</td><td class="num">${run.activeUnits ?? '—'} / ${run.config.latentDim}</td><td class="num">${formatMetric(run.best.testElbo)}${run.best.testElboEpoch ? ` (epoch ${run.best.testElboEpoch})` : ''}</td><td>${esc(run.backend ?? '—')}</td></tr>`;
+      return `<tr><td>${run.id}</td><td>${esc(run.status)}</td><td class="num">${run.epochsDone}</td><td class="num">${formatMetric(t?.elbo)}</td><td class="num">${formatMetric(t?.recon)}</td><td class="num">${formatMetric(t?.kl)}</td><td class="num">${run.activeUnits ?? '—'} / ${run.config.latentDim}</td><td class="num">${esc(formatNll(nll))}</td><td class="num">${formatMetric(run.best.testElbo)}${run.best.testElboEpoch ? ` (epoch ${run.best.testElboEpoch})` : ''}</td><td>${esc(run.backend ?? '—')}</td></tr>`;
     })
     .join('');
 
@@ -131,8 +131,8 @@ export function reportHtml(report: Report): string {
 <h2>Parameters</h2>
 <table><thead><tr><th>run</th><th>name</th>${columns.map((k) => `<th class="${differing.has(k) ? 'differs' : ''}">${esc(paramLabels[k])}</th>`).join('')}</tr></thead><tbody>${paramRows}</tbody></table>
 <p class="shared">Shared by all runs: ${shared.map((k) => `${esc(paramLabels[k])} ${esc(paramValue(k, runs[0].config))}`).join(' · ')}</p>
-<h2>Final metrics <small>(test split, nats per example; ELBO = −(recon + KL))</small></h2>
-<table><thead><tr><th>run</th><th>status</th><th>epochs</th><th>ELBO</th><th>recon</th><th>KL</th><th>active units</th><th>best ELBO</th><th>backend</th></tr></thead><tbody>${metricRows}</tbody></table>
+<h2>Final metrics <small>(test split, nats per example; ELBO = −(recon + KL); NLL = −log p(x) by importance sampling)</small></h2>
+<table><thead><tr><th>run</th><th>status</th><th>epochs</th><th>ELBO</th><th>recon</th><th>KL</th><th>active units</th><th>NLL</th><th>best ELBO</th><th>backend</th></tr></thead><tbody>${metricRows}</tbody></table>
 <h2>Loss curves</h2>
 <p class="legend">${report.runs.map((r) => `<span><span class="swatch" style="background:${r.color}"></span>${esc(runLegend(r.run, report.differing))}</span>`).join('')}<span>solid: test · dashed: train</span></p>
 <div class="charts">${report.charts.map(chartSvg).join('')}</div>

@@ -4,7 +4,7 @@ import type { ChartLayout } from './chart';
 import { paramLabels, paramValue } from '../../src-shared/parameters';
 import { formatMetric, KEY_PARAMETERS } from './html';
 import { encodeGreyPng, tileImages } from './png';
-import { runLegend, type Report } from './report';
+import { formatNll, runLegend, type Report } from './report';
 
 /**
  * PDF's standard 14 fonts speak WinAnsi only: Greek letters and a few symbols are spelled out, so the PDF never
@@ -179,12 +179,12 @@ export function reportPdf(report: Report): Promise<Buffer> {
     .font('Helvetica-Bold')
     .fontSize(11)
     .fillColor('#000')
-    .text('Final metrics (test split, nats per example; ELBO = -(recon + KL))');
+    .text('Final metrics (test split, nats per example; ELBO = -(recon + KL); NLL = -log p(x) by importance sampling)');
   doc.moveDown(0.2);
   table(
     doc,
-    ['run', 'name', 'status', 'epochs', 'ELBO', 'recon', 'KL', 'active units', 'best ELBO', 'backend'],
-    runs.map((run) => [
+    ['run', 'name', 'status', 'epochs', 'ELBO', 'recon', 'KL', 'active units', 'NLL', 'best ELBO', 'backend'],
+    report.runs.map(({ run, nll }) => [
       String(run.id),
       run.name,
       run.status,
@@ -193,12 +193,13 @@ export function reportPdf(report: Report): Promise<Buffer> {
       formatMetric(run.last.test?.recon),
       formatMetric(run.last.test?.kl),
       `${run.activeUnits ?? '-'} / ${run.config.latentDim}`,
+      formatNll(nll),
       formatMetric(run.best.testElbo),
       run.backend ?? '-',
     ]),
     [],
     left,
-    [30, 150, 60, 45, 60, 60, 60, 70, 60, 80],
+    [30, 130, 55, 40, 50, 50, 45, 60, 150, 55, 60],
   );
 
   // Loss curves: three charts side by side.

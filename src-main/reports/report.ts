@@ -7,6 +7,7 @@ import type { ConfigKey } from '../../src-shared/config';
 import type { EpochMetrics, RunSummary } from '../../src-shared/runs';
 import type { EpochImages } from '../training/protocol';
 import { getEpochImages, getEpochMetrics } from '../store/metrics';
+import { listNllEstimates, type NllEstimate } from '../store/nll';
 import { listRuns } from '../store/runs';
 import { PALETTE, layoutChart, type ChartLayout, type ChartSeries } from './chart';
 import { metricsCsv } from './csv';
@@ -25,7 +26,14 @@ export interface ReportRun {
   metrics: EpochMetrics[];
   images: EpochImages | null;
   manifold: ImageGrid | null;
+  /** The newest importance-sampled test NLL, when one was computed (`vae-workbench nll`). */
+  nll: NllEstimate | null;
   color: string;
+}
+
+/** "86.80 (k = 5000, 1000 ex., epoch 10)", or a dash when no estimate was computed. */
+export function formatNll(nll: NllEstimate | null): string {
+  return nll === null ? '—' : `${nll.nll.toFixed(2)} (k = ${nll.k}, ${nll.count} ex., epoch ${nll.epoch})`;
 }
 
 export interface Report {
@@ -119,6 +127,11 @@ export async function buildReport(
       metrics: metrics.filter((m) => m.runId === run.id),
       images,
       manifold,
+      nll:
+        listNllEstimates(db, run.id)
+          .filter((e) => e.split === 'test')
+          .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+          .at(-1) ?? null,
       color: PALETTE[i % PALETTE.length],
     });
   }

@@ -23,11 +23,11 @@ export function runLatentProcess(port: LatentPort, deps: LatentProcessDeps): voi
   // Requests wait behind the backend's start; a process whose backend cannot start says why and exits.
   let chain: Promise<boolean> = deps.startBackend().then(
     (backend) => {
-      void port.send({ type: 'ready', backend });
+      port.send({ type: 'ready', backend });
       return true;
     },
     (error: unknown) => {
-      void port.send({ type: 'fatal', error: errorData(error) });
+      port.send({ type: 'fatal', error: errorData(error) });
       port.exit(1);
       return false;
     },
@@ -38,7 +38,7 @@ export function runLatentProcess(port: LatentPort, deps: LatentProcessDeps): voi
     chain = chain.then(async (ok) => {
       if (!ok || id < 0) return ok;
       if (!latentMethods.includes(message.method)) {
-        void port.send({
+        port.send({
           type: 'result',
           id,
           ok: false,
@@ -51,9 +51,9 @@ export function runLatentProcess(port: LatentPort, deps: LatentProcessDeps): voi
       }
       try {
         const result = await deps.engine.handle(message.method as LatentMethod, message.input);
-        void port.send({ type: 'result', id, ok: true, result });
+        port.send({ type: 'result', id, ok: true, result });
       } catch (error) {
-        void port.send({ type: 'result', id, ok: false, error: errorData(error) });
+        port.send({ type: 'result', id, ok: false, error: errorData(error) });
       }
       return ok;
     });

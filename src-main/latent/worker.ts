@@ -17,7 +17,7 @@ const args = process.argv.slice(1).filter((a) => !a.startsWith('-') && resolve(a
 const dbPath = args[args.length - 1] ?? process.env.VAE_WORKBENCH_DB;
 const port: LatentPort = parentPort(process);
 if (!dbPath) {
-  void port.send({
+  port.send({
     type: 'fatal',
     error: { name: 'LatentProcessError', message: 'the latent process needs the database path as its first argument' },
   });

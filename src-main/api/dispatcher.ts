@@ -1,15 +1,7 @@
 import { z } from 'zod';
 import { formatIssues } from '../../src-shared/config';
-import { StoreError } from '../store/errors';
-import {
-  ApiError,
-  api,
-  isMethodName,
-  type ApiErrorData,
-  type Api,
-  type MethodName,
-  type MethodOutput,
-} from '../../src-shared/api';
+import { ApiError, api, isMethodName, type Api, type MethodName, type MethodOutput } from '../../src-shared/api';
+import { toApiError } from './errors';
 
 /** One implementation per contract method, receiving input that has already passed the method's schema. */
 export type Handlers = {
@@ -42,22 +34,3 @@ export function createDispatcher(handlers: Handlers): Dispatch {
     }
   };
 }
-
-export function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error instanceof StoreError) return new ApiError(storeErrorNames[error.code], error.message);
-  if (error instanceof Error) return new ApiError(error.name || 'Error', error.message);
-  return new ApiError('Error', String(error));
-}
-
-export function errorData(error: unknown): ApiErrorData {
-  return toApiError(error).toData();
-}
-
-const storeErrorNames: Record<StoreError['code'], string> = {
-  'not-found': 'NotFound',
-  conflict: 'StateError',
-  invalid: 'ValidationError',
-  schema: 'StoreError',
-  corrupt: 'StoreError',
-};

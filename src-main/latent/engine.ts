@@ -20,10 +20,10 @@ import type { ImageSplit } from '../data/dataset';
 import { DatasetError, DatasetIdError } from '../data/dataset';
 import { readIdxFileAsync } from '../data/idx';
 import { resolveDatasetSource } from '../data/import';
+import { toApiError } from '../api/errors';
 import { decodeArrays } from '../store/checkpoints';
 import { loadImportedDataset } from '../store/datasets';
 import { openDatabase, statement, type Database } from '../store/db';
-import { StoreError } from '../store/errors';
 import { getEpochImages, getLatentStats } from '../store/metrics';
 import { getRun } from '../store/runs';
 import { gatherExamples, testPixelMode } from '../training/data';
@@ -511,18 +511,12 @@ function columnVariances(rows: readonly number[][], dim: number): number[] {
   });
 }
 
-/** Store, dataset and model failures keep their message and get the name the API uses for them. */
+/**
+ * Store, dataset and model failures keep their message and get the name the API uses for them. A dataset id here is
+ * one a stored run names, so a bad one means the dataset is gone.
+ */
 function translate(error: unknown): Error {
-  if (error instanceof StoreError) {
-    const name =
-      error.code === 'not-found'
-        ? 'NotFound'
-        : error.code === 'invalid' || error.code === 'conflict'
-          ? 'ValidationError'
-          : 'StoreError';
-    return new LatentError(name, error.message);
-  }
   if (error instanceof DatasetIdError) return new LatentError('NotFound', error.message);
   // LatentError, DatasetError, ModelError (a checkpoint that does not fit its run's config) keep their own names.
-  return error instanceof Error ? error : new Error(String(error));
+  return toApiError(error);
 }

@@ -1,4 +1,5 @@
 import type { BackendInfo } from '../../src-shared/runs';
+import type { ChildHandle } from '../child/handle';
 import {
   LatentError,
   type FromLatent,
@@ -16,14 +17,7 @@ import {
  */
 
 /** The latent process, whatever starts it: child_process.fork (CLI, browser mode, tests) or Electron's utilityProcess. */
-export interface LatentProcess {
-  readonly pid: number | undefined;
-  send(message: ToLatent): void;
-  onMessage(listener: (message: FromLatent) => void): void;
-  /** Called once when the process ends, by itself or killed; code null when killed by a signal. */
-  onExit(listener: (code: number | null, signal: string | null) => void): void;
-  kill(): void;
-}
+export type LatentProcess = ChildHandle<ToLatent, FromLatent>;
 
 /** Starts a latent process that reads the store at dbPath. */
 export type SpawnLatent = (dbPath: string) => LatentProcess;

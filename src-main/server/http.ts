@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import { encodeJson, decodeJson, type ApiErrorData, type EventName } from '../../src-shared/api';
-import { errorData, type Dispatch } from '../api/dispatcher';
+import type { Dispatch } from '../api/dispatcher';
+import { errorData } from '../api/errors';
 import type { EventHub } from '../api/events';
 
 export interface HttpHandlerOptions {

@@ -5,7 +5,6 @@ import {
   parameters,
   readParameter,
   splitSweep,
-  type Parameter,
 } from '../../src-shared/parameters';
 import type { SweepAxes, SweepSpec } from '../../src-shared/sweep';
 
@@ -13,9 +12,9 @@ import type { SweepAxes, SweepSpec } from '../../src-shared/sweep';
  * Every engine parameter as a CLI flag, from the one parameter table. A comma list makes a sweep axis
  * (`--beta 0,1,4`); layer lists use `x` (`--hidden 512x256`), so `--hidden 512,512x256` sweeps over two architectures.
  */
-export type ConfigFlag = Parameter;
+export const configFlags = parameters;
 
-export const configFlags: readonly ConfigFlag[] = parameters;
+export type ConfigFlag = (typeof configFlags)[number];
 
 export class FlagError extends Error {
   override name = 'FlagError';

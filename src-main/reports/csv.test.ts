@@ -1,30 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, experimentConfigSchema, type ConfigKey } from '../../src-shared/config';
 import { csvColumn } from '../../src-shared/parameters';
-import type { EpochMetrics, RunSummary } from '../../src-shared/runs';
-import { CSV_COLUMNS, metricsCsv } from './csv';
+import type { EpochMetrics } from '../../src-shared/runs';
+import { CSV_COLUMNS, metricsCsv, type CsvRun } from './csv';
 
-const run: RunSummary = {
+const run: CsvRun = {
   id: 7,
-  experimentId: 1,
   experimentName: 'widths, compared',
   name: 'run 7',
-  status: 'finished',
   config: { ...defaultConfig, hiddenSizes: [512, 256], trainSubset: 1000, autoencoder: true },
-  backend: 'wasm',
-  backendNote: null,
-  error: null,
-  epochsDone: 1,
-  createdAt: '2026-11-21T10:00:00Z',
-  startedAt: null,
-  finishedAt: null,
-  durationSec: 60,
-  queuePosition: null,
-  notes: '',
-  tags: [],
-  last: { train: null, test: null },
-  best: { testElbo: null, testElboEpoch: null, testRecon: null, testKl: null },
-  activeUnits: null,
 };
 
 const epoch: EpochMetrics = {

@@ -26,7 +26,10 @@ function cell(value: string | number | null): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-export function metricsCsv(runs: readonly RunSummary[], metrics: readonly EpochMetrics[]): string {
+/** What a row needs of its run. */
+export type CsvRun = Pick<RunSummary, 'id' | 'experimentName' | 'name' | 'config'>;
+
+export function metricsCsv(runs: readonly CsvRun[], metrics: readonly EpochMetrics[]): string {
   const byId = new Map(runs.map((run) => [run.id, run]));
   const lines = [CSV_COLUMNS.join(',')];
   for (const m of metrics) {

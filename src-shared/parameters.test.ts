@@ -109,7 +109,11 @@ describe('the one text syntax', () => {
   it.each([
     ['latentDim', 'many', '"many": not a number; allowed: an integer ≥ 1 and ≤ 512'],
     ['hiddenSizes', '512xabc', '"512xabc": "abc" is not a number; allowed: 1 to 8 integers ≥ 1 and ≤ 8192 joined by x'],
-    ['hiddenSizes', '512, 256', '"512, 256": one value, not a list: commas separate sweep values; x joins widths'],
+    [
+      'hiddenSizes',
+      '512, 256',
+      '"512, 256": a list where one value is wanted (commas separate sweep values; x joins widths',
+    ],
     ['likelihood', 'poisson', '"poisson": not one of the choices; allowed: one of bernoulli, gaussian'],
     ['autoencoder', 'maybe', '"maybe": not true or false; allowed: true or false'],
     ['beta', '-1', '"-1": Too small: expected number to be >=0; allowed: a number ≥ 0 and ≤ 1000'],

@@ -379,7 +379,7 @@ export function parseParameter(key: ConfigKey, text: string): ParsedText {
   if (t.includes(',')) {
     // Most likely a list written the old way (512, 256) or several values where one is wanted.
     const widths = kind.type === 'widths' ? '; x joins widths, e.g. 512x256' : '';
-    return { ok: false, part: t, why: `one value, not a list: commas separate sweep values${widths}` };
+    return { ok: false, part: t, why: `a list where one value is wanted (commas separate sweep values${widths})` };
   }
   switch (kind.type) {
     case 'dataset':

@@ -19,6 +19,7 @@ describe('the New experiment form fields', () => {
     expect(parseValue('beta', '')).toEqual({ ok: false, message: 'a value is required' });
     expect(parseValue('hiddenSizes', '512xabc')).toEqual({ ok: false, message: '"abc" is not a number' });
     expect(parseValue('trainSubset', '')).toEqual({ ok: true, value: null });
+    expect(parseValue('hiddenSizes', '512, 256')).toMatchObject({ message: /^"512, 256" is a list where one value/ });
   });
 
   it('splits sweep values at commas; x joins the widths inside one layer list', () => {

@@ -25,7 +25,7 @@ describe('parameter names and values', () => {
   });
 
   it('shows layer lists, "all" subsets and learning rates readably', () => {
-    expect(paramValue('hiddenSizes', { ...defaultConfig, hiddenSizes: [512, 256] })).toBe('512-256');
+    expect(paramValue('hiddenSizes', { ...defaultConfig, hiddenSizes: [512, 256] })).toBe('512x256');
     expect(paramValue('trainSubset', defaultConfig)).toBe('all');
     expect(paramValue('learningRate', defaultConfig)).toBe('1e−3');
     expect(sci(0.05)).toBe('0.05');

@@ -441,9 +441,9 @@ export function sci(value: number): string {
   return abs >= 0.01 && abs < 1000 ? String(Number(value.toPrecision(3))) : value.toExponential(0).replace('e-', 'e−');
 }
 
-/** A value as legends and tables show it: layer lists 512-256, subsets all, learning rates 1e−3. */
+/** A value as legends and tables show it: layer lists 512x256 (the syntax the CLI and the form take), subsets all, learning rates 1e−3. */
 export function displayValue(key: ConfigKey, value: unknown): string {
-  if (Array.isArray(value)) return value.join('-');
+  if (Array.isArray(value)) return value.join('x');
   if (value === null) return 'all';
   if (key === 'learningRate' && typeof value === 'number') return sci(value);
   return String(value);

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatIssues } from '../../src-shared/config';
 import { StoreError } from '../store/errors';
 import {
@@ -6,14 +5,14 @@ import {
   api,
   isMethodName,
   type ApiErrorData,
-  type Api,
+  type MethodInputParsed,
   type MethodName,
   type MethodOutput,
 } from '../../src-shared/api';
 
 /** One implementation per contract method, receiving input that has already passed the method's schema. */
 export type Handlers = {
-  [M in MethodName]: (input: z.output<Api[M]['input']>) => MethodOutput<M> | Promise<MethodOutput<M>>;
+  [M in MethodName]: (input: MethodInputParsed<M>) => MethodOutput<M> | Promise<MethodOutput<M>>;
 };
 
 export type Dispatch = (method: string, input: unknown) => Promise<unknown>;

@@ -90,8 +90,14 @@ export function decodeJson(text: string): unknown {
 
 // Base64 (RFC 4648 §4, with padding) by hand: src-shared runs in Node and the browser, with neither Buffer nor atob.
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const VALUES = new Int16Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) VALUES[ALPHABET.charCodeAt(i)] = i;
+/** Each ASCII code's 6-bit value; -1 outside the alphabet. */
+const VALUES = /* @__PURE__ */ base64Values();
+
+function base64Values(): Int16Array {
+  const values = new Int16Array(128).fill(-1);
+  for (let i = 0; i < ALPHABET.length; i++) values[ALPHABET.charCodeAt(i)] = i;
+  return values;
+}
 
 export function toBase64(bytes: Uint8Array): string {
   const parts: string[] = [];

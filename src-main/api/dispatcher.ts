@@ -4,6 +4,7 @@ import {
   ApiError,
   api,
   isMethodName,
+  methodNames,
   type ApiErrorData,
   type MethodInputParsed,
   type MethodName,
@@ -22,6 +23,10 @@ export type Dispatch = (method: string, input: unknown) => Promise<unknown>;
  * method's schema before the handler runs, and turns every failure into an ApiError ({ name, message }).
  */
 export function createDispatcher(handlers: Handlers): Dispatch {
+  // The type already demands every handler; this catches a table assembled from spreads and casts.
+  const missing = methodNames.filter((name) => typeof (handlers as Partial<Handlers>)[name] !== 'function');
+  if (missing.length > 0)
+    throw new Error(`the API handlers lack ${missing.join(', ')}: every contract method needs one`);
   return async (method, input) => {
     if (!isMethodName(method)) {
       throw new ApiError(

@@ -30,70 +30,55 @@ const finite = z.number().finite();
 /** Codes held fixed: the prior mean (all zeros) or a given code, e.g. an encoded input's mean. */
 const base = z.union([z.literal('zero'), z.array(finite).min(1).max(512)]);
 
-export const latentDecodeInput = z
-  .object({ runId, epoch, codes: z.array(z.array(finite).min(1).max(512)).min(1).max(MAX_DECODE_CODES) })
-  .strict();
+/** A request about one checkpoint of a run (the newest when epoch is absent), with the method's own fields. */
+function checkpointRequest<S extends z.ZodRawShape>(fields: S) {
+  return z.object({ runId, epoch, ...fields }).strict();
+}
 
-export const latentManifoldInput = z
-  .object({
-    runId,
-    epoch,
-    n: z.number().int().min(1).max(MAX_MANIFOLD_N),
-    dims: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
-    base: base.default('zero'),
-    spacing: z.enum(['linear', 'inverse-cdf']).default('inverse-cdf'),
-    /** Half-width of the linear grid [−r, r]; unused by the inverse-CDF spacing. */
-    r: z.number().gt(0).max(10).default(3),
-  })
-  .strict();
+export const latentDecodeInput = checkpointRequest({
+  codes: z.array(z.array(finite).min(1).max(512)).min(1).max(MAX_DECODE_CODES),
+});
 
-export const latentPriorSamplesInput = z
-  .object({
-    runId,
-    epoch,
-    count: z.number().int().min(1).max(MAX_PRIOR_SAMPLES),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1),
-  })
-  .strict();
+export const latentManifoldInput = checkpointRequest({
+  n: z.number().int().min(1).max(MAX_MANIFOLD_N),
+  dims: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+  base: base.default('zero'),
+  spacing: z.enum(['linear', 'inverse-cdf']).default('inverse-cdf'),
+  /** Half-width of the linear grid [−r, r]; unused by the inverse-CDF spacing. */
+  r: z.number().gt(0).max(10).default(3),
+});
 
-export const latentEncodeTestInput = z
-  .object({
-    runId,
-    epoch,
-    count: z.number().int().min(1).max(MAX_ENCODE_COUNT),
-    offset: z.number().int().min(0).default(0),
-  })
-  .strict();
+export const latentPriorSamplesInput = checkpointRequest({
+  count: z.number().int().min(1).max(MAX_PRIOR_SAMPLES),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
+});
+
+export const latentEncodeTestInput = checkpointRequest({
+  count: z.number().int().min(1).max(MAX_ENCODE_COUNT),
+  offset: z.number().int().min(0).default(0),
+});
 
 export const latentTestImagesInput = z
   .object({ runId, indices: z.array(z.number().int().min(0)).min(1).max(MAX_TEST_IMAGES) })
   .strict();
 
-export const latentTraversalsInput = z
-  .object({
-    runId,
-    epoch,
-    base: base.default('zero'),
-    steps: z.number().int().min(2).max(MAX_TRAVERSAL_STEPS).default(11),
-    /** Each dimension sweeps [−range, range]. */
-    range: z.number().gt(0).max(10).default(3),
-  })
-  .strict();
+export const latentTraversalsInput = checkpointRequest({
+  base: base.default('zero'),
+  steps: z.number().int().min(2).max(MAX_TRAVERSAL_STEPS).default(11),
+  /** Each dimension sweeps [−range, range]. */
+  range: z.number().gt(0).max(10).default(3),
+});
 
-export const latentInterpolateInput = z
-  .object({
-    runId,
-    epoch,
-    /** Test-split indices of the two endpoints. */
-    from: z.number().int().min(0),
-    to: z.number().int().min(0),
-    steps: z.number().int().min(2).max(MAX_INTERPOLATION_STEPS).default(10),
-  })
-  .strict();
+export const latentInterpolateInput = checkpointRequest({
+  /** Test-split indices of the two endpoints. */
+  from: z.number().int().min(0),
+  to: z.number().int().min(0),
+  steps: z.number().int().min(2).max(MAX_INTERPOLATION_STEPS).default(10),
+});
 
 /** Every decode comes from one checkpoint; images are 8-bit grey, row-major, width × height each. */
 export interface CheckpointImages {

@@ -36,11 +36,11 @@ import { fillNormal, rngFor, Stream } from '../training/random';
 import { LatentError } from './protocol';
 
 /**
- * Answers the latent-space views' requests from one SQLite file, one function per latent method of the API contract,
- * under the contract's names: loads a run's checkpoint into a model (kept in a
- * small LRU by run, epoch and checkpoint time), decodes and encodes with TF.js, and returns plain images and codes.
- * Pure request → result, with no process around it: worker.ts runs it in the latent process, tests run it in-process.
- * Every tensor is made inside tf.tidy or disposed, so tf.memory().numTensors stays flat across requests.
+ * Answers the latent-space views' requests from one SQLite file, one public function per latent method of the API
+ * contract, under the contract's name: loads a run's checkpoint into a model (kept in a small LRU by run, epoch and
+ * checkpoint time), decodes and encodes with TF.js, and returns plain images and codes. Pure request → result, with
+ * no process around it: worker.ts runs it in the latent process, the CLI and tests run it in-process. Every tensor is
+ * made inside tf.tidy or disposed, so tf.memory().numTensors stays flat across requests.
  */
 
 /** Each latent method of the contract, taking its validated input: a method without a function here does not compile. */

@@ -1,3 +1,4 @@
+import type { MethodInputParsed } from '../../src-shared/api';
 import { latentMethodNames, type LatentMethodName } from '../../src-shared/latent';
 import type { Handlers } from '../api/dispatcher';
 import type { LatentService } from './service';
@@ -10,7 +11,9 @@ import type { LatentService } from './service';
 export type LatentHandlers = Pick<Handlers, LatentMethodName>;
 
 export function createLatentHandlers(service: LatentService): LatentHandlers {
-  return Object.fromEntries(
-    latentMethodNames.map((method) => [method, (input: never) => service.request(method, input)]),
-  ) as LatentHandlers;
+  const forward =
+    <M extends LatentMethodName>(method: M) =>
+    (input: MethodInputParsed<M>) =>
+      service.request(method, input);
+  return Object.fromEntries(latentMethodNames.map((method) => [method, forward(method)])) as LatentHandlers;
 }

@@ -1,4 +1,4 @@
-import type { MethodInput, MethodOutput } from '../../src-shared/api';
+import type { MethodInput, MethodInputParsed, MethodOutput } from '../../src-shared/api';
 import type { LatentMethodName } from '../../src-shared/latent';
 import type { BackendInfo } from '../../src-shared/runs';
 import { LatentError, type FromLatent, type ToLatent } from './protocol';
@@ -59,10 +59,10 @@ export class LatentService {
     return this.child?.pid;
   }
 
-  /** Runs one latent method in the latent process; its input is validated there again. */
+  /** Runs one latent method in the latent process; the input is validated there, so raw or parsed input both do. */
   request<M extends LatentMethodName>(
     method: M,
-    input: MethodInput<M>,
+    input: MethodInput<M> | MethodInputParsed<M>,
     timeoutMs = this.options.timeoutMs ?? 60_000,
   ): Promise<MethodOutput<M>> {
     if (this.closed)

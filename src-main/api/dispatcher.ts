@@ -1,11 +1,18 @@
-import { z } from 'zod';
 import { formatIssues } from '../../src-shared/config';
-import { ApiError, api, isMethodName, type Api, type MethodName, type MethodOutput } from '../../src-shared/api';
+import {
+  ApiError,
+  api,
+  isMethodName,
+  methodNames,
+  type MethodInputParsed,
+  type MethodName,
+  type MethodOutput,
+} from '../../src-shared/api';
 import { toApiError } from './errors';
 
 /** One implementation per contract method, receiving input that has already passed the method's schema. */
 export type Handlers = {
-  [M in MethodName]: (input: z.output<Api[M]['input']>) => MethodOutput<M> | Promise<MethodOutput<M>>;
+  [M in MethodName]: (input: MethodInputParsed<M>) => MethodOutput<M> | Promise<MethodOutput<M>>;
 };
 
 export type Dispatch = (method: string, input: unknown) => Promise<unknown>;
@@ -15,6 +22,10 @@ export type Dispatch = (method: string, input: unknown) => Promise<unknown>;
  * method's schema before the handler runs, and turns every failure into an ApiError ({ name, message }).
  */
 export function createDispatcher(handlers: Handlers): Dispatch {
+  // The type already demands every handler; this catches a table assembled from spreads and casts.
+  const missing = methodNames.filter((name) => typeof (handlers as Partial<Handlers>)[name] !== 'function');
+  if (missing.length > 0)
+    throw new Error(`the API handlers lack ${missing.join(', ')}: every contract method needs one`);
   return async (method, input) => {
     if (!isMethodName(method)) {
       throw new ApiError(

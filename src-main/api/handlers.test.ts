@@ -152,9 +152,12 @@ describe('API handlers over the store', () => {
     const [id] = addSyntheticRuns(db, { runs: 1, epochs: 3 });
     expect(await dispatch('getEpochMetrics', { runIds: [id] })).toHaveLength(6);
     expect(await dispatch('getLatentStats', { runId: id })).toHaveLength(3);
-    const images = (await dispatch('getEpochImages', { runId: id, epoch: 3 })) as { inputs: string[]; width: number };
+    const images = (await dispatch('getEpochImages', { runId: id, epoch: 3 })) as {
+      inputs: Uint8Array[];
+      width: number;
+    };
     expect(images.inputs).toHaveLength(8);
-    expect(Buffer.from(images.inputs[0], 'base64')).toHaveLength(images.width * images.width);
+    expect(images.inputs[0]).toHaveLength(images.width * images.width);
     expect(await dispatch('getEpochImages', { runId: id, epoch: 4 })).toBeNull();
   });
 });

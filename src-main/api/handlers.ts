@@ -217,18 +217,7 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     getEpochImages: ({ runId, epoch }): EpochImagesData | null => {
       requireRun(runId);
       const images = store.getEpochImages(runId, epoch);
-      if (!images) return null;
-      const b64 = (list: Uint8Array[]): string[] =>
-        list.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64'));
-      return {
-        runId,
-        epoch,
-        width: images.width,
-        height: images.height,
-        inputs: b64(images.inputs),
-        reconstructions: b64(images.reconstructions),
-        samples: b64(images.samples),
-      };
+      return images ? { runId, epoch, ...images } : null;
     },
 
     listCheckpoints: ({ runId }) => {

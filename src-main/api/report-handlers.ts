@@ -17,7 +17,7 @@ import {
  * the latent process, so the main event loop never runs TF.js.
  */
 export function createReportHandlers(ctx: { db: Database; latent: LatentService; version: string }) {
-  const decodeManifold = manifoldDecoder((input) => ctx.latent.manifold(input));
+  const decodeManifold = manifoldDecoder((input) => ctx.latent.request('latentManifold', input));
   return {
     exportReport: async (selection: ReportSelection): Promise<ReportExport> => {
       let report;
@@ -32,10 +32,11 @@ export function createReportHandlers(ctx: { db: Database; latent: LatentService;
         throw error;
       }
       const files = await renderReport(report);
-      const file = (name: ReportFile['name'], mime: string, content: string | Buffer): ReportFile => {
-        const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-        return { name, mime, base64: buffer.toString('base64'), bytes: buffer.length };
-      };
+      const file = (name: ReportFile['name'], mime: string, content: string | Uint8Array): ReportFile => ({
+        name,
+        mime,
+        content: typeof content === 'string' ? new TextEncoder().encode(content) : content,
+      });
       return {
         title: report.title,
         runCount: report.runs.length,

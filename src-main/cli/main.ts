@@ -410,7 +410,7 @@ async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
       title: flags.get('title'),
       decodeManifold: manifoldDecoder(async (input) => {
         await (backend ??= selectBackend(null));
-        return latent.handle('manifold', input);
+        return latent.handle('latentManifold', input);
       }),
     });
     const written = writeReportFiles(out, await renderReport(report));

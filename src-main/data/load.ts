@@ -99,3 +99,15 @@ function splitFromIdx(
   }
   return { images: images.data, labels: labels.data, count: images.count, height: images.height, width: images.width };
 }
+
+/** The test split alone (the latent views encode and show test images; the train split is never read). */
+export async function loadTestSplit(source: DatasetSource): Promise<ImageSplit> {
+  if (source.kind === 'idx-files') {
+    const [images, labels] = await Promise.all([
+      readIdxFileAsync(source.testImages),
+      readIdxFileAsync(source.testLabels),
+    ]);
+    return splitFromIdx(images, labels, source.testImages, source.testLabels, 'test');
+  }
+  return (await loadStoredDataset(source.dbPath, source.datasetId, source.name)).test;
+}

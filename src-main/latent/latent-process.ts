@@ -1,8 +1,9 @@
+import { isLatentMethodName, latentMethodNames } from '../../src-shared/latent';
 import type { BackendInfo } from '../../src-shared/runs';
 import { errorData } from '../api/errors';
 import type { ParentPort } from '../child/parent-port';
 import type { LatentEngine } from './engine';
-import { latentMethods, type FromLatent, type LatentMethod, type ToLatent } from './protocol';
+import type { FromLatent, ToLatent } from './protocol';
 
 /**
  * The latent process's message loop, independent of how the process was started: worker.ts connects it to its
@@ -37,20 +38,20 @@ export function runLatentProcess(port: LatentPort, deps: LatentProcessDeps): voi
     const id = typeof message?.id === 'number' ? message.id : -1;
     chain = chain.then(async (ok) => {
       if (!ok || id < 0) return ok;
-      if (!latentMethods.includes(message.method)) {
+      if (!isLatentMethodName(message.method)) {
         port.send({
           type: 'result',
           id,
           ok: false,
           error: {
             name: 'ValidationError',
-            message: `${JSON.stringify(message.method)} is not a latent request; allowed: ${latentMethods.join(', ')}`,
+            message: `${JSON.stringify(message.method)} is not a latent request; allowed: ${latentMethodNames.join(', ')}`,
           },
         });
         return ok;
       }
       try {
-        const result = await deps.engine.handle(message.method as LatentMethod, message.input);
+        const result = await deps.engine.handle(message.method, message.input);
         port.send({ type: 'result', id, ok: true, result });
       } catch (error) {
         port.send({ type: 'result', id, ok: false, error: errorData(error) });

@@ -1,16 +1,12 @@
+import type { MethodInput, MethodInputParsed, MethodOutput } from '../../src-shared/api';
+import type { LatentMethodName } from '../../src-shared/latent';
 import type { BackendInfo } from '../../src-shared/runs';
 import type { ChildHandle } from '../child/handle';
-import {
-  LatentError,
-  type FromLatent,
-  type LatentInput,
-  type LatentMethod,
-  type LatentResult,
-  type ToLatent,
-} from './protocol';
+import { LatentError, type FromLatent, type ToLatent } from './protocol';
 
 /**
- * Main's side of the latent process: one method per request, each a promise answered by id. The process is started
+ * Main's side of the latent process: request(method, input) for any latent method of the contract, a promise
+ * answered by id. The process is started
  * on the first request, and again on the next request after it died (requests in flight then fail with a message
  * that says so). Each request has a time limit; a request that overruns it restarts the process, since a stuck
  * TF.js call cannot be interrupted any other way.
@@ -30,7 +26,7 @@ export interface LatentServiceOptions {
 }
 
 interface Pending {
-  method: LatentMethod;
+  method: LatentMethodName;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -48,39 +44,6 @@ export class LatentService {
 
   constructor(private readonly options: LatentServiceOptions) {}
 
-  /** Decodes codes (latentDim values each) to mean images. */
-  decode(input: LatentInput<'decode'>): Promise<LatentResult<'decode'>> {
-    return this.request('decode', input);
-  }
-
-  /** An n×n grid over two latent dimensions, as one image. */
-  manifold(input: LatentInput<'manifold'>): Promise<LatentResult<'manifold'>> {
-    return this.request('manifold', input);
-  }
-
-  priorSamples(input: LatentInput<'priorSamples'>): Promise<LatentResult<'priorSamples'>> {
-    return this.request('priorSamples', input);
-  }
-
-  /** μ of test images, their labels and a 2-D projection for the scatter view. */
-  encodeTest(input: LatentInput<'encodeTest'>): Promise<LatentResult<'encodeTest'>> {
-    return this.request('encodeTest', input);
-  }
-
-  testImages(input: LatentInput<'testImages'>): Promise<LatentResult<'testImages'>> {
-    return this.request('testImages', input);
-  }
-
-  /** A row of decodes per latent dimension sweeping it, rows ordered by KL. */
-  traversals(input: LatentInput<'traversals'>): Promise<LatentResult<'traversals'>> {
-    return this.request('traversals', input);
-  }
-
-  /** Decodes along the line between two encoded test images. */
-  interpolate(input: LatentInput<'interpolate'>): Promise<LatentResult<'interpolate'>> {
-    return this.request('interpolate', input);
-  }
-
   /** The TF.js backend the latent process runs on; null before it has started. */
   get backend(): BackendInfo | null {
     return this.backendInfo;
@@ -90,22 +53,23 @@ export class LatentService {
     return this.child?.pid;
   }
 
-  request<M extends LatentMethod>(
+  /** Runs one latent method in the latent process; the input is validated there, so raw or parsed input both do. */
+  request<M extends LatentMethodName>(
     method: M,
-    input: LatentInput<M>,
+    input: MethodInput<M> | MethodInputParsed<M>,
     timeoutMs = this.options.timeoutMs ?? 60_000,
-  ): Promise<LatentResult<M>> {
+  ): Promise<MethodOutput<M>> {
     if (this.closed)
-      return Promise.reject(new LatentError('LatentProcessError', `latent ${method}: the latent service is closed`));
+      return Promise.reject(new LatentError('LatentProcessError', `${method}: the latent service is closed`));
     const child = this.process();
     const id = this.nextId++;
-    return new Promise<LatentResult<M>>((resolve, reject) => {
+    return new Promise<MethodOutput<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (!this.pending.delete(id)) return;
         reject(
           new LatentError(
             'LatentProcessError',
-            `latent ${method} took longer than ${timeoutMs} ms; the latent process is restarted`,
+            `${method} took longer than ${timeoutMs} ms; the latent process is restarted`,
           ),
         );
         this.restart(child);
@@ -166,7 +130,7 @@ export class LatentService {
   private failAll(reason: string): void {
     for (const [id, entry] of this.pending) {
       clearTimeout(entry.timer);
-      entry.reject(new LatentError('LatentProcessError', `latent ${entry.method} failed: ${reason}`));
+      entry.reject(new LatentError('LatentProcessError', `${entry.method} failed: ${reason}`));
       this.pending.delete(id);
     }
   }

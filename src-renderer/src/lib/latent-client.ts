@@ -1,42 +1,17 @@
-import type { z } from 'zod';
-import type { MethodSpec, WorkbenchClient } from '../../../src-shared/api';
-import type { latentApi } from '../../../src-shared/latent';
-
 /**
- * Calls into the latent views' part of the contract, and the drawing every latent view shares: grey bytes onto a
- * canvas at their own resolution (CSS scales them up with image-rendering: pixelated), tiles, and PNG downloads.
+ * The drawing every latent view shares: grey bytes onto a canvas at their own resolution (CSS scales them up with
+ * image-rendering: pixelated), tiles, and PNG downloads. The views call the contract through the client directly.
  */
 
-type LatentApi = typeof latentApi;
-export type LatentMethodName = keyof LatentApi;
-export type LatentCallInput<M extends LatentMethodName> = z.input<LatentApi[M]['input']>;
-export type LatentCallOutput<M extends LatentMethodName> =
-  LatentApi[M] extends MethodSpec<z.ZodType, infer O> ? O : never;
-
-export function callLatent<M extends LatentMethodName>(
-  client: WorkbenchClient,
-  method: M,
-  input: LatentCallInput<M>,
-): Promise<LatentCallOutput<M>> {
-  return client.call(method, input) as Promise<LatentCallOutput<M>>;
-}
-
-export function fromBase64(b64: string): Uint8Array {
-  const text = atob(b64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
-/** A grey image (bytes or base64) as the canvas's whole content, at its own resolution. */
-export function drawGrey(canvas: HTMLCanvasElement, image: Uint8Array | string, width: number, height: number): void {
+/** A grey image as the canvas's whole content, at its own resolution. */
+export function drawGrey(canvas: HTMLCanvasElement, image: Uint8Array, width: number, height: number): void {
   drawTiles(canvas, [image], width, height, 1, 0);
 }
 
 /** Images in a grid, `columns` per row, `gap` pixels of white between them. */
 export function drawTiles(
   canvas: HTMLCanvasElement,
-  images: readonly (Uint8Array | string)[],
+  images: readonly Uint8Array[],
   width: number,
   height: number,
   columns: number,
@@ -51,8 +26,7 @@ export function drawTiles(
   if (!ctx) return;
   const data = ctx.createImageData(W, H);
   data.data.fill(255);
-  images.forEach((image, k) => {
-    const bytes = typeof image === 'string' ? fromBase64(image) : image;
+  images.forEach((bytes, k) => {
     const ox = (k % columns) * (width + gap);
     const oy = Math.floor(k / columns) * (height + gap);
     for (let y = 0; y < height; y++) {

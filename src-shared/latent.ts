@@ -175,7 +175,7 @@ export interface LatentInterpolateResult extends CheckpointImages {
 }
 
 /** Errors a latent request can end in, by name (they cross as { name, message }). */
-export type LatentErrorName = 'NotFound' | 'ValidationError' | 'StoreError' | 'LatentProcessError';
+export type LatentErrorName = 'NotFound' | 'ValidationError' | 'StateError' | 'StoreError' | 'LatentProcessError';
 
 /** Dimensions ordered by KL, highest first (ties and NaN by index, NaN last), each marked collapsed or not. */
 export function orderDimsByKl(klPerDim: readonly number[]): { dim: number; kl: number; collapsed: boolean }[] {

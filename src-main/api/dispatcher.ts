@@ -15,7 +15,8 @@ export type Handlers = {
   [M in MethodName]: (input: MethodInputParsed<M>) => MethodOutput<M> | Promise<MethodOutput<M>>;
 };
 
-export type Dispatch = (method: string, input: unknown) => Promise<unknown>;
+/** The method name arrives unchecked from a transport: the dispatcher refuses one outside the contract. */
+export type Dispatch = (method: unknown, input: unknown) => Promise<unknown>;
 
 /**
  * The single entry both transports call: refuses names outside the contract, validates the input against the

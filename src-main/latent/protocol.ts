@@ -1,3 +1,4 @@
+import type { ApiErrorData } from '../../src-shared/api';
 import type { LatentErrorName, LatentMethodName } from '../../src-shared/latent';
 import type { BackendInfo } from '../../src-shared/runs';
 
@@ -8,11 +9,6 @@ import type { BackendInfo } from '../../src-shared/runs';
  * Uint8Array without JSON; weights never cross: the latent process reads checkpoints from the SQLite file itself.
  */
 
-export interface LatentErrorData {
-  name: LatentErrorName | string;
-  message: string;
-}
-
 export interface ToLatent {
   id: number;
   method: LatentMethodName;
@@ -22,9 +18,9 @@ export interface ToLatent {
 export type FromLatent =
   | { type: 'ready'; backend: BackendInfo }
   | { type: 'result'; id: number; ok: true; result: unknown }
-  | { type: 'result'; id: number; ok: false; error: LatentErrorData }
+  | { type: 'result'; id: number; ok: false; error: ApiErrorData }
   /** The process cannot serve at all (e.g. no TF.js backend starts); it exits after sending this. */
-  | { type: 'fatal'; error: LatentErrorData };
+  | { type: 'fatal'; error: ApiErrorData };
 
 /** A failure that names the bad value; `name` is what crosses to the UI. */
 export class LatentError extends Error {

@@ -1,6 +1,7 @@
 import type { MethodInput, MethodInputParsed, MethodOutput } from '../../src-shared/api';
 import type { LatentMethodName } from '../../src-shared/latent';
 import type { BackendInfo } from '../../src-shared/runs';
+import { ApiError } from '../../src-shared/api';
 import type { ChildHandle } from '../child/handle';
 import { LatentError, type FromLatent, type ToLatent } from './protocol';
 
@@ -119,7 +120,7 @@ export class LatentService {
     this.pending.delete(message.id);
     clearTimeout(entry.timer);
     if (message.ok) entry.resolve(message.result);
-    else entry.reject(remoteError(message.error.name, message.error.message));
+    else entry.reject(new ApiError(message.error.name, message.error.message));
   }
 
   private restart(child: LatentProcess): void {
@@ -134,11 +135,4 @@ export class LatentService {
       this.pending.delete(id);
     }
   }
-}
-
-/** An error from the latent process, rebuilt with its name so toApiError passes it on unchanged. */
-function remoteError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
 }

@@ -3,7 +3,7 @@ import { dirname, basename, join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../../src-shared/config';
 import { expandSweep, sweepSize } from '../../src-shared/sweep';
-import { importIdxDataset, listDatasets, resolveDatasetSource } from '../data/import';
+import { importIdxDataset, listDatasets, resolveDatasetSource } from '../workbench/datasets';
 import { DatasetError, DatasetIdError } from '../data/dataset';
 import { resolveDbPath } from '../paths';
 import { forkTraining } from '../queue/fork';
@@ -19,7 +19,7 @@ import {
 } from '../reports/report';
 import { LatentEngine } from '../latent/engine';
 import { selectBackend } from '../training/backend';
-import { estimateTestNll } from '../training/nll';
+import { estimateTestNll } from '../workbench/nll';
 import { listNllEstimates } from '../store/nll';
 import { APP_VERSION } from '../version';
 import { listCheckpoints } from '../store/checkpoints';

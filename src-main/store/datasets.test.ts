@@ -11,7 +11,7 @@ import { openDatabase } from './db';
 import { recordEpoch } from './metrics';
 import { listNllEstimates, saveNllEstimate } from './nll';
 import { claimNextRun, queueRuns } from './runs';
-import { epochResult, openTempStore, smallConfig, type TempStore } from './test-fixtures';
+import { epochResult, openTempStore, smallConfig, type TempStore } from '../testing/store-fixtures';
 
 let store: TempStore;
 afterEach(() => store?.close());

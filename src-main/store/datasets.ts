@@ -1,5 +1,6 @@
 import { DATASET_ID } from '../../src-shared/config';
-import type { DatasetInfo, ImageDataset, ImageSplit } from '../data/dataset';
+import type { DatasetChoice as DatasetInfo } from '../../src-shared/api';
+import type { ImageDataset, ImageSplit } from '../records';
 import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
 

@@ -1,6 +1,6 @@
 import type { CheckpointKeep } from '../../src-shared/config';
 import type { EpochMetrics, EpochTiming, LatentStats, RunSummary, Split, SplitMetrics } from '../../src-shared/runs';
-import type { EpochImages, EpochResult } from '../training/protocol';
+import type { EpochImages, EpochResult } from '../records';
 import { applyRetention, insertCheckpoint } from './checkpoints';
 import { nowIso, writeTransaction, statement, type Database } from './db';
 import { runNotFound, StoreError } from './errors';

@@ -1,24 +1,17 @@
 import { DATASET_ID } from '../../src-shared/config';
+import { BUILTIN_DATASET_IDS, builtinDatasetSource, isBuiltinDatasetId, listBuiltinDatasets } from '../data/builtin';
+import { DatasetIdError, type DatasetInfo } from '../data/dataset';
+import { readIdxImport, type IdxPaths } from '../data/load';
+import type { DatasetSource } from '../records';
 import type { Database } from '../store/db';
 import { listImportedDatasets, saveImportedDataset } from '../store/datasets';
-import type { DatasetSource } from '../training/protocol';
-import { BUILTIN_DATASET_IDS, builtinDatasetSource, isBuiltinDatasetId, listBuiltinDatasets } from './builtin';
-import { DatasetIdError, type DatasetInfo, type ImageDataset } from './dataset';
-import { readIdxFile } from './idx';
-import { datasetFromIdx, type IdxPaths } from './load';
+
+/**
+ * The dataset catalog: the built-in datasets beside the ones imported into the store, and where a run reads each
+ * from. It sits above data/ (the files) and store/ (the imported copies), so neither imports the other's catalog.
+ */
 
 export const MAX_TITLE_LENGTH = 200;
-
-/** Reads all four files whole and checks they make one dataset; throws DatasetError naming the bad file. */
-export function readIdxImport(files: IdxPaths, name: string): ImageDataset {
-  const parsed = {
-    trainImages: readIdxFile(files.trainImages),
-    trainLabels: readIdxFile(files.trainLabels),
-    testImages: readIdxFile(files.testImages),
-    testLabels: readIdxFile(files.testLabels),
-  };
-  return datasetFromIdx(name, parsed, files);
-}
 
 /** Throws DatasetIdError unless `id` can name a new imported dataset. */
 export function checkImportId(id: string): void {

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { listDatasets } from '../data/import';
+import { listDatasets } from '../workbench/datasets';
 import { listCheckpoints } from '../store/checkpoints';
 import { listExperiments } from '../store/experiments';
 import { getEpochImages, getEpochMetrics, getLatentStats } from '../store/metrics';

@@ -7,7 +7,7 @@ import { forkTraining } from '../queue/fork';
 import type { SpawnTraining } from '../queue/types';
 import { forkLatent } from '../latent/fork';
 import type { SpawnLatent } from '../latent/service';
-import { openWorkbench } from '../api/workbench';
+import { openWorkbench } from '../workbench/workbench';
 import { createHttpHandler } from './http';
 import { appVersion } from '../api/version';
 

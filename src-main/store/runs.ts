@@ -7,7 +7,7 @@ import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
 import { checkExperimentName, findExperimentByName } from './experiments';
 import { rewindEpochs } from './metrics';
-import { appendToQueue, removeFromQueue } from './queue';
+import { addToQueue, removeFromQueue, type QueuePlace } from './queue';
 import { readRun, readRuns, requireRunState } from './run-rows';
 import type { CheckpointKeep } from '../../src-shared/config';
 
@@ -66,7 +66,7 @@ export function queueRuns(db: Database, input: QueueRunsInput): RunSummary[] {
     );
     const ids = configs.map((config, i) => {
       const id = Number(insert.run(experimentId, names[i], 'queued', now, ...encodeConfig(config)).lastInsertRowid);
-      appendToQueue(db, id);
+      addToQueue(db, id);
       return id;
     });
     return readRuns(db, 'r.id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)]);
@@ -246,13 +246,15 @@ export function recoverOrphanedRuns(db: Database, isAlive: (pid: number) => bool
   });
 }
 
-const requeueable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
+/** The statuses a run may be queued again from (resumed): the one statement of this rule. */
+export const requeueable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
 
 /**
- * Puts a stopped run back at the end of the queue. Its epochs are kept up to the checkpoint a resume starts
- * from (loadCheckpoint without an epoch); epochs after it are dropped, since training repeats them.
+ * Puts a stopped run back in the queue, at its front (resume: it trains next) or its end. Its epochs are kept up
+ * to the checkpoint a resume starts from (loadCheckpoint without an epoch); epochs after it are dropped, since
+ * training repeats them.
  */
-export function requeueRun(db: Database, id: number): RunSummary {
+export function requeueRun(db: Database, id: number, at: QueuePlace = 'end'): RunSummary {
   return writeTransaction(db, () => {
     const run = requireRunState(db, id);
     if (!requeueable.includes(run.status)) {
@@ -267,7 +269,7 @@ export function requeueRun(db: Database, id: number): RunSummary {
       db,
       "UPDATE runs SET status = 'queued', finished_at = NULL, owner_pid = NULL, error = NULL WHERE id = ?",
     ).run(id);
-    appendToQueue(db, id);
+    addToQueue(db, id, at);
     return readRun(db, id)!;
   });
 }

@@ -2,14 +2,14 @@ import { describe, expect, it, beforeEach } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { ApiError } from '../../src-shared/api';
 import { openDatabase } from '../store/db';
-import { createReportHandlers } from './report-handlers';
-import { createDispatcher, type Dispatch } from './dispatcher';
-import { EventHub } from './events';
-import { createHandlers, type RunnerControl } from './handlers';
+import { createDispatcher, type Dispatch } from '../api/dispatcher';
+import { EventHub } from '../api/events';
 import { createLatentHandlers } from '../latent/handlers';
 import { LatentService } from '../latent/service';
+import { addSyntheticRuns } from '../testing/synthetic-runs';
+import { createReportHandlers } from './report';
 import { bindStore } from './store-binding';
-import { addSyntheticRuns } from './synthetic-runs';
+import { createHandlers, type RunnerControl } from './use-cases';
 
 async function failure(promise: Promise<unknown>): Promise<ApiError> {
   try {

@@ -4,11 +4,11 @@ import { QueueRunner } from '../queue/runner';
 import type { SpawnTraining } from '../queue/types';
 import { createLatentHandlers } from '../latent/handlers';
 import { LatentService, type SpawnLatent } from '../latent/service';
-import { createDispatcher, type Dispatch } from './dispatcher';
-import { EventHub } from './events';
-import { createHandlers } from './handlers';
-import { createReportHandlers } from './report-handlers';
+import { createDispatcher, type Dispatch } from '../api/dispatcher';
+import { EventHub } from '../api/events';
+import { createReportHandlers } from './report';
 import { bindStore } from './store-binding';
+import { createHandlers } from './use-cases';
 
 export interface WorkbenchOptions {
   dbPath: string;

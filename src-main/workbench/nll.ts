@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import type { RunSummary } from '../../src-shared/runs';
 import { loadDatasetSource } from '../data/load';
 import { loadCheckpoint } from '../store/checkpoints';
+import { runNotFound } from '../store/errors';
 import { saveNllEstimate, type NllEstimate } from '../store/nll';
+import { getRun } from '../store/runs';
 import { selectBackend } from '../training/backend';
 import { testSplitNll, type SplitNllOptions } from '../training/nll';
 import { resolveDatasetSource } from './datasets';
@@ -12,6 +13,9 @@ export interface TestNllOptions extends SplitNllOptions {
   epoch?: number;
 }
 
+/** The run's stored estimates (the CLI's `show`; reports read them too). */
+export { listNllEstimates } from '../store/nll';
+
 /**
  * Estimates −log p(x) on a run's test split from a stored checkpoint and stores the mean. This runs TF.js: call it
  * from a process that may block (the CLI), never from the app's main process.
@@ -19,9 +23,11 @@ export interface TestNllOptions extends SplitNllOptions {
 export async function estimateTestNll(
   db: Database,
   dbPath: string,
-  run: RunSummary,
+  runId: number,
   options: TestNllOptions,
 ): Promise<NllEstimate> {
+  const run = getRun(db, runId);
+  if (!run) throw runNotFound(runId);
   if (run.config.autoencoder) {
     throw new Error(
       `run ${run.id} is a plain autoencoder: the importance-sampled NLL needs a stochastic encoder q(z|x)`,

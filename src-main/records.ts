@@ -74,4 +74,3 @@ export interface EpochResult {
   /** Present on epochs the checkpoint policy saves. */
   checkpoint: CheckpointPayload | null;
 }
-

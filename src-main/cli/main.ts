@@ -132,15 +132,18 @@ async function workQueue(wb: Workbench, io: Io): Promise<number> {
     }
   });
   runner.onRunChanged((runId) => {
-    void wb.call('getRun', { runId }).then((run) => {
-      if (run.status === 'running' && run.epochsDone > 0) {
-        const t = run.last.test;
-        if (io.isTty) process.stdout.write('\r\x1b[2K');
-        io.out(
-          `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: test recon ${t?.recon.toFixed(2)} KL ${t?.kl.toFixed(2)} ELBO ${t?.elbo.toFixed(2)} nats`,
-        );
-      }
-    }, () => undefined);
+    void wb.call('getRun', { runId }).then(
+      (run) => {
+        if (run.status === 'running' && run.epochsDone > 0) {
+          const t = run.last.test;
+          if (io.isTty) process.stdout.write('\r\x1b[2K');
+          io.out(
+            `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: test recon ${t?.recon.toFixed(2)} KL ${t?.kl.toFixed(2)} ELBO ${t?.elbo.toFixed(2)} nats`,
+          );
+        }
+      },
+      () => undefined,
+    );
   });
   const interrupt = (): void => {
     io.err('\nStopping: the run in training becomes interrupted and can be resumed.');
@@ -414,43 +417,34 @@ async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
   return 0;
 }
 
+type Command = (positionals: string[], flags: Map<string, string>, io: Io) => Promise<number>;
+
+/** Every command by name, in the order the help lists them. */
+const commands = new Map<string, Command>([
+  ['queue', (_, flags, io) => cmdQueue(flags, io)],
+  ['run', (_, flags, io) => cmdRun(flags, io)],
+  ['list', (_, flags, io) => cmdList(flags, io)],
+  ['show', cmdShow],
+  ['resume', cmdResume],
+  ['cancel', cmdCancel],
+  ['export', (_, flags, io) => cmdExport(flags, io)],
+  ['datasets', (_, flags, io) => cmdDatasets(flags, io)],
+  ['import', (_, flags, io) => cmdImport(flags, io)],
+  ['nll', cmdNll],
+  ['report', (_, flags, io) => cmdReport(flags, io)],
+  ['serve', (_, flags, io) => cmdServe(flags, io)],
+]);
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const { command, positionals, flags } = parseArgs(argv);
-    switch (command) {
-      case null:
-      case 'help':
-        io.out(HELP);
-        return command === null ? 2 : 0;
-      case 'queue':
-        return await cmdQueue(flags, io);
-      case 'run':
-        return await cmdRun(flags, io);
-      case 'list':
-        return await cmdList(flags, io);
-      case 'show':
-        return await cmdShow(positionals, flags, io);
-      case 'resume':
-        return await cmdResume(positionals, flags, io);
-      case 'cancel':
-        return await cmdCancel(positionals, flags, io);
-      case 'export':
-        return await cmdExport(flags, io);
-      case 'datasets':
-        return await cmdDatasets(flags, io);
-      case 'import':
-        return await cmdImport(flags, io);
-      case 'nll':
-        return await cmdNll(positionals, flags, io);
-      case 'report':
-        return await cmdReport(flags, io);
-      case 'serve':
-        return await cmdServe(flags, io);
-      default:
-        throw new UsageError(
-          `unknown command "${command}"; commands: queue, run, list, show, resume, cancel, export, datasets, import, nll, report, serve`,
-        );
+    if (command === null || command === 'help') {
+      io.out(HELP);
+      return command === null ? 2 : 0;
     }
+    const run = commands.get(command);
+    if (!run) throw new UsageError(`unknown command "${command}"; commands: ${[...commands.keys()].join(', ')}`);
+    return await run(positionals, flags, io);
   } catch (error) {
     // Refused requests (bad flags, values, states, unknown ids) exit 2; failures while working exit 1.
     if (

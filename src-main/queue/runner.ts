@@ -113,7 +113,7 @@ export class QueueRunner {
 
   /**
    * Stops the run in training at the end of its current batch. It keeps every finished epoch and its checkpoint;
-   * a paused or interrupted run can be resumed, a cancelled one cannot.
+   * a paused, interrupted or cancelled run can be resumed (requeueRun in the store says which).
    */
   async stopRun(runId: number, as: StopReason): Promise<void> {
     const active = this.active;

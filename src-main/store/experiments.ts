@@ -19,15 +19,17 @@ function toExperiment(row: ExperimentRow): Experiment {
   return { id: row.id, name: row.name, createdAt: row.created_at, runCount: row.run_count };
 }
 
-export function checkExperimentName(name: string): string {
+/** An experiment's or a run's name, trimmed; refuses an empty one or one longer than `max` characters. */
+export function checkName(what: 'experiment' | 'run', name: string, max: number): string {
   const trimmed = typeof name === 'string' ? name.trim() : '';
-  if (trimmed.length === 0 || trimmed.length > MAX_EXPERIMENT_NAME_LENGTH) {
-    throw new StoreError(
-      'invalid',
-      `experiment name ${JSON.stringify(name)} is not allowed: use 1–${MAX_EXPERIMENT_NAME_LENGTH} characters`,
-    );
+  if (trimmed.length === 0 || trimmed.length > max) {
+    throw new StoreError('invalid', `${what} name ${JSON.stringify(name)} is not allowed: use 1–${max} characters`);
   }
   return trimmed;
+}
+
+export function checkExperimentName(name: string): string {
+  return checkName('experiment', name, MAX_EXPERIMENT_NAME_LENGTH);
 }
 
 /** Creates an experiment; refuses a name already taken. Names are trimmed. */

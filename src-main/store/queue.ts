@@ -62,7 +62,9 @@ export type QueuePlace = 'front' | 'end';
 /** Adds a run to the queue; call inside the transaction that sets the run's status to 'queued'. */
 export function addToQueue(db: Database, runId: number, at: QueuePlace = 'end'): void {
   const position =
-    at === 'front' ? 'SELECT coalesce(min(position) - 1, 0) FROM queue' : 'SELECT coalesce(max(position) + 1, 0) FROM queue';
+    at === 'front'
+      ? 'SELECT coalesce(min(position) - 1, 0) FROM queue'
+      : 'SELECT coalesce(max(position) + 1, 0) FROM queue';
   statement(db, `INSERT INTO queue (run_id, position) VALUES (?, (${position}))`).run(runId);
 }
 

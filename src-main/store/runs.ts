@@ -5,7 +5,7 @@ import { applyRetention, resumeEpoch } from './checkpoints';
 import { configColumnNames, encodeConfig } from './config-columns';
 import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
-import { checkExperimentName, findExperimentByName } from './experiments';
+import { checkExperimentName, checkName, findExperimentByName } from './experiments';
 import { rewindEpochs } from './metrics';
 import { addToQueue, removeFromQueue, type QueuePlace } from './queue';
 import { readRun, readRuns, requireRunState } from './run-rows';
@@ -96,14 +96,7 @@ export function defaultRunNames(configs: readonly ExperimentConfig[]): string[] 
 }
 
 function checkRunName(name: string): string {
-  const trimmed = typeof name === 'string' ? name.trim() : '';
-  if (trimmed.length === 0 || trimmed.length > MAX_RUN_NAME_LENGTH) {
-    throw new StoreError(
-      'invalid',
-      `run name ${JSON.stringify(name)} is not allowed: use 1–${MAX_RUN_NAME_LENGTH} characters`,
-    );
-  }
-  return trimmed;
+  return checkName('run', name, MAX_RUN_NAME_LENGTH);
 }
 
 export function getRun(db: Database, id: number): RunSummary | undefined {

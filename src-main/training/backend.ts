@@ -7,7 +7,6 @@ import { backendCandidates, backendNames, type BackendName } from './backend-ord
  * Every better backend that was skipped is recorded with the reason, so the run's page can say why it is slow.
  */
 
-
 export class BackendError extends Error {
   override name = 'BackendError';
 }

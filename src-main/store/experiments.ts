@@ -32,27 +32,8 @@ export function checkExperimentName(name: string): string {
   return checkName('experiment', name, MAX_EXPERIMENT_NAME_LENGTH);
 }
 
-/** Creates an experiment; refuses a name already taken. Names are trimmed. */
-export function createExperiment(db: Database, name: string): Experiment {
-  const trimmed = checkExperimentName(name);
-  return writeTransaction(db, () => {
-    if (findExperimentByName(db, trimmed)) {
-      throw new StoreError('conflict', `an experiment named ${JSON.stringify(trimmed)} already exists`);
-    }
-    const id = Number(
-      statement(db, 'INSERT INTO experiments (name, created_at) VALUES (?, ?)').run(trimmed, nowIso()).lastInsertRowid,
-    );
-    return getExperiment(db, id)!;
-  });
-}
-
 export function listExperiments(db: Database): Experiment[] {
   return (statement(db, `${SELECT} ORDER BY e.id`).all() as ExperimentRow[]).map(toExperiment);
-}
-
-export function getExperiment(db: Database, id: number): Experiment | undefined {
-  const row = statement(db, `${SELECT} WHERE e.id = ?`).get(id) as ExperimentRow | undefined;
-  return row && toExperiment(row);
 }
 
 export function findExperimentByName(db: Database, name: string): Experiment | undefined {

@@ -240,7 +240,7 @@ export function recoverOrphanedRuns(db: Database, isAlive: (pid: number) => bool
 }
 
 /** The statuses a run may be queued again from (resumed): the one statement of this rule. */
-export const requeueable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
+const requeueable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
 
 /**
  * Puts a stopped run back in the queue, at its front (resume: it trains next) or its end. Its epochs are kept up
@@ -267,24 +267,6 @@ export function requeueRun(db: Database, id: number, at: QueuePlace = 'end'): Ru
   });
 }
 
-/**
- * Drops the run's epochs after `toEpoch` and rebuilds its summary: a run resuming from a checkpoint older than
- * its last epoch trains those epochs again. requeueRun already does this; calling it again is harmless.
- */
-export function rewindRun(db: Database, id: number, toEpoch: number): RunSummary {
-  return writeTransaction(db, () => {
-    const run = requireRunState(db, id);
-    if (!Number.isInteger(toEpoch) || toEpoch < 0 || toEpoch > run.epochsDone) {
-      throw new StoreError(
-        'invalid',
-        `run ${id} has ${run.epochsDone} epochs; cannot rewind to epoch ${toEpoch} (use 0–${run.epochsDone})`,
-      );
-    }
-    if (toEpoch < run.epochsDone) rewindEpochs(db, id, toEpoch);
-    return readRun(db, id)!;
-  });
-}
-
 const cancellable: readonly RunStatus[] = ['queued', 'paused', 'interrupted'];
 
 /** Cancels a run that is not training. A running run is stopped by the queue runner (markRunStopped). */
@@ -305,15 +287,6 @@ export function cancelRun(db: Database, id: number): RunSummary {
     );
     // A cancelled run is not resumed by default, but requeue stays possible: keep its resume checkpoint.
     applyRetention(db, id, run.checkpointKeep as CheckpointKeep, false);
-    return readRun(db, id)!;
-  });
-}
-
-export function renameRun(db: Database, id: number, name: string): RunSummary {
-  const trimmed = checkRunName(name);
-  return writeTransaction(db, () => {
-    requireRunState(db, id);
-    statement(db, 'UPDATE runs SET name = ? WHERE id = ?').run(trimmed, id);
     return readRun(db, id)!;
   });
 }
@@ -345,14 +318,5 @@ export function setRunTags(db: Database, id: number, tags: string[]): RunSummary
     const insert = statement(db, 'INSERT INTO run_tags (run_id, tag) VALUES (?, ?)');
     for (const tag of clean) insert.run(id, tag);
     return readRun(db, id)!;
-  });
-}
-
-/** Deletes a run and everything recorded for it. Refuses a running run. */
-export function deleteRun(db: Database, id: number): void {
-  writeTransaction(db, () => {
-    const run = requireRunState(db, id);
-    if (run.status === 'running') throw new StoreError('conflict', `run ${id} is running: stop it before deleting it`);
-    statement(db, 'DELETE FROM runs WHERE id = ?').run(id);
   });
 }

@@ -1,5 +1,5 @@
 import type { Experiment } from '../../src-shared/runs';
-import { nowIso, writeTransaction, statement, type Database } from './db';
+import { statement, type Database } from './db';
 import { StoreError } from './errors';
 
 export const MAX_EXPERIMENT_NAME_LENGTH = 200;

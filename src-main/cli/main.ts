@@ -10,7 +10,7 @@ import { forkTraining } from '../queue/fork';
 import type { QueueRunner } from '../queue/runner';
 import { ReportError, type ReportSelection } from '../reports/report';
 import { APP_VERSION } from '../version';
-import { importIdxDataset } from '../workbench/datasets';
+import { importIdxDataset } from '../workbench/import-dataset';
 import { exportMetricsCsv } from '../workbench/export';
 import { estimateTestNll, listNllEstimates } from '../workbench/nll';
 import { writeReport } from '../workbench/report';

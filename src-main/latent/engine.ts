@@ -19,7 +19,7 @@ import {
 import type { ImageSplit } from '../data/dataset';
 import { DatasetError, DatasetIdError } from '../data/dataset';
 import { readIdxFileAsync } from '../data/idx';
-import { resolveDatasetSource } from '../workbench/datasets';
+import { resolveDatasetSource } from '../catalog/datasets';
 import { decodeArrays } from '../store/checkpoints';
 import { loadImportedDataset } from '../store/datasets';
 import { openDatabase, statement, type Database } from '../store/db';

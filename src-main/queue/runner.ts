@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { resolveDatasetSource } from '../workbench/datasets';
+import { resolveDatasetSource } from '../catalog/datasets';
 import { loadCheckpoint } from '../store/checkpoints';
 import { recordEpoch } from '../store/metrics';
 import {

@@ -6,7 +6,7 @@ import { saveNllEstimate, type NllEstimate } from '../store/nll';
 import { getRun } from '../store/runs';
 import { selectBackend } from '../training/backend';
 import { testSplitNll, type SplitNllOptions } from '../training/nll';
-import { resolveDatasetSource } from './datasets';
+import { resolveDatasetSource } from '../catalog/datasets';
 
 export interface TestNllOptions extends SplitNllOptions {
   /** The checkpoint's epoch; the newest checkpoint when omitted. */

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { listDatasets } from './datasets';
+import { listDatasets } from '../catalog/datasets';
 import { listCheckpoints } from '../store/checkpoints';
 import { listExperiments } from '../store/experiments';
 import { getEpochImages, getEpochMetrics, getLatentStats } from '../store/metrics';

@@ -6,7 +6,8 @@ import { openDatabase, type Database } from '../store/db';
 import { DatasetError, DatasetIdError } from '../data/dataset';
 import { encodeIdx, type IdxFile } from '../data/idx';
 import { loadDatasetSource, readIdxImport, type IdxPaths } from '../data/load';
-import { importIdxDataset, listDatasets, resolveDatasetSource } from './datasets';
+import { listDatasets, resolveDatasetSource } from '../catalog/datasets';
+import { importIdxDataset } from './import-dataset';
 
 const dir = mkdtempSync(join(tmpdir(), 'vae-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

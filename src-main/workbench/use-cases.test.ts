@@ -148,6 +148,26 @@ describe('API handlers over the store', () => {
     expect([...tagged.tags].sort()).toEqual(['a', 'b']);
   });
 
+  it('resumes a stopped run at the front of the queue, so it trains next', async () => {
+    const { runIds } = (await dispatch('queueSweep', {
+      experimentName: 'r',
+      sweep: { base: {}, axes: { seed: [0, 1, 2] } },
+    })) as { runIds: number[] };
+    await dispatch('cancelRun', { runId: runIds[2] });
+    const resumed = (await dispatch('resumeRun', { runId: runIds[2] })) as { status: string; queuePosition: number };
+    expect(resumed).toMatchObject({ status: 'queued', queuePosition: 0 });
+    expect(((await dispatch('getQueue', {})) as { runIds: number[] }).runIds).toEqual([
+      runIds[2],
+      runIds[0],
+      runIds[1],
+    ]);
+    const refused = await failure(dispatch('resumeRun', { runId: runIds[0] }));
+    expect(refused.name).toBe('StateError');
+    expect(refused.message).toBe(
+      `run ${runIds[0]} is queued: only paused, interrupted, failed, cancelled runs can be queued again`,
+    );
+  });
+
   it('returns a run’s metrics, latent stats and images as plain data', async () => {
     const [id] = addSyntheticRuns(db, { runs: 1, epochs: 3 });
     expect(await dispatch('getEpochMetrics', { runIds: [id] })).toHaveLength(6);

@@ -105,7 +105,10 @@ const workbenchApi = {
   setQueuePaused: method<QueueState>()(z.object({ paused: z.boolean() }).strict()),
   /** Stops the run in training after its current batch; it keeps its epochs and can be resumed. */
   pauseRun: method<RunSummary>()(z.object({ runId }).strict()),
-  /** Puts a paused, interrupted, failed or cancelled run back in the queue; it continues from its last checkpoint. */
+  /**
+   * Puts a paused, interrupted, failed or cancelled run back at the FRONT of the queue (it trains next) and it
+   * continues from its last checkpoint; the CLI's `resume` does the same.
+   */
   resumeRun: method<RunSummary>()(z.object({ runId }).strict()),
   cancelRun: method<RunSummary>()(z.object({ runId }).strict()),
   /** Moves a queued run to a 0-based position among the queued runs. */

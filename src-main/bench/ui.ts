@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { encodeJson } from '../../src-shared/contract';
-import { addSyntheticRuns, syntheticTraining } from '../api/synthetic-runs';
+import { addSyntheticRuns, syntheticTraining } from '../testing/synthetic-runs';
 import { openDatabase } from '../store/db';
 import { startServer, type RunningServer } from '../server/server';
 import { benchLatentInBrowser, type LatentUiBench } from './latent-ui';

@@ -1,6 +1,6 @@
-import type { DatasetSource } from '../training/protocol';
+import type { DatasetSource } from '../records';
 import { DatasetError, type ImageDataset, type ImageSplit } from './dataset';
-import { readIdxFileAsync, type IdxFile } from './idx';
+import { readIdxFile, readIdxFileAsync, type IdxFile } from './idx';
 
 /** The four idx files of a dataset, by role. */
 export interface IdxFileSet<T> {
@@ -51,6 +51,17 @@ async function loadStoredDataset(dbPath: string, datasetId: string, name: string
   } finally {
     db.close();
   }
+}
+
+/** Reads all four files whole and checks they make one dataset; throws DatasetError naming the bad file. */
+export function readIdxImport(files: IdxPaths, name: string): ImageDataset {
+  const parsed = {
+    trainImages: readIdxFile(files.trainImages),
+    trainLabels: readIdxFile(files.trainLabels),
+    testImages: readIdxFile(files.testImages),
+    testLabels: readIdxFile(files.testLabels),
+  };
+  return datasetFromIdx(name, parsed, files);
 }
 
 /**

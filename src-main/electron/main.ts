@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BridgeReply } from '../../src-shared/api';
 import { errorData } from '../api/errors';
-import { openWorkbench, type Workbench } from '../api/workbench';
+import { openWorkbench, type Workbench } from '../workbench/workbench';
 import { appVersion } from '../api/version';
 import { resolveDbPath } from '../paths';
 import { builtEntry } from '../child/fork';

@@ -15,7 +15,7 @@ import {
 } from '../../src-shared/latent';
 import type { ImageSplit } from '../data/dataset';
 import { DatasetIdError } from '../data/dataset';
-import { resolveDatasetSource } from '../data/import';
+import { resolveDatasetSource } from '../catalog/datasets';
 import { toApiError } from '../api/errors';
 import { loadTestSplit } from '../data/load';
 import { listCheckpoints, loadCheckpoint } from '../store/checkpoints';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJson, encodeJson } from '../../src-shared/contract';
-import { syntheticTraining } from '../api/synthetic-runs';
+import { syntheticTraining } from '../testing/synthetic-runs';
 import { startServer, type RunningServer } from './server';
 
 interface Reply {

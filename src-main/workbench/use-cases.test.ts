@@ -2,14 +2,14 @@ import { describe, expect, it, beforeEach } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { ApiError } from '../../src-shared/api';
 import { openDatabase } from '../store/db';
-import { createReportHandlers } from './report-handlers';
-import { createDispatcher, type Dispatch } from './dispatcher';
-import { EventHub } from './events';
-import { createHandlers, type RunnerControl } from './handlers';
+import { createDispatcher, type Dispatch } from '../api/dispatcher';
+import { EventHub } from '../api/events';
 import { createLatentHandlers } from '../latent/handlers';
 import { LatentService } from '../latent/service';
+import { addSyntheticRuns } from '../testing/synthetic-runs';
+import { createReportHandlers } from './report';
 import { bindStore } from './store-binding';
-import { addSyntheticRuns } from './synthetic-runs';
+import { createHandlers, type RunnerControl } from './use-cases';
 
 async function failure(promise: Promise<unknown>): Promise<ApiError> {
   try {
@@ -146,6 +146,26 @@ describe('API handlers over the store', () => {
     expect(noted.notes).toBe('why β = 4 collapses');
     const tagged = (await dispatch('setRunTags', { runId: runIds[1], tags: ['b', 'a', 'b'] })) as { tags: string[] };
     expect([...tagged.tags].sort()).toEqual(['a', 'b']);
+  });
+
+  it('resumes a stopped run at the front of the queue, so it trains next', async () => {
+    const { runIds } = (await dispatch('queueSweep', {
+      experimentName: 'r',
+      sweep: { base: {}, axes: { seed: [0, 1, 2] } },
+    })) as { runIds: number[] };
+    await dispatch('cancelRun', { runId: runIds[2] });
+    const resumed = (await dispatch('resumeRun', { runId: runIds[2] })) as { status: string; queuePosition: number };
+    expect(resumed).toMatchObject({ status: 'queued', queuePosition: 0 });
+    expect(((await dispatch('getQueue', {})) as { runIds: number[] }).runIds).toEqual([
+      runIds[2],
+      runIds[0],
+      runIds[1],
+    ]);
+    const refused = await failure(dispatch('resumeRun', { runId: runIds[0] }));
+    expect(refused.name).toBe('StateError');
+    expect(refused.message).toBe(
+      `run ${runIds[0]} is queued: only paused, interrupted, failed, cancelled runs can be queued again`,
+    );
   });
 
   it('returns a run’s metrics, latent stats and images as plain data', async () => {

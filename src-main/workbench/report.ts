@@ -8,21 +8,39 @@ import {
   renderReport,
   ReportError,
   REPORT_FILE_NAMES,
+  writeReportFiles,
+  type Report,
+  type ReportFiles,
   type ReportSelection,
 } from '../reports/report';
 
+export interface ReportContext {
+  db: Database;
+  latent: LatentService;
+  version: string;
+}
+
+/** Builds and renders the report of a selection. Manifolds are decoded by the latent service, never on this loop. */
+async function renderSelection(
+  ctx: ReportContext,
+  selection: ReportSelection,
+  title?: string,
+): Promise<{ report: Report; files: ReportFiles }> {
+  const decodeManifold = manifoldDecoder((input) => ctx.latent.request('latentManifold', input));
+  const report = await buildReport(ctx.db, selection, { appVersion: ctx.version, title, decodeManifold });
+  return { report, files: await renderReport(report) };
+}
+
 /**
  * Report export for both transports: rendered in memory (nothing is written on the server), returned as files the
- * renderer saves — a download in browser mode, the desktop app's save dialog in Electron. Manifolds are decoded by
- * the latent process, so the main event loop never runs TF.js.
+ * renderer saves — a download in browser mode, the desktop app's save dialog in Electron.
  */
-export function createReportHandlers(ctx: { db: Database; latent: LatentService; version: string }) {
-  const decodeManifold = manifoldDecoder((input) => ctx.latent.request('latentManifold', input));
+export function createReportHandlers(ctx: ReportContext) {
   return {
     exportReport: async (selection: ReportSelection): Promise<ReportExport> => {
-      let report;
+      let rendered;
       try {
-        report = await buildReport(ctx.db, selection, { appVersion: ctx.version, decodeManifold });
+        rendered = await renderSelection(ctx, selection);
       } catch (error) {
         if (error instanceof ReportError)
           throw new ApiError(
@@ -31,7 +49,7 @@ export function createReportHandlers(ctx: { db: Database; latent: LatentService;
           );
         throw error;
       }
-      const files = await renderReport(report);
+      const { report, files } = rendered;
       const file = (name: ReportFile['name'], mime: string, content: string | Uint8Array): ReportFile => ({
         name,
         mime,
@@ -48,4 +66,15 @@ export function createReportHandlers(ctx: { db: Database; latent: LatentService;
       };
     },
   };
+}
+
+/** The CLI's report: the same files as exportReport, written into `dir` (created if missing). */
+export async function writeReport(
+  ctx: ReportContext,
+  selection: ReportSelection,
+  dir: string,
+  title?: string,
+): Promise<{ written: string[]; runCount: number }> {
+  const { report, files } = await renderSelection(ctx, selection, title);
+  return { written: writeReportFiles(dir, files), runCount: report.runs.length };
 }

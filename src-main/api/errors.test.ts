@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src-shared/api';
+import { ReportError } from '../reports/report';
 import { StoreError, type StoreErrorCode } from '../store/errors';
 import { errorData, toApiError } from './errors';
 
@@ -17,6 +18,15 @@ describe('errors to API error names', () => {
       expect(mapped).toBeInstanceOf(ApiError);
       expect(mapped.toData()).toEqual({ name, message: `store said ${code}` });
     }
+  });
+
+  it('names report failures by their code: an unknown run is NotFound, an empty selection a ValidationError', () => {
+    expect(errorData(new ReportError('no run 9 in this database', 'not-found'))).toEqual({
+      name: 'NotFound',
+      message: 'no run 9 in this database',
+    });
+    expect(errorData(new ReportError('the selection is empty', 'invalid')).name).toBe('ValidationError');
+    expect(errorData(new ReportError('cannot write the report into /x: EACCES')).name).toBe('ReportError');
   });
 
   it('passes an ApiError through as it is', () => {

@@ -1,4 +1,5 @@
 import { ApiError, type ApiErrorData } from '../../src-shared/api';
+import { ReportError } from '../reports/report';
 import { StoreError } from '../store/errors';
 
 /**
@@ -13,9 +14,16 @@ const storeErrorNames: Record<StoreError['code'], string> = {
   corrupt: 'StoreError',
 };
 
+const reportErrorNames: Record<ReportError['code'], string> = {
+  'not-found': 'NotFound',
+  invalid: 'ValidationError',
+  write: 'ReportError',
+};
+
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreError) return new ApiError(storeErrorNames[error.code], error.message);
+  if (error instanceof ReportError) return new ApiError(reportErrorNames[error.code], error.message);
   if (error instanceof Error) return new ApiError(error.name || 'Error', error.message);
   return new ApiError('Error', String(error));
 }

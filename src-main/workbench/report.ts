@@ -1,12 +1,10 @@
 import type { Database } from 'better-sqlite3';
-import { ApiError } from '../../src-shared/api';
 import type { ReportExport, ReportFile } from '../../src-shared/report';
 import type { LatentService } from '../latent/service';
 import {
   buildReport,
   manifoldDecoder,
   renderReport,
-  ReportError,
   REPORT_FILE_NAMES,
   writeReportFiles,
   type Report,
@@ -38,18 +36,7 @@ async function renderSelection(
 export function createReportHandlers(ctx: ReportContext) {
   return {
     exportReport: async (selection: ReportSelection): Promise<ReportExport> => {
-      let rendered;
-      try {
-        rendered = await renderSelection(ctx, selection);
-      } catch (error) {
-        if (error instanceof ReportError)
-          throw new ApiError(
-            /no run|does not exist|no runs/.test(error.message) ? 'NotFound' : 'ValidationError',
-            error.message,
-          );
-        throw error;
-      }
-      const { report, files } = rendered;
+      const { report, files } = await renderSelection(ctx, selection);
       const file = (name: ReportFile['name'], mime: string, content: string | Uint8Array): ReportFile => ({
         name,
         mime,

@@ -16,7 +16,7 @@ import { estimateTestNll, listNllEstimates } from '../workbench/nll';
 import { writeReport } from '../workbench/report';
 import { openWorkbench, type Workbench } from '../workbench/workbench';
 import { checkFlags, experimentIdFlag, idListFlag, parseArgs, runIdArg, statusListFlag, UsageError } from './args';
-import { allowedValues, configFlags, FlagError, readConfigFile, sweepFromFlags } from './config-flags';
+import { configFlagNames, FlagError, queueHelp, readConfigFile, sweepFromFlags } from './config-flags';
 import { formatDuration, formatRunLine, progressLine, runTable } from './format';
 
 const HELP = `vae-workbench — train and compare variational autoencoders
@@ -38,20 +38,6 @@ Usage: vae-workbench <command> [options]      (every command takes --db PATH; de
 
 Run \`vae-workbench queue --help\` for every training parameter.`;
 
-function queueHelp(): string {
-  const rows = configFlags.map((f) => {
-    const names = [f.flag, ...f.aliases].map((n) => `--${n}`).join(', ');
-    return `  ${names.padEnd(36)} ${f.help}; ${allowedValues(f)}`;
-  });
-  return `vae-workbench queue [--config FILE.json] [--experiment NAME] [parameters]
-
-A comma list makes a sweep axis; the runs are the grid product of all axes.
-  --seeds N                            shorthand for --seed 0,1,…,N−1
-  --config FILE.json                   {"beta": 4, …} for one run, or {"experiment": "…", "base": {…}, "sweep": {"beta": [0, 1, 4]}}
-  --experiment NAME                    the experiment the runs belong to (default: a name from the date)
-${rows.join('\n')}`;
-}
-
 interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
@@ -59,7 +45,6 @@ interface Io {
 }
 
 const common = ['db', 'help'];
-const configFlagNames = configFlags.flatMap((f) => [f.flag, ...f.aliases]);
 
 /**
  * The workbench over the database of --db, in this process: the commands call the same use cases as the app's

@@ -1,5 +1,6 @@
 import { builtinDatasetSource, isBuiltinDatasetId, listBuiltinDatasets } from '../data/builtin';
-import { DatasetIdError, type DatasetInfo } from '../data/dataset';
+import type { DatasetChoice } from '../../src-shared/api';
+import { DatasetIdError } from '../data/dataset';
 import type { DatasetSource } from '../records';
 import type { Database } from '../store/db';
 import { listImportedDatasets } from '../store/datasets';
@@ -11,7 +12,7 @@ import { listImportedDatasets } from '../store/datasets';
  */
 
 /** Built-in datasets (installed or not, with why) followed by the imported ones. */
-export function listDatasets(db: Database): DatasetInfo[] {
+export function listDatasets(db: Database): DatasetChoice[] {
   return [...listBuiltinDatasets(), ...listImportedDatasets(db)];
 }
 

@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetSource } from '../records';
-import { DatasetIdError, type DatasetInfo } from './dataset';
+import type { DatasetChoice } from '../../src-shared/api';
+import { DatasetIdError } from './dataset';
 import { readIdxHeader, type IdxHeader } from './idx';
 import type { IdxPaths } from './load';
 
@@ -110,9 +111,9 @@ function allPresent(paths: IdxPaths): boolean {
   });
 }
 
-function describeBuiltin(spec: BuiltinSpec, locations: BuiltinLocations): DatasetInfo {
+function describeBuiltin(spec: BuiltinSpec, locations: BuiltinLocations): DatasetChoice {
   const base = { id: spec.id, title: spec.title, kind: 'builtin' as const };
-  const unavailable = (note: string): DatasetInfo => ({ ...base, ...spec.published, available: false, note });
+  const unavailable = (note: string): DatasetChoice => ({ ...base, ...spec.published, available: false, note });
   let paths: IdxPaths;
   try {
     paths = spec.paths(locations);
@@ -145,7 +146,7 @@ function describeBuiltin(spec: BuiltinSpec, locations: BuiltinLocations): Datase
 }
 
 /** MNIST always; Fashion-MNIST marked unavailable (with what to install) when Debian's files are absent. */
-export function listBuiltinDatasets(locations: BuiltinLocations = {}): DatasetInfo[] {
+export function listBuiltinDatasets(locations: BuiltinLocations = {}): DatasetChoice[] {
   return SPECS.map((spec) => describeBuiltin(spec, locations));
 }
 

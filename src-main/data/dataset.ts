@@ -1,7 +1,4 @@
-export type { ImageDataset, ImageSplit } from '../records';
-
 /** What the picker shows: built-in datasets that are installed, and imported ones (the contract's DatasetChoice). */
-export type { DatasetChoice as DatasetInfo } from '../../src-shared/api';
 
 /** A failure reading a dataset file: names the file and what is wrong with it. */
 export class DatasetError extends Error {

@@ -1,5 +1,6 @@
 import type { DatasetSource } from '../records';
-import { DatasetError, type ImageDataset, type ImageSplit } from './dataset';
+import type { ImageDataset, ImageSplit } from '../records';
+import { DatasetError } from './dataset';
 import { readIdxFile, readIdxFileAsync, type IdxFile } from './idx';
 
 /** The four idx files of a dataset, by role. */

@@ -13,7 +13,7 @@ import {
   type LatentEncodeTestResult,
   type LatentMethodName,
 } from '../../src-shared/latent';
-import type { ImageSplit } from '../data/dataset';
+import type { ImageSplit } from '../records';
 import { DatasetIdError } from '../data/dataset';
 import { resolveDatasetSource } from '../catalog/datasets';
 import { toApiError } from '../api/errors';

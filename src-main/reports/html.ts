@@ -1,6 +1,6 @@
 import type { ConfigKey } from '../../src-shared/config';
 import { paramLabels, parameters, paramValue } from '../../src-shared/parameters';
-import type { EpochImages } from '../training/protocol';
+import type { EpochImages } from '../records';
 import { chartSvg } from './chart';
 import { encodeGreyPng, tileImages } from './png';
 import { formatNll, runLegend, type Report, type ReportRun } from './report';

@@ -5,7 +5,7 @@ import { describeDifference } from '../../src-shared/parameters';
 import { differingKeys } from '../../src-shared/sweep';
 import type { ConfigKey } from '../../src-shared/config';
 import type { EpochMetrics, RunSummary } from '../../src-shared/runs';
-import type { EpochImages } from '../training/protocol';
+import type { EpochImages } from '../records';
 import { getEpochImages, getEpochMetrics } from '../store/metrics';
 import { listNllEstimates, type NllEstimate } from '../store/nll';
 import { listRuns } from '../store/runs';

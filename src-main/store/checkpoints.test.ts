@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NamedArray } from '../training/protocol';
+import type { NamedArray } from '../records';
 import { decodeArrays, encodeArrays, listCheckpoints, loadCheckpoint } from './checkpoints';
 import { StoreError } from './errors';
 import { recordEpoch } from './metrics';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ImageDataset } from '../data/dataset';
+import type { ImageDataset } from '../records';
 import { listImportedDatasets, loadImportedDataset, saveImportedDataset } from './datasets';
 import { openDatabase } from './db';
 import { recordEpoch } from './metrics';

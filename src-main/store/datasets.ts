@@ -1,5 +1,5 @@
 import { DATASET_ID } from '../../src-shared/config';
-import type { DatasetChoice as DatasetInfo } from '../../src-shared/api';
+import type { DatasetChoice } from '../../src-shared/api';
 import type { ImageDataset, ImageSplit } from '../records';
 import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
@@ -13,7 +13,7 @@ export interface SaveImportedDatasetInput {
 }
 
 /** Stores an imported dataset whole (images and labels as BLOBs); refuses an id already stored. */
-export function saveImportedDataset(db: Database, input: SaveImportedDatasetInput): DatasetInfo {
+export function saveImportedDataset(db: Database, input: SaveImportedDatasetInput): DatasetChoice {
   if (typeof input.id !== 'string' || !DATASET_ID.test(input.id)) {
     throw new StoreError(
       'invalid',
@@ -117,7 +117,7 @@ export function loadImportedDataset(db: Database, id: string): ImageDataset | un
 }
 
 /** The imported datasets, without reading their images. */
-export function listImportedDatasets(db: Database): DatasetInfo[] {
+export function listImportedDatasets(db: Database): DatasetChoice[] {
   const rows = statement(
     db,
     'SELECT id, title, height, width, train_count, test_count FROM datasets ORDER BY id',

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
-import type { ImageSplit } from '../data/dataset';
+import type { ImageSplit } from '../records';
 import { saveImportedDataset } from '../store/datasets';
 import { openDatabase, type Database } from '../store/db';
 import { recordEpoch } from '../store/metrics';
 import { claimNextRun, markRunFinished, queueRuns } from '../store/runs';
 import { buildModel, disposeModel, modelWeights } from '../training/model';
-import type { EpochResult } from '../training/protocol';
+import type { EpochResult } from '../records';
 
 /**
  * A store for the latent engine's tests: a small imported dataset of 8×8 images and runs whose checkpoints hold

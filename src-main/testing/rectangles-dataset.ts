@@ -1,4 +1,4 @@
-import type { ImageDataset, ImageSplit } from '../data/dataset';
+import type { ImageDataset, ImageSplit } from '../records';
 import { rngFor, Stream } from '../training/random';
 
 /**

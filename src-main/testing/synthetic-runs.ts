@@ -3,7 +3,8 @@ import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
 import type { SplitMetrics } from '../../src-shared/runs';
 import { recordEpoch } from '../store/metrics';
 import { claimNextRun, markRunFinished, queueRuns, setRunBackend } from '../store/runs';
-import type { EpochResult, FromWorker, ToWorker } from '../training/protocol';
+import type { EpochResult } from '../records';
+import type { FromWorker, ToWorker } from '../training/protocol';
 import type { TrainingProcess } from '../queue/types';
 
 /**

@@ -1,5 +1,5 @@
 import type { Binarization } from '../../src-shared/config';
-import type { ImageSplit } from '../data/dataset';
+import type { ImageSplit } from '../records';
 import { permutation, rngFor, Stream } from './random';
 
 /**

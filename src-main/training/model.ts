@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../src-shared/config';
-import type { NamedArray } from './protocol';
+import type { NamedArray } from '../records';
 import { conv3x3, conv4x4Stride2, upsample2 } from './conv';
 import { dense, type Activation } from './dense';
 import { hashString, rngFor, Stream } from './random';

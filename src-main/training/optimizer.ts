@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Param } from './model';
-import type { NamedArray } from './protocol';
+import type { NamedArray } from '../records';
 
 /**
  * Adam (Kingma & Ba 2015, Algorithm 1) over plain Float32Arrays. On the wasm backend each elementwise kernel over

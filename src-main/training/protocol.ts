@@ -2,8 +2,6 @@ import type { ExperimentConfig } from '../../src-shared/config';
 import type { BackendInfo } from '../../src-shared/runs';
 import type { CheckpointPayload, DatasetSource, EpochResult } from '../records';
 
-export type { CheckpointPayload, DatasetSource, EpochImages, EpochResult, NamedArray } from '../records';
-
 /**
  * Messages between the queue runner (parent) and the training process (child). The child owns TF.js and
  * never touches the store: it streams results back and the parent writes them, each epoch in one transaction

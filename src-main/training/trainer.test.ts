@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
 import { selectBackend } from './backend';
-import type { CheckpointPayload, EpochResult } from './protocol';
+import type { CheckpointPayload, EpochResult } from '../records';
 import { rectanglesDataset } from '../testing/rectangles-dataset';
 import { trainRun, TrainingError, type BatchProgress, type TrainOutcome } from './trainer';
 

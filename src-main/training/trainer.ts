@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { betaAt, type ExperimentConfig } from '../../src-shared/config';
 import type { SplitMetrics } from '../../src-shared/runs';
-import type { ImageDataset } from '../data/dataset';
+import type { ImageDataset } from '../records';
 import { gatherExamples, testIndices, testPixelMode, trainIndices, trainPixelMode } from './data';
 import { klPerDimension, reconstructionNll } from './losses';
 import {
@@ -15,7 +15,8 @@ import {
   type VaeModel,
 } from './model';
 import { Adam } from './optimizer';
-import type { CheckpointPayload, EpochImages, EpochResult, FromWorker } from './protocol';
+import type { CheckpointPayload, EpochImages, EpochResult } from '../records';
+import type { FromWorker } from './protocol';
 import { fillNormal, permutation, rngFor, Stream } from './random';
 
 /**

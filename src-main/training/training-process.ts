@@ -1,7 +1,8 @@
 import type { ParentPort } from '../child/parent-port';
-import type { ImageDataset } from '../data/dataset';
+import type { ImageDataset } from '../records';
 import { selectBackend } from './backend';
-import type { DatasetSource, FromWorker, ToWorker } from './protocol';
+import type { DatasetSource } from '../records';
+import type { FromWorker, ToWorker } from './protocol';
 import { trainRun } from './trainer';
 
 /**

@@ -1,6 +1,7 @@
 import { DATASET_ID } from '../../src-shared/config';
 import { BUILTIN_DATASET_IDS, isBuiltinDatasetId } from '../data/builtin';
-import { DatasetIdError, type DatasetInfo } from '../data/dataset';
+import type { DatasetChoice } from '../../src-shared/api';
+import { DatasetIdError } from '../data/dataset';
 import { readIdxImport, type IdxPaths } from '../data/load';
 import type { Database } from '../store/db';
 import { listImportedDatasets, saveImportedDataset } from '../store/datasets';
@@ -37,7 +38,7 @@ function checkTitle(title: string): string {
  * Imports four idx files (plain or gzipped) into the store. Everything is read and checked before the
  * single write, so a bad file leaves the database untouched.
  */
-export function importIdxDataset(db: Database, input: { id: string; title: string; files: IdxPaths }): DatasetInfo {
+export function importIdxDataset(db: Database, input: { id: string; title: string; files: IdxPaths }): DatasetChoice {
   checkImportId(input.id);
   const title = checkTitle(input.title);
   const existing = listImportedDatasets(db).find((d) => d.id === input.id);

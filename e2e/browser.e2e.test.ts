@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../src-main/server/server';
+import type { Page } from 'playwright-core';
+import type { RunningServer } from '../src-main/server/server';
 import {
   badValueIsRefused,
   exportReportFromCompare,
@@ -12,29 +9,22 @@ import {
   shot,
   watchQueue,
 } from './workbench-flow';
-import { chromiumOptions } from './browser';
+import { openBrowserSession, type BrowserSession } from './browser';
 
 describe('browser mode: queue a β sweep, watch it train, compare', () => {
+  let session: BrowserSession;
   let dir: string;
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vaew-e2e-'));
-    server = await startServer({ dbPath: join(dir, 'e2e.db'), port: 0 });
-    browser = await chromium.launch(chromiumOptions());
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    session = await openBrowserSession({ name: 'flow' });
+    ({ dir, server, page } = session);
     await page.goto(server.url);
     await page.locator('button.tab[data-view="new"]').waitFor();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   it('refuses a request without the token (401) and from a foreign Origin (403)', async () => {
     const origin = new URL(server.url).origin;

@@ -1,18 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { decodeJson, encodeJson } from '../src-shared/contract';
 import { checkLatentViews, queueLatentRuns, waitForRuns, type ApiCall } from './latent-flow';
-import { startServer, type RunningServer } from '../src-main/server/server';
-import { chromiumOptions } from './browser';
+import type { RunningServer } from '../src-main/server/server';
+import { openBrowserSession, type BrowserSession } from './browser';
 import { shot } from './workbench-flow';
 
 describe('browser mode: the latent views on really trained runs', () => {
-  let dir: string;
+  let session: BrowserSession;
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
 
   const call: ApiCall = async (method, input) => {
@@ -27,18 +23,11 @@ describe('browser mode: the latent views on really trained runs', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vaew-e2e-latent-'));
-    server = await startServer({ dbPath: join(dir, 'latent.db'), port: 0 });
-    browser = await chromium.launch(chromiumOptions());
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    session = await openBrowserSession({ name: 'latent' });
+    ({ server, page } = session);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   it('scrubs a slider, draws two manifolds side by side, the scatter and KL-ordered traversals', async () => {
     const runs = await queueLatentRuns(call);

@@ -1,38 +1,32 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { openDatabase } from '../src-main/store/db';
 import { addSyntheticRuns, syntheticTraining } from '../src-main/testing/synthetic-runs';
-import { startServer, type RunningServer } from '../src-main/server/server';
-import { chromiumOptions } from './browser';
+import type { RunningServer } from '../src-main/server/server';
+import { openBrowserSession, type BrowserSession } from './browser';
 import { openView, shot } from './workbench-flow';
 
 describe('runs table with 1,000 runs × 50 epochs', () => {
-  let dir: string;
+  let session: BrowserSession;
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vaew-e2e-many-'));
-    const dbPath = join(dir, 'many.db');
-    const db = openDatabase(dbPath);
-    addSyntheticRuns(db, { runs: 1000, epochs: 50 });
-    db.close();
-    // A synthetic training process keeps one run "training" so the live views have something to show.
-    server = await startServer({ dbPath, port: 0, spawn: () => syntheticTraining({ epochMs: 2000, batches: 20 }) });
-    browser = await chromium.launch(chromiumOptions());
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    session = await openBrowserSession({
+      name: 'many',
+      prepare: (dbPath) => {
+        const db = openDatabase(dbPath);
+        addSyntheticRuns(db, { runs: 1000, epochs: 50 });
+        db.close();
+      },
+      // A synthetic training process keeps one run "training" so the live views have something to show.
+      spawn: () => syntheticTraining({ epochMs: 2000, batches: 20 }),
+    });
+    ({ server, page } = session);
     await page.goto(`${server.url}#/runs`);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   it('renders only the rows in view, sorts and filters', async () => {
     const rows = page.locator('[data-testid="runs-table"] .tr');

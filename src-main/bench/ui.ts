@@ -7,6 +7,7 @@ import { encodeJson } from '../../src-shared/contract';
 import { addSyntheticRuns, syntheticTraining } from '../testing/synthetic-runs';
 import { openDatabase } from '../store/db';
 import { startServer, type RunningServer } from '../server/server';
+import { chromiumOptions } from '../testing/chromium';
 import { benchLatentInBrowser, type LatentUiBench } from './latent-ui';
 
 /**
@@ -20,16 +21,6 @@ import { benchLatentInBrowser, type LatentUiBench } from './latent-ui';
 
 /** Runs inside the page (page.evaluate); this Node project has no DOM types. */
 declare function requestAnimationFrame(callback: () => void): number;
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 interface Options {
   trainSubset: number;
@@ -76,7 +67,7 @@ interface LagResult {
 async function eventLoopLag(options: Options): Promise<LagResult> {
   const dir = mkdtempSync(join(tmpdir(), 'vaew-bench-lag-'));
   const server = await startServer({ dbPath: join(dir, 'lag.db'), port: 0 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch(chromiumOptions());
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${server.url}#/queue`);
@@ -132,7 +123,7 @@ async function tableRender(): Promise<{
   db.close();
   const fillSec = (performance.now() - fillStart) / 1000;
   const server = await startServer({ dbPath, port: 0, spawn: () => syntheticTraining({ epochMs: 1000 }) });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch(chromiumOptions());
   try {
     const t0 = performance.now();
     await call(server, 'listRuns', {});

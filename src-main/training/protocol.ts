@@ -1,5 +1,5 @@
 import type { ExperimentConfig } from '../../src-shared/config';
-import type { BackendInfo } from '../../src-shared/runs';
+import type { BackendInfo, RunProgress } from '../../src-shared/runs';
 import type { CheckpointPayload, DatasetSource, EpochResult } from '../records';
 
 /**
@@ -25,17 +25,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; backend: BackendInfo }
-  | {
-      type: 'batch';
-      epoch: number;
-      batch: number;
-      batches: number;
-      /** Running means over the epoch so far, nats per example. */
-      recon: number;
-      kl: number;
-      loss: number;
-      examplesPerSec: number;
-    }
+  /** Progress within an epoch: the run's live progress less what only the parent knows (run id, epochs, ETA). */
+  | ({ type: 'batch' } & Omit<RunProgress, 'runId' | 'epochs' | 'etaSec'>)
   | EpochResult
   | { type: 'failed'; epoch: number; message: string }
   | { type: 'finished' };

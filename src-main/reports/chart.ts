@@ -22,9 +22,6 @@ export interface ChartLayout {
   yLabel: string;
 }
 
-/** A palette that stays distinguishable in print and for common colour-vision deficiencies (Okabe–Ito). */
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
-
 function niceStep(span: number, count: number): number {
   const raw = span / Math.max(1, count);
   const magnitude = 10 ** Math.floor(Math.log10(raw));

@@ -9,7 +9,8 @@ import type { EpochImages } from '../training/protocol';
 import { getEpochImages, getEpochMetrics } from '../store/metrics';
 import { listNllEstimates, type NllEstimate } from '../store/nll';
 import { listRuns } from '../store/runs';
-import { PALETTE, layoutChart, type ChartLayout, type ChartSeries } from './chart';
+import { runColour } from '../../src-shared/palette';
+import { layoutChart, type ChartLayout, type ChartSeries } from './chart';
 import { metricsCsv } from './csv';
 import { reportHtml } from './html';
 import { reportPdf } from './pdf';
@@ -132,7 +133,7 @@ export async function buildReport(
           .filter((e) => e.split === 'test')
           .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
           .at(-1) ?? null,
-      color: PALETTE[i % PALETTE.length],
+      color: runColour(run.id),
     });
   }
   options.onProgress?.(runs.length, runs.length);

@@ -2,6 +2,7 @@ import type { ConfigKey } from '../../src-shared/config';
 import { paramLabels, paramValue } from '../../src-shared/parameters';
 import type { EpochImages } from '../training/protocol';
 import { chartSvg } from './chart';
+import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
 import { formatNll, runLegend, type Report, type ReportRun } from './report';
 
@@ -23,12 +24,6 @@ export const KEY_PARAMETERS: ConfigKey[] = [
   'epochs',
   'seed',
 ];
-
-export function formatMetric(value: number | null | undefined, digits = 2): string {
-  if (value === null || value === undefined) return '—';
-  if (Number.isNaN(value)) return 'NaN';
-  return value.toFixed(digits);
-}
 
 function pngDataUri(pixels: Uint8Array, width: number, height: number): string {
   return `data:image/png;base64,${encodeGreyPng(pixels, width, height).toString('base64')}`;

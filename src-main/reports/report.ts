@@ -11,6 +11,7 @@ import { listNllEstimates, type NllEstimate } from '../store/nll';
 import { listRuns } from '../store/runs';
 import { runColour } from '../../src-shared/palette';
 import { layoutChart, type ChartLayout, type ChartSeries } from './chart';
+import { formatMetric } from './format';
 import { metricsCsv } from './csv';
 import { reportHtml } from './html';
 import { reportPdf } from './pdf';
@@ -34,7 +35,7 @@ export interface ReportRun {
 
 /** "86.80 (k = 5000, 1000 ex., epoch 10)", or a dash when no estimate was computed. */
 export function formatNll(nll: NllEstimate | null): string {
-  return nll === null ? '—' : `${nll.nll.toFixed(2)} (k = ${nll.k}, ${nll.count} ex., epoch ${nll.epoch})`;
+  return nll === null ? '—' : `${formatMetric(nll.nll)} (k = ${nll.k}, ${nll.count} ex., epoch ${nll.epoch})`;
 }
 
 export interface Report {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
-import { checkLatentViews, queueLatentRuns, waitForRuns, type ApiCall } from '../src-main/latent/e2e-flow';
+import { checkLatentViews, queueLatentRuns, waitForRuns, type ApiCall } from './latent-flow';
 import { badValueIsRefused, queueBetaSweep, runsTableAndCompare, shot, watchQueue } from './workbench-flow';
 
 const electronBinary = existsSync(join(process.cwd(), 'node_modules/electron/path.txt'));

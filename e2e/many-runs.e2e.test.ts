@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { openDatabase } from '../src-main/store/db';
-import { addSyntheticRuns, syntheticTraining } from '../src-main/api/synthetic-runs';
+import { addSyntheticRuns, syntheticTraining } from '../src-main/testing/synthetic-runs';
 import { startServer, type RunningServer } from '../src-main/server/server';
 import { chromiumOptions } from './browser';
 import { openView, shot } from './workbench-flow';

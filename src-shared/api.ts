@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import {
+  method,
+  type ApiEvents,
+  type EventName,
+  type QueueState,
+  type SpecInput,
+  type SpecInputParsed,
+  type SpecOutput,
+} from './contract';
 import { latentApi } from './latent';
 import { reportApi } from './report';
 import { sweepSpecSchema } from './sweep';
@@ -16,19 +25,9 @@ import {
  * The workbench's API contract: every method the UI may call, with the zod schema its input must pass and the
  * type it returns, and every event it may listen to. Both transports (Electron IPC, HTTP in browser mode) carry
  * exactly this table, and the main side validates every input against it before anything runs.
- * Adding a method = one entry here + one handler in src-main/api/handlers.ts.
+ * Adding a method = one entry here + one handler in src-main/api/handlers.ts (a latent method: one entry in latentApi
+ * + one function of src-main/latent/engine.ts). The events are declared in ./contract.ts.
  */
-
-/** A method's input schema; its output type rides along as a phantom so the client is typed end to end. */
-export interface MethodSpec<I extends z.ZodType, O> {
-  input: I;
-  /** Never read at run time. */
-  output?: O;
-}
-
-function method<O>() {
-  return <I extends z.ZodType>(input: I): MethodSpec<I, O> => ({ input });
-}
 
 const runId = z.number().int().min(1);
 const noInput = z.object({}).strict();
@@ -47,24 +46,20 @@ export interface WorkbenchInfo {
   transport: 'ipc' | 'http';
 }
 
-/** 8-bit grey images as base64, so the same shape crosses IPC and JSON. */
+/** 8-bit grey images, row-major, width × height each. */
 export interface EpochImagesData {
   runId: number;
   epoch: number;
   width: number;
   height: number;
-  inputs: string[];
-  reconstructions: string[];
-  samples: string[];
+  inputs: Uint8Array[];
+  reconstructions: Uint8Array[];
+  samples: Uint8Array[];
 }
 
-export interface QueueState {
-  paused: boolean;
-  /** Queued runs in the order they will train. */
-  runIds: number[];
-  /** The run in training, if any. */
-  activeRunId: number | null;
-}
+export type { QueueState };
+/** The payload of onRunProgress. */
+export type RunProgressEvent = RunProgress;
 
 export interface QueuedSweep {
   experimentId: number;
@@ -110,7 +105,10 @@ const workbenchApi = {
   setQueuePaused: method<QueueState>()(z.object({ paused: z.boolean() }).strict()),
   /** Stops the run in training after its current batch; it keeps its epochs and can be resumed. */
   pauseRun: method<RunSummary>()(z.object({ runId }).strict()),
-  /** Puts a paused, interrupted, failed or cancelled run back in the queue; it continues from its last checkpoint. */
+  /**
+   * Puts a paused, interrupted, failed or cancelled run back at the FRONT of the queue (it trains next) and it
+   * continues from its last checkpoint; the CLI's `resume` does the same.
+   */
   resumeRun: method<RunSummary>()(z.object({ runId }).strict()),
   cancelRun: method<RunSummary>()(z.object({ runId }).strict()),
   /** Moves a queued run to a 0-based position among the queued runs. */
@@ -135,31 +133,16 @@ export const api = { ...workbenchApi, ...latentApi, ...reportApi } as const;
 
 export type Api = typeof api;
 export type MethodName = keyof Api;
-export type MethodInput<M extends MethodName> = z.input<Api[M]['input']>;
-export type MethodOutput<M extends MethodName> = Api[M] extends MethodSpec<z.ZodType, infer O> ? O : never;
+/** What a caller sends (schema defaults may be left out). */
+export type MethodInput<M extends MethodName> = SpecInput<Api[M]>;
+/** What a handler receives: the input after its schema. */
+export type MethodInputParsed<M extends MethodName> = SpecInputParsed<Api[M]>;
+export type MethodOutput<M extends MethodName> = SpecOutput<Api[M]>;
 
 export const methodNames = Object.keys(api) as MethodName[];
 
 export function isMethodName(name: unknown): name is MethodName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(api, name);
-}
-
-/** Progress of the run in training: sent every few batches. */
-export type RunProgressEvent = RunProgress;
-
-export interface ApiEvents {
-  onRunProgress: RunProgressEvent;
-  /** The queue's order, membership or paused flag changed. */
-  onQueueChanged: QueueState;
-  /** A run's status, metrics, notes or tags changed: refetch it. */
-  onRunChanged: { runId: number };
-}
-
-export type EventName = keyof ApiEvents;
-export const eventNames: readonly EventName[] = ['onRunProgress', 'onQueueChanged', 'onRunChanged'];
-
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && (eventNames as readonly string[]).includes(name);
 }
 
 /** How an error crosses either transport: a name the UI can branch on and a message a researcher can act on. */
@@ -187,28 +170,6 @@ export interface WorkbenchClient {
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
   /** Browser mode only: the event stream dropped (false) or came back (true); events in between were missed. */
   onConnection?(listener: (connected: boolean) => void): () => void;
-}
-
-/**
- * JSON that keeps NaN and ±Infinity (a diverged run's losses must arrive as NaN, not as null).
- * Non-finite numbers travel as {"$nonFinite": "NaN" | "Infinity" | "-Infinity"}.
- */
-export function encodeJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'number' && !Number.isFinite(v) ? { $nonFinite: String(v) } : v,
-  );
-}
-
-export function decodeJson(text: string): unknown {
-  return JSON.parse(text, (_key, v: unknown) => {
-    if (typeof v === 'object' && v !== null && '$nonFinite' in v) {
-      const tag = (v as { $nonFinite: unknown }).$nonFinite;
-      if (tag === 'NaN') return Number.NaN;
-      if (tag === 'Infinity') return Number.POSITIVE_INFINITY;
-      if (tag === '-Infinity') return Number.NEGATIVE_INFINITY;
-    }
-    return v;
-  });
 }
 
 /**

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { MethodSpec } from './api';
+import { method } from './contract';
 
 /**
  * The latent-space views (issue 4): request schemas, result shapes, and the pure math they need (PCA of encoded
- * means, ordering latent dimensions by KL). Results are generic over how an image travels: Uint8Array between the
- * latent process and main, base64 text over the API (the same shape crosses IPC and JSON).
+ * means, ordering latent dimensions by KL). Images are 8-bit grey bytes, row-major: Uint8Array on every hop (structured
+ * clone between processes and over Electron IPC, tagged base64 in browser mode's JSON).
  */
 
 /** Largest manifold grid side: 30×30 = 900 decodes in one request. */
@@ -30,92 +30,69 @@ const finite = z.number().finite();
 /** Codes held fixed: the prior mean (all zeros) or a given code, e.g. an encoded input's mean. */
 const base = z.union([z.literal('zero'), z.array(finite).min(1).max(512)]);
 
-export const latentDecodeInput = z
-  .object({ runId, epoch, codes: z.array(z.array(finite).min(1).max(512)).min(1).max(MAX_DECODE_CODES) })
-  .strict();
+/** A request about one checkpoint of a run (the newest when epoch is absent), with the method's own fields. */
+function checkpointRequest<S extends z.ZodRawShape>(fields: S) {
+  return z.object({ runId, epoch, ...fields }).strict();
+}
 
-export const latentManifoldInput = z
-  .object({
-    runId,
-    epoch,
-    n: z.number().int().min(1).max(MAX_MANIFOLD_N),
-    dims: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
-    base: base.default('zero'),
-    spacing: z.enum(['linear', 'inverse-cdf']).default('inverse-cdf'),
-    /** Half-width of the linear grid [−r, r]; unused by the inverse-CDF spacing. */
-    r: z.number().gt(0).max(10).default(3),
-  })
-  .strict();
+export const latentDecodeInput = checkpointRequest({
+  codes: z.array(z.array(finite).min(1).max(512)).min(1).max(MAX_DECODE_CODES),
+});
 
-export const latentPriorSamplesInput = z
-  .object({
-    runId,
-    epoch,
-    count: z.number().int().min(1).max(MAX_PRIOR_SAMPLES),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1),
-  })
-  .strict();
+export const latentManifoldInput = checkpointRequest({
+  n: z.number().int().min(1).max(MAX_MANIFOLD_N),
+  dims: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+  base: base.default('zero'),
+  spacing: z.enum(['linear', 'inverse-cdf']).default('inverse-cdf'),
+  /** Half-width of the linear grid [−r, r]; unused by the inverse-CDF spacing. */
+  r: z.number().gt(0).max(10).default(3),
+});
 
-export const latentEncodeTestInput = z
-  .object({
-    runId,
-    epoch,
-    count: z.number().int().min(1).max(MAX_ENCODE_COUNT),
-    offset: z.number().int().min(0).default(0),
-  })
-  .strict();
+export const latentPriorSamplesInput = checkpointRequest({
+  count: z.number().int().min(1).max(MAX_PRIOR_SAMPLES),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
+});
+
+export const latentEncodeTestInput = checkpointRequest({
+  count: z.number().int().min(1).max(MAX_ENCODE_COUNT),
+  offset: z.number().int().min(0).default(0),
+});
 
 export const latentTestImagesInput = z
   .object({ runId, indices: z.array(z.number().int().min(0)).min(1).max(MAX_TEST_IMAGES) })
   .strict();
 
-export const latentTraversalsInput = z
-  .object({
-    runId,
-    epoch,
-    base: base.default('zero'),
-    steps: z.number().int().min(2).max(MAX_TRAVERSAL_STEPS).default(11),
-    /** Each dimension sweeps [−range, range]. */
-    range: z.number().gt(0).max(10).default(3),
-  })
-  .strict();
+export const latentTraversalsInput = checkpointRequest({
+  base: base.default('zero'),
+  steps: z.number().int().min(2).max(MAX_TRAVERSAL_STEPS).default(11),
+  /** Each dimension sweeps [−range, range]. */
+  range: z.number().gt(0).max(10).default(3),
+});
 
-export const latentInterpolateInput = z
-  .object({
-    runId,
-    epoch,
-    /** Test-split indices of the two endpoints. */
-    from: z.number().int().min(0),
-    to: z.number().int().min(0),
-    steps: z.number().int().min(2).max(MAX_INTERPOLATION_STEPS).default(10),
-  })
-  .strict();
-
-export type LatentDecodeInput = z.input<typeof latentDecodeInput>;
-export type LatentManifoldInput = z.input<typeof latentManifoldInput>;
-export type LatentPriorSamplesInput = z.input<typeof latentPriorSamplesInput>;
-export type LatentEncodeTestInput = z.input<typeof latentEncodeTestInput>;
-export type LatentTestImagesInput = z.input<typeof latentTestImagesInput>;
-export type LatentTraversalsInput = z.input<typeof latentTraversalsInput>;
-export type LatentInterpolateInput = z.input<typeof latentInterpolateInput>;
+export const latentInterpolateInput = checkpointRequest({
+  /** Test-split indices of the two endpoints. */
+  from: z.number().int().min(0),
+  to: z.number().int().min(0),
+  steps: z.number().int().min(2).max(MAX_INTERPOLATION_STEPS).default(10),
+});
 
 /** Every decode comes from one checkpoint; images are 8-bit grey, row-major, width × height each. */
-export interface CheckpointImages<I> {
+export interface CheckpointImages {
   runId: number;
   /** The checkpoint's epoch (resolved when the request left it out). */
   epoch: number;
   width: number;
   height: number;
-  images: I[];
+  images: Uint8Array[];
 }
 
-export type LatentDecodeResult<I> = CheckpointImages<I>;
+export type LatentDecodeResult = CheckpointImages;
 
-export interface LatentManifoldResult<I> {
+export interface LatentManifoldResult {
   runId: number;
   epoch: number;
   n: number;
@@ -125,7 +102,7 @@ export interface LatentManifoldResult<I> {
   tileWidth: number;
   tileHeight: number;
   /** The n×n tiles side by side without gaps: (n·tileWidth) × (n·tileHeight). */
-  grid: { width: number; height: number; pixels: I };
+  grid: { width: number; height: number; pixels: Uint8Array };
   /** z[dims[0]] of each column, left to right. */
   xValues: number[];
   /** z[dims[1]] of each row, top to bottom (decreasing, as plots draw it). */
@@ -133,7 +110,7 @@ export interface LatentManifoldResult<I> {
   base: number[];
 }
 
-export interface LatentPriorSamplesResult<I> extends CheckpointImages<I> {
+export interface LatentPriorSamplesResult extends CheckpointImages {
   /** z ~ N(0, I) behind each image. */
   codes: number[][];
 }
@@ -158,25 +135,25 @@ export interface LatentEncodeTestResult {
   };
 }
 
-export interface LatentTestImagesResult<I> {
+export interface LatentTestImagesResult {
   runId: number;
   width: number;
   height: number;
   indices: number[];
   labels: number[];
-  images: I[];
+  images: Uint8Array[];
 }
 
-export interface TraversalRow<I> {
+export interface TraversalRow {
   dim: number;
   /** KL of this dimension at the checkpoint's epoch, nats per example; NaN when not recorded. */
   kl: number;
   /** kl < COLLAPSED_KL_NATS. */
   collapsed: boolean;
-  images: I[];
+  images: Uint8Array[];
 }
 
-export interface LatentTraversalsResult<I> {
+export interface LatentTraversalsResult {
   runId: number;
   epoch: number;
   width: number;
@@ -185,20 +162,20 @@ export interface LatentTraversalsResult<I> {
   values: number[];
   base: number[];
   /** One per latent dimension, highest KL first. */
-  rows: TraversalRow<I>[];
+  rows: TraversalRow[];
 }
 
-export interface LatentInterpolateResult<I> extends CheckpointImages<I> {
+export interface LatentInterpolateResult extends CheckpointImages {
   from: number;
   to: number;
   /** The code behind each image: (1 − t)·μ(from) + t·μ(to), t from 0 to 1. */
   codes: number[][];
   /** The two test images themselves. */
-  endpoints: [I, I];
+  endpoints: [Uint8Array, Uint8Array];
 }
 
 /** Errors a latent request can end in, by name (they cross as { name, message }). */
-export type LatentErrorName = 'NotFound' | 'ValidationError' | 'StoreError' | 'LatentProcessError';
+export type LatentErrorName = 'NotFound' | 'ValidationError' | 'StateError' | 'StoreError' | 'LatentProcessError';
 
 /** Dimensions ordered by KL, highest first (ties and NaN by index, NaN last), each marked collapsed or not. */
 export function orderDimsByKl(klPerDim: readonly number[]): { dim: number; kl: number; collapsed: boolean }[] {
@@ -436,30 +413,30 @@ function orthonormalize(vectors: Float64Array[]): Float64Array[] {
   return out;
 }
 
-/** 8-bit grey image bytes as base64: how images cross the API (IPC and JSON alike). */
-export type WireImage = string;
-
 /**
  * The latent views' entries of the API contract (src-shared/api.ts spreads them into `api`). Inputs are validated
- * against these schemas in main before the latent process sees them; outputs carry images as base64.
+ * against these schemas in main and again in the latent process; the latent engine implements each under its name.
  */
-function latentMethod<O>() {
-  return <I extends z.ZodType>(input: I): MethodSpec<I, O> => ({ input });
-}
-
 export const latentApi = {
   /** Mean images of p(x|z) for the given codes (the explorer's sliders send one code per update). */
-  latentDecode: latentMethod<LatentDecodeResult<WireImage>>()(latentDecodeInput),
+  latentDecode: method<LatentDecodeResult>()(latentDecodeInput),
   /** An n×n manifold over two latent dimensions as one image, with the axis values. */
-  latentManifold: latentMethod<LatentManifoldResult<WireImage>>()(latentManifoldInput),
-  latentPriorSamples: latentMethod<LatentPriorSamplesResult<WireImage>>()(latentPriorSamplesInput),
+  latentManifold: method<LatentManifoldResult>()(latentManifoldInput),
+  latentPriorSamples: method<LatentPriorSamplesResult>()(latentPriorSamplesInput),
   /** μ of test images, labels and a 2-D projection (PCA above two dimensions) for the scatter view. */
-  latentEncodeTest: latentMethod<LatentEncodeTestResult>()(latentEncodeTestInput),
-  latentTestImages: latentMethod<LatentTestImagesResult<WireImage>>()(latentTestImagesInput),
+  latentEncodeTest: method<LatentEncodeTestResult>()(latentEncodeTestInput),
+  latentTestImages: method<LatentTestImagesResult>()(latentTestImagesInput),
   /** A row per latent dimension sweeping it over [−range, range], highest KL first, collapsed ones marked. */
-  latentTraversals: latentMethod<LatentTraversalsResult<WireImage>>()(latentTraversalsInput),
-  latentInterpolate: latentMethod<LatentInterpolateResult<WireImage>>()(latentInterpolateInput),
+  latentTraversals: method<LatentTraversalsResult>()(latentTraversalsInput),
+  latentInterpolate: method<LatentInterpolateResult>()(latentInterpolateInput),
 } as const;
+
+export type LatentMethodName = keyof typeof latentApi;
+export const latentMethodNames = Object.keys(latentApi) as LatentMethodName[];
+
+export function isLatentMethodName(name: unknown): name is LatentMethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(latentApi, name);
+}
 
 /**
  * Keeps at most one request in flight and, while it runs, only the newest input waiting: a slider dragged faster than

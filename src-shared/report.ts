@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { method } from './contract';
 
 /** The report-export part of the API contract: spread into the table in api.ts. */
 
@@ -9,22 +10,17 @@ export const reportSelectionSchema = z.union([
   z.object({ experimentId: z.number().int().min(1) }).strict(),
 ]);
 
-/** One rendered file, base64 so the same shape crosses IPC and JSON; the renderer saves it. */
+/** One rendered file; the renderer saves it. */
 export interface ReportFile {
   name: 'report.html' | 'report.pdf' | 'metrics.csv';
   mime: string;
-  base64: string;
-  bytes: number;
+  content: Uint8Array;
 }
 
 export interface ReportExport {
   title: string;
   runCount: number;
   files: ReportFile[];
-}
-
-function method<O>() {
-  return <I extends z.ZodType>(input: I): { input: I; output?: O } => ({ input });
 }
 
 export const reportApi = {

@@ -1,28 +1,32 @@
-import { z } from 'zod';
 import { formatIssues } from '../../src-shared/config';
-import { StoreError } from '../store/errors';
 import {
   ApiError,
   api,
   isMethodName,
-  type ApiErrorData,
-  type Api,
+  methodNames,
+  type MethodInputParsed,
   type MethodName,
   type MethodOutput,
 } from '../../src-shared/api';
+import { toApiError } from './errors';
 
 /** One implementation per contract method, receiving input that has already passed the method's schema. */
 export type Handlers = {
-  [M in MethodName]: (input: z.output<Api[M]['input']>) => MethodOutput<M> | Promise<MethodOutput<M>>;
+  [M in MethodName]: (input: MethodInputParsed<M>) => MethodOutput<M> | Promise<MethodOutput<M>>;
 };
 
-export type Dispatch = (method: string, input: unknown) => Promise<unknown>;
+/** The method name arrives unchecked from a transport: the dispatcher refuses one outside the contract. */
+export type Dispatch = (method: unknown, input: unknown) => Promise<unknown>;
 
 /**
  * The single entry both transports call: refuses names outside the contract, validates the input against the
  * method's schema before the handler runs, and turns every failure into an ApiError ({ name, message }).
  */
 export function createDispatcher(handlers: Handlers): Dispatch {
+  // The type already demands every handler; this catches a table assembled from spreads and casts.
+  const missing = methodNames.filter((name) => typeof (handlers as Partial<Handlers>)[name] !== 'function');
+  if (missing.length > 0)
+    throw new Error(`the API handlers lack ${missing.join(', ')}: every contract method needs one`);
   return async (method, input) => {
     if (!isMethodName(method)) {
       throw new ApiError(
@@ -42,22 +46,3 @@ export function createDispatcher(handlers: Handlers): Dispatch {
     }
   };
 }
-
-export function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error instanceof StoreError) return new ApiError(storeErrorNames[error.code], error.message);
-  if (error instanceof Error) return new ApiError(error.name || 'Error', error.message);
-  return new ApiError('Error', String(error));
-}
-
-export function errorData(error: unknown): ApiErrorData {
-  return toApiError(error).toData();
-}
-
-const storeErrorNames: Record<StoreError['code'], string> = {
-  'not-found': 'NotFound',
-  conflict: 'StateError',
-  invalid: 'ValidationError',
-  schema: 'StoreError',
-  corrupt: 'StoreError',
-};

@@ -1,4 +1,4 @@
-import type { ApiEvents, EventName } from '../../src-shared/api';
+import { eventNames, type ApiEvents, type EventName } from '../../src-shared/contract';
 
 type Listener<E extends EventName> = (payload: ApiEvents[E]) => void;
 
@@ -15,9 +15,7 @@ export class EventHub {
 
   /** Every event, for transports that forward them all (SSE, IPC). */
   onAny(listener: <E extends EventName>(event: E, payload: ApiEvents[E]) => void): () => void {
-    const offs = (['onRunProgress', 'onQueueChanged', 'onRunChanged'] as const).map((event) =>
-      this.on(event, (payload) => listener(event, payload)),
-    );
+    const offs = eventNames.map((event) => this.on(event, (payload) => listener(event, payload)));
     return () => offs.forEach((off) => off());
   }
 

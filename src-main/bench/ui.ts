@@ -3,18 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
-import { encodeJson } from '../../src-shared/api';
-import { addSyntheticRuns, syntheticTraining } from '../api/synthetic-runs';
+import { encodeJson } from '../../src-shared/contract';
+import { addSyntheticRuns, syntheticTraining } from '../testing/synthetic-runs';
 import { openDatabase } from '../store/db';
 import { startServer, type RunningServer } from '../server/server';
-import { benchLatentInBrowser, type LatentUiBench } from '../latent/bench-ui';
+import { benchLatentInBrowser, type LatentUiBench } from './latent-ui';
 
 /**
  * The UI's budgets, in one run:
  *  1. event-loop lag (p99) of the server process while a real run trains in its child process — target < 50 ms;
  *  2. time to render the runs table with 1,000 runs × 50 epochs in the database — target < 500 ms;
  *  3. on the run trained for (1), the reference MLP VAE: latent slider input → updated pixels p95 ≤ 16 ms, and a
- *     30×30 manifold decoded and drawn ≤ 250 ms (issue 4; measured by src-main/latent/bench-ui.ts).
+ *     30×30 manifold decoded and drawn ≤ 250 ms (issue 4; measured by src-main/bench/latent-ui.ts).
  * Usage: bench-ui [--train-subset N] [--epochs N]   (needs the built renderer and training worker: npm run build)
  */
 

@@ -2,13 +2,48 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { experimentConfigSchema, type ConfigKey } from '../../src-shared/config';
+import { csvColumn } from '../../src-shared/parameters';
 import { expandSweep } from '../../src-shared/sweep';
+import { CSV_COLUMNS } from '../reports/csv';
 import { experimentIdFlag, parseArgs, statusListFlag, UsageError } from './args';
-import { FlagError, readConfigFile, sweepFromFlags } from './config-flags';
+import { configFlags, FlagError, queueHelp, readConfigFile, sweepFromFlags } from './config-flags';
 
 const sweepOf = (argv: string[]) => sweepFromFlags(parseArgs(['queue', ...argv]).flags, null);
 
 describe('config flags', () => {
+  it('has a flag, a --help row and a CSV column for every config key', () => {
+    const help = queueHelp();
+    for (const key of Object.keys(experimentConfigSchema.shape) as ConfigKey[]) {
+      const flags = configFlags.filter((f) => f.key === key);
+      expect(flags, `${key}: no CLI flag`).toHaveLength(1);
+      expect(help, `${key}: no --help row`).toContain(`  --${flags[0].flag}`);
+      expect(CSV_COLUMNS, `${key}: no CSV column`).toContain(csvColumn(key));
+    }
+  });
+
+  it('keeps the flag names and aliases the README and scripts use', () => {
+    const names = Object.fromEntries(configFlags.map((f) => [f.key, [f.flag, ...f.aliases].join(' ')]));
+    expect(names).toMatchObject({
+      hiddenSizes: 'hidden hidden-sizes',
+      latentDim: 'latent latent-dim',
+      learningRate: 'lr learning-rate',
+      batchSize: 'batch-size batch',
+      binarization: 'binarize binarization',
+      betaWarmupEpochs: 'warmup-epochs beta-warmup-epochs',
+      mcSamples: 'samples mc-samples',
+      architecture: 'architecture arch',
+    });
+  });
+
+  it('lists each flag in --help with its aliases, help and allowed values', () => {
+    const help = queueHelp();
+    expect(help).toMatch(/--hidden, --hidden-sizes +MLP hidden widths.*; 1 to 8 integers ≥ 1 and ≤ 8192 joined by x/);
+    expect(help).toMatch(/--lr, --learning-rate +Adam step size; a number > 0 and ≤ 1/);
+    expect(help).toMatch(/--autoencoder +.*; true or false \(or the bare flag\)/);
+    expect(help).toContain('--hidden 512,512x256 is two runs');
+  });
+
   it('makes the grid product of comma lists', () => {
     const configs = expandSweep(sweepOf(['--beta', '0,1,4', '--latent', '2,10', '--seeds', '3', '--epochs', '2']));
     expect(configs).toHaveLength(18);
@@ -19,6 +54,7 @@ describe('config flags', () => {
   it('reads layer lists with x and sweeps them with commas', () => {
     const configs = expandSweep(sweepOf(['--hidden', '512,256x128']));
     expect(configs.map((c) => c.hiddenSizes)).toEqual([[512], [256, 128]]);
+    expect(expandSweep(sweepOf(['--hidden', '512,512x256'])).map((c) => c.hiddenSizes)).toEqual([[512], [512, 256]]);
   });
 
   it('takes "all" for subsets and a bare boolean flag', () => {

@@ -1,116 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
-import { experimentConfigSchema, type ConfigKey, type ExperimentConfig } from '../../src-shared/config';
+import { experimentConfigSchema, type ExperimentConfig } from '../../src-shared/config';
+import {
+  allowedValues as allowedParameterValues,
+  parameters,
+  readParameter,
+  splitSweep,
+} from '../../src-shared/parameters';
 import type { SweepAxes, SweepSpec } from '../../src-shared/sweep';
 
 /**
- * Every engine parameter as a CLI flag. A comma list makes a sweep axis (`--beta 0,1,4`); layer lists use `x`
- * (`--hidden 512x256`), so `--hidden 512,512x256` sweeps over two architectures.
+ * Every engine parameter as a CLI flag, from the one parameter table. A comma list makes a sweep axis
+ * (`--beta 0,1,4`); layer lists use `x` (`--hidden 512x256`), so `--hidden 512,512x256` sweeps over two architectures.
  */
-export interface ConfigFlag {
-  key: ConfigKey;
-  flag: string;
-  aliases: string[];
-  kind: 'number' | 'integer' | 'enum' | 'boolean' | 'layers' | 'subset' | 'string';
-  choices?: readonly string[];
-  help: string;
-}
+export const configFlags = parameters;
 
-export const configFlags: ConfigFlag[] = [
-  {
-    key: 'dataset',
-    flag: 'dataset',
-    aliases: [],
-    kind: 'string',
-    help: 'mnist, fashion-mnist or an imported dataset id',
-  },
-  { key: 'architecture', flag: 'architecture', aliases: ['arch'], kind: 'enum', help: 'encoder/decoder family' },
-  {
-    key: 'hiddenSizes',
-    flag: 'hidden',
-    aliases: ['hidden-sizes'],
-    kind: 'layers',
-    help: 'MLP hidden widths, e.g. 512x256',
-  },
-  {
-    key: 'convChannels',
-    flag: 'conv-channels',
-    aliases: [],
-    kind: 'layers',
-    help: 'conv channels per stride-2 layer, e.g. 32x64',
-  },
-  { key: 'latentDim', flag: 'latent', aliases: ['latent-dim'], kind: 'integer', help: 'latent dimension' },
-  { key: 'likelihood', flag: 'likelihood', aliases: [], kind: 'enum', help: 'decoder p(x|z)' },
-  {
-    key: 'gaussianVariance',
-    flag: 'gaussian-variance',
-    aliases: [],
-    kind: 'number',
-    help: 'fixed σ² of the Gaussian decoder',
-  },
-  { key: 'alpha', flag: 'alpha', aliases: [], kind: 'number', help: 'weight of the reconstruction term' },
-  { key: 'beta', flag: 'beta', aliases: [], kind: 'number', help: 'weight of the KL term (β-VAE)' },
-  { key: 'betaSchedule', flag: 'beta-schedule', aliases: [], kind: 'enum', help: 'constant, or linear warm-up' },
-  {
-    key: 'betaWarmupEpochs',
-    flag: 'warmup-epochs',
-    aliases: ['beta-warmup-epochs'],
-    kind: 'integer',
-    help: 'epochs of linear β warm-up',
-  },
-  {
-    key: 'mcSamples',
-    flag: 'samples',
-    aliases: ['mc-samples'],
-    kind: 'integer',
-    help: 'Monte-Carlo samples L per example',
-  },
-  {
-    key: 'autoencoder',
-    flag: 'autoencoder',
-    aliases: [],
-    kind: 'boolean',
-    help: 'plain autoencoder: deterministic encoder, no KL',
-  },
-  { key: 'learningRate', flag: 'lr', aliases: ['learning-rate'], kind: 'number', help: 'Adam learning rate' },
-  { key: 'batchSize', flag: 'batch-size', aliases: ['batch'], kind: 'integer', help: 'examples per batch' },
-  { key: 'epochs', flag: 'epochs', aliases: [], kind: 'integer', help: 'epochs to train' },
-  {
-    key: 'trainSubset',
-    flag: 'train-subset',
-    aliases: [],
-    kind: 'subset',
-    help: 'train on the first N examples (or all)',
-  },
-  {
-    key: 'testSubset',
-    flag: 'test-subset',
-    aliases: [],
-    kind: 'subset',
-    help: 'evaluate on the first N test examples (or all)',
-  },
-  {
-    key: 'binarization',
-    flag: 'binarize',
-    aliases: ['binarization'],
-    kind: 'enum',
-    help: 'none, static, or dynamic (re-sampled each epoch)',
-  },
-  { key: 'seed', flag: 'seed', aliases: [], kind: 'integer', help: 'random seed' },
-  {
-    key: 'checkpointEvery',
-    flag: 'checkpoint-every',
-    aliases: [],
-    kind: 'integer',
-    help: 'save a checkpoint every k-th epoch',
-  },
-  { key: 'checkpointKeep', flag: 'checkpoint-keep', aliases: [], kind: 'enum', help: 'which checkpoints to keep' },
-];
-
-for (const flag of configFlags) {
-  const field = experimentConfigSchema.shape[flag.key];
-  if (field instanceof z.ZodEnum) flag.choices = field.options as string[];
-}
+export type ConfigFlag = (typeof configFlags)[number];
 
 export class FlagError extends Error {
   override name = 'FlagError';
@@ -123,85 +27,47 @@ export function findConfigFlag(name: string): ConfigFlag | undefined {
   return flagByName.get(name);
 }
 
+/** Every name a config flag answers to, for checking a command's flags. */
+export const configFlagNames: readonly string[] = [...flagByName.keys()];
+
 /** What a flag accepts, in words, for error messages and --help. */
 export function allowedValues(flag: ConfigFlag): string {
-  const field = experimentConfigSchema.shape[flag.key];
-  const range = (f: z.ZodType): string => {
-    const bag = (f as z.ZodNumber).def?.checks ?? [];
-    const parts: string[] = [];
-    for (const check of bag) {
-      const def = (check as unknown as { _zod: { def: { check: string; value: number; inclusive?: boolean } } })._zod
-        .def;
-      if (def.check === 'greater_than') parts.push(`${def.inclusive ? '≥' : '>'} ${def.value}`);
-      if (def.check === 'less_than') parts.push(`${def.inclusive ? '≤' : '<'} ${def.value}`);
-    }
-    return parts.join(' and ');
-  };
-  switch (flag.kind) {
-    case 'enum':
-      return `one of ${(flag.choices ?? []).join(', ')}`;
-    case 'boolean':
-      return 'true or false (or the bare flag)';
-    case 'layers':
-      return 'positive integers joined by x, e.g. 512x256';
-    case 'subset':
-      return 'a positive integer, or all';
-    case 'integer':
-      return `an integer ${range(field)}`.trim();
-    case 'number':
-      return `a number ${range(field)}`.trim();
-    case 'string':
-      return 'a dataset id (see `vae-workbench datasets`)';
-  }
+  return `${allowedParameterValues(flag.key)}${flag.kind.type === 'boolean' ? ' (or the bare flag)' : ''}`;
 }
 
 /** Parses one value of a flag and checks it against the schema field, naming the flag, the value and what is allowed. */
 export function parseFlagValue(flag: ConfigFlag, raw: string): unknown {
-  const bad = (why?: string): FlagError =>
-    new FlagError(`--${flag.flag} ${JSON.stringify(raw)}: ${why ? `${why}; ` : ''}allowed: ${allowedValues(flag)}`);
-  let value: unknown;
-  const text = raw.trim();
-  switch (flag.kind) {
-    case 'number':
-    case 'integer': {
-      if (text === '' || !Number.isFinite(Number(text))) throw bad('not a number');
-      value = Number(text);
-      break;
-    }
-    case 'subset':
-      if (text === 'all') value = null;
-      else if (text === '' || !Number.isFinite(Number(text))) throw bad('not a number');
-      else value = Number(text);
-      break;
-    case 'boolean':
-      if (text === 'true' || text === '1' || text === 'yes') value = true;
-      else if (text === 'false' || text === '0' || text === 'no') value = false;
-      else throw bad();
-      break;
-    case 'layers': {
-      const parts = text.split('x');
-      if (parts.some((p) => p === '' || !/^\d+$/.test(p))) throw bad('not a list of layer sizes');
-      value = parts.map(Number);
-      break;
-    }
-    default:
-      value = text;
-  }
-  const result = experimentConfigSchema.shape[flag.key].safeParse(value);
-  if (!result.success) throw bad(result.error.issues[0]?.message);
-  return result.data;
+  const read = readParameter(flag.key, raw);
+  if (!read.ok) throw new FlagError(`--${flag.flag} ${read.message}`);
+  return read.value;
 }
 
 /** A flag's comma list → a sweep axis (one value = a fixed parameter). */
 export function parseFlagValues(flag: ConfigFlag, raw: string): unknown[] {
-  if (flag.kind === 'boolean' && raw === '') return [true];
-  const parts = raw.split(',');
-  if (parts.some((p) => p.trim() === '')) {
+  if (flag.kind.type === 'boolean' && raw === '') return [true];
+  const parts = splitSweep(raw);
+  if (parts.some((p) => p === '')) {
     throw new FlagError(
       `--${flag.flag} ${JSON.stringify(raw)}: an empty value in the list; allowed: ${allowedValues(flag)}`,
     );
   }
   return parts.map((part) => parseFlagValue(flag, part));
+}
+
+/** `vae-workbench queue --help`: the sweep syntax, then a row per parameter with its names, help and values. */
+export function queueHelp(): string {
+  const rows = configFlags.map((f) => {
+    const names = [f.flag, ...f.aliases].map((n) => `--${n}`).join(', ');
+    return `  ${names.padEnd(36)} ${f.help}; ${allowedValues(f)}`;
+  });
+  return `vae-workbench queue [--config FILE.json] [--experiment NAME] [parameters]
+
+A comma list makes a sweep axis; the runs are the grid product of all axes. x joins layer widths inside one value:
+--hidden 512,512x256 is two runs, one with a 512 layer and one with 512 and 256.
+  --seeds N                            shorthand for --seed 0,1,…,N−1
+  --config FILE.json                   {"beta": 4, …} for one run, or {"experiment": "…", "base": {…}, "sweep": {"beta": [0, 1, 4]}}
+  --experiment NAME                    the experiment the runs belong to (default: a name from the date)
+${rows.join('\n')}`;
 }
 
 export interface ConfigFile {

@@ -1,32 +1,20 @@
 import { renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import type { Database } from 'better-sqlite3';
+import { ApiError } from '../../src-shared/api';
 import { ConfigError } from '../../src-shared/config';
-import { expandSweep, sweepSize } from '../../src-shared/sweep';
-import { importIdxDataset, listDatasets, resolveDatasetSource } from '../data/import';
+import { sweepSize } from '../../src-shared/sweep';
 import { DatasetError, DatasetIdError } from '../data/dataset';
+import { spawnInProcess } from '../latent/in-process';
 import { resolveDbPath } from '../paths';
 import { forkTraining } from '../queue/fork';
-import { QueueRunner } from '../queue/runner';
-import { metricsCsv } from '../reports/csv';
-import {
-  buildReport,
-  manifoldDecoder,
-  renderReport,
-  ReportError,
-  writeReportFiles,
-  type ReportSelection,
-} from '../reports/report';
-import { LatentEngine } from '../latent/engine';
-import { selectBackend } from '../training/backend';
-import { estimateTestNll } from '../training/nll';
-import { listNllEstimates } from '../store/nll';
+import type { QueueRunner } from '../queue/runner';
+import { ReportError, type ReportSelection } from '../reports/report';
 import { APP_VERSION } from '../version';
-import { listCheckpoints } from '../store/checkpoints';
-import { openDatabase } from '../store/db';
-import { getEpochMetrics } from '../store/metrics';
-import { moveRun } from '../store/queue';
-import { cancelRun, getRun, listRuns, queueRuns, requeueRun } from '../store/runs';
+import { importIdxDataset } from '../workbench/import-dataset';
+import { exportMetricsCsv } from '../workbench/export';
+import { estimateTestNll, listNllEstimates } from '../workbench/nll';
+import { writeReport } from '../workbench/report';
+import { openWorkbench, type Workbench } from '../workbench/workbench';
 import { checkFlags, experimentIdFlag, idListFlag, parseArgs, runIdArg, statusListFlag, UsageError } from './args';
 import { allowedValues, configFlags, FlagError, readConfigFile, sweepFromFlags } from './config-flags';
 import { formatDuration, formatRunLine, progressLine, runTable } from './format';
@@ -40,7 +28,7 @@ Usage: vae-workbench <command> [options]      (every command takes --db PATH; de
   run        work the queue until it is empty, one run at a time
   list       the runs, a line each                     [--status S,S] [--experiment ID] [--json]
   show RUN   one run: parameters, per-epoch metrics, checkpoints   [--json]
-  resume RUN continue a paused, interrupted or failed run from its last checkpoint   [--queue-only]
+  resume RUN put a stopped run first in the queue and continue it from its last checkpoint   [--queue-only]
   cancel RUN cancel a queued, paused or interrupted run
   export     --csv FILE: one row per run, epoch and split   [--runs ID,ID] [--experiment ID]
   datasets   the datasets available to train on
@@ -74,17 +62,34 @@ interface Io {
 const common = ['db', 'help'];
 const configFlagNames = configFlags.flatMap((f) => [f.flag, ...f.aliases]);
 
-function withDb<T>(flags: Map<string, string>, fn: (db: Database, dbPath: string) => T): T {
-  const dbPath = resolveDbPath(flags.get('db'));
-  const db = openDatabase(dbPath);
+/**
+ * The workbench over the database of --db, in this process: the commands call the same use cases as the app's
+ * window, through the same dispatcher. The queue is worked only by `run` and `resume`, in the foreground.
+ */
+async function withWorkbench<T>(
+  flags: Map<string, string>,
+  fn: (wb: Workbench) => Promise<T> | T,
+  backend: string | null = null,
+): Promise<T> {
+  const wb = openWorkbench({
+    dbPath: resolveDbPath(flags.get('db')),
+    spawn: () => forkTraining(),
+    // A headless command may run TF.js in its own process: manifolds decode in-process, on a backend picked only
+    // when a report has a manifold to draw.
+    spawnLatent: spawnInProcess(),
+    transport: 'ipc',
+    version: APP_VERSION,
+    backend,
+    workQueue: false,
+  });
   try {
-    return fn(db, dbPath);
+    return await fn(wb);
   } finally {
-    db.close();
+    await wb.close();
   }
 }
 
-function cmdQueue(flags: Map<string, string>, io: Io): number {
+async function cmdQueue(flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('queue', flags, new Set([...common, ...configFlagNames, 'seeds', 'config', 'experiment']));
   if (flags.has('help')) {
     io.out(queueHelp());
@@ -92,28 +97,21 @@ function cmdQueue(flags: Map<string, string>, io: Io): number {
   }
   const file = flags.has('config') ? readConfigFile(flags.get('config') ?? '') : null;
   const spec = sweepFromFlags(flags, file);
-  const configs = expandSweep(spec);
   const experimentName =
     flags.get('experiment') ??
     file?.experiment ??
     `experiment ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
   if (experimentName.trim() === '') throw new UsageError('--experiment: the name is empty');
-  return withDb(flags, (db, dbPath) => {
-    // Every dataset must exist before anything is queued.
-    for (const dataset of new Set(configs.map((c) => c.dataset))) resolveDatasetSource(db, dbPath, dataset);
-    const runs = queueRuns(db, { experimentName, configs });
+  return withWorkbench(flags, async (wb) => {
+    const { runIds } = await wb.call('queueSweep', { experimentName, sweep: spec });
     const size = sweepSize(spec.axes);
     io.out(
-      `Queued ${runs.length} run${runs.length === 1 ? '' : 's'} in "${experimentName}"${size > 1 ? ` (sweep over ${Object.keys(spec.axes).join(', ')})` : ''}:`,
+      `Queued ${runIds.length} run${runIds.length === 1 ? '' : 's'} in "${experimentName}"${size > 1 ? ` (sweep over ${Object.keys(spec.axes).join(', ')})` : ''}:`,
     );
-    for (const run of runs) io.out(`  ${formatRunLine(run)}`);
-    io.out(`Train them with: vae-workbench run --db ${dbPath}`);
+    for (const runId of runIds) io.out(`  ${formatRunLine(await wb.call('getRun', { runId }))}`);
+    io.out(`Train them with: vae-workbench run --db ${wb.dbPath}`);
     return 0;
   });
-}
-
-function queueRunner(db: Database, dbPath: string, backend: string | null): QueueRunner {
-  return new QueueRunner({ db, dbPath, spawn: () => forkTraining(), backend });
 }
 
 /** Runs left running by a process that is gone become interrupted (and so resumable); says which. */
@@ -123,7 +121,8 @@ function recoverRuns(runner: QueueRunner, io: Io): void {
     io.out(`Runs left running by a process that is gone, now interrupted: ${interrupted.join(', ')}`);
 }
 
-async function workQueue(runner: QueueRunner, db: Database, io: Io): Promise<number> {
+async function workQueue(wb: Workbench, io: Io): Promise<number> {
+  const { runner } = wb;
   let lastPlain = 0;
   runner.onProgress((p) => {
     if (io.isTty) {
@@ -134,15 +133,18 @@ async function workQueue(runner: QueueRunner, db: Database, io: Io): Promise<num
     }
   });
   runner.onRunChanged((runId) => {
-    const run = getRun(db, runId);
-    if (!run) return;
-    if (run.status === 'running' && run.epochsDone > 0) {
-      const t = run.last.test;
-      if (io.isTty) process.stdout.write('\r\x1b[2K');
-      io.out(
-        `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: test recon ${formatMetric(t?.recon)} KL ${formatMetric(t?.kl)} ELBO ${formatMetric(t?.elbo)} nats`,
-      );
-    }
+    void wb.call('getRun', { runId }).then(
+      (run) => {
+        if (run.status === 'running' && run.epochsDone > 0) {
+          const t = run.last.test;
+          if (io.isTty) process.stdout.write('\r\x1b[2K');
+          io.out(
+            `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: test recon ${formatMetric(t?.recon)} KL ${formatMetric(t?.kl)} ELBO ${formatMetric(t?.elbo)} nats`,
+          );
+        }
+      },
+      () => undefined,
+    );
   });
   const interrupt = (): void => {
     io.err('\nStopping: the run in training becomes interrupted and can be resumed.');
@@ -160,11 +162,10 @@ async function workQueue(runner: QueueRunner, db: Database, io: Io): Promise<num
   }
   if (io.isTty) process.stdout.write('\r\x1b[2K');
   for (const outcome of outcomes) {
-    const run = getRun(db, outcome.runId);
-    if (run)
-      io.out(
-        `run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ''} (${run.name}, ${run.backend ?? 'no backend'})`,
-      );
+    const run = await wb.call('getRun', { runId: outcome.runId });
+    io.out(
+      `run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ''} (${run.name}, ${run.backend ?? 'no backend'})`,
+    );
   }
   io.out(
     `Queue empty: ${outcomes.length} run${outcomes.length === 1 ? '' : 's'} in ${formatDuration((Date.now() - started) / 1000)}.`,
@@ -178,23 +179,22 @@ async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
     io.out('vae-workbench run [--db PATH] [--backend tensorflow|wasm|cpu]\nWorks the queue until it is empty.');
     return 0;
   }
-  const dbPath = resolveDbPath(flags.get('db'));
-  const db = openDatabase(dbPath);
-  try {
-    const runner = queueRunner(db, dbPath, flags.get('backend') ?? null);
-    recoverRuns(runner, io);
-    return await workQueue(runner, db, io);
-  } finally {
-    db.close();
-  }
+  return withWorkbench(
+    flags,
+    (wb) => {
+      recoverRuns(wb.runner, io);
+      return workQueue(wb, io);
+    },
+    flags.get('backend') ?? null,
+  );
 }
 
-function cmdList(flags: Map<string, string>, io: Io): number {
+async function cmdList(flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('list', flags, new Set([...common, 'status', 'experiment', 'json']));
   const status = statusListFlag(flags.get('status'));
   const experimentId = experimentIdFlag(flags.get('experiment'));
-  return withDb(flags, (db) => {
-    const runs = listRuns(db, { status, experimentId });
+  return withWorkbench(flags, async (wb) => {
+    const runs = await wb.call('listRuns', { status, experimentId });
     if (flags.has('json')) io.out(JSON.stringify(runs, null, 2));
     else if (runs.length === 0) io.out('No runs yet. Queue some with `vae-workbench queue`.');
     else io.out(runTable(runs));
@@ -202,14 +202,13 @@ function cmdList(flags: Map<string, string>, io: Io): number {
   });
 }
 
-function cmdShow(positionals: string[], flags: Map<string, string>, io: Io): number {
+async function cmdShow(positionals: string[], flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('show', flags, new Set([...common, 'json']));
-  const id = runIdArg('show', positionals);
-  return withDb(flags, (db) => {
-    const run = getRun(db, id);
-    if (!run) throw new UsageError(`show: no run ${id} in this database`);
-    const metrics = getEpochMetrics(db, [id]);
-    const checkpoints = listCheckpoints(db, id);
+  const runId = runIdArg('show', positionals);
+  return withWorkbench(flags, async (wb) => {
+    const run = await wb.call('getRun', { runId });
+    const metrics = await wb.call('getEpochMetrics', { runIds: [runId] });
+    const checkpoints = await wb.call('listCheckpoints', { runId });
     if (flags.has('json')) {
       io.out(JSON.stringify({ run, metrics, checkpoints }, null, 2));
       return 0;
@@ -230,7 +229,7 @@ function cmdShow(positionals: string[], flags: Map<string, string>, io: Io): num
         `${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${f(m.kl)}  ${f(m.betaKl)}  ${f(m.elbo)}`,
       );
     }
-    for (const e of listNllEstimates(db, id)) {
+    for (const e of listNllEstimates(wb.db, runId)) {
       io.out(`NLL (${e.split}, epoch ${e.epoch}, k = ${e.k}, ${e.count} examples): ${formatMetric(e.nll)} nats`);
     }
     io.out(
@@ -242,52 +241,41 @@ function cmdShow(positionals: string[], flags: Map<string, string>, io: Io): num
 
 async function cmdResume(positionals: string[], flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('resume', flags, new Set([...common, 'queue-only', 'backend']));
-  const id = runIdArg('resume', positionals);
-  const dbPath = resolveDbPath(flags.get('db'));
-  const db = openDatabase(dbPath);
-  try {
-    const runner = queueRunner(db, dbPath, flags.get('backend') ?? null);
-    // A run whose process was killed still reads `running` until recovery marks it interrupted.
-    recoverRuns(runner, io);
-    const run = requeueRun(db, id);
-    moveRun(db, id, 0);
-    io.out(`run ${id} queued first; it continues after epoch ${run.epochsDone} of ${run.config.epochs}.`);
-    if (flags.has('queue-only')) return 0;
-    return await workQueue(runner, db, io);
-  } finally {
-    db.close();
-  }
+  const runId = runIdArg('resume', positionals);
+  return withWorkbench(
+    flags,
+    async (wb) => {
+      // A run whose process was killed still reads `running` until recovery marks it interrupted.
+      recoverRuns(wb.runner, io);
+      const run = await wb.call('resumeRun', { runId });
+      io.out(`run ${runId} queued first; it continues after epoch ${run.epochsDone} of ${run.config.epochs}.`);
+      if (flags.has('queue-only')) return 0;
+      return workQueue(wb, io);
+    },
+    flags.get('backend') ?? null,
+  );
 }
 
-function cmdCancel(positionals: string[], flags: Map<string, string>, io: Io): number {
+async function cmdCancel(positionals: string[], flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('cancel', flags, new Set(common));
-  const id = runIdArg('cancel', positionals);
-  return withDb(flags, (db) => {
-    const run = cancelRun(db, id);
+  const runId = runIdArg('cancel', positionals);
+  return withWorkbench(flags, async (wb) => {
+    const run = await wb.call('cancelRun', { runId });
     io.out(`run ${run.id} ${run.status}.`);
     return 0;
   });
 }
 
-function cmdExport(flags: Map<string, string>, io: Io): number {
+async function cmdExport(flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('export', flags, new Set([...common, 'csv', 'runs', 'experiment']));
   const out = flags.get('csv');
   if (!out) throw new UsageError('export: give --csv FILE');
-  const ids = flags.has('runs') ? idListFlag('runs', flags.get('runs') ?? '') : undefined;
+  const runIds = flags.has('runs') ? idListFlag('runs', flags.get('runs') ?? '') : undefined;
   const experimentId = experimentIdFlag(flags.get('experiment'));
-  return withDb(flags, (db) => {
-    const runs = listRuns(db, { ids, experimentId });
-    if (ids) {
-      const missing = ids.filter((id) => !runs.some((r) => r.id === id));
-      if (missing.length > 0) throw new UsageError(`export: no run ${missing.join(', ')} in this database`);
-    }
-    if (runs.length === 0) throw new UsageError('export: no runs to export');
-    const metrics = getEpochMetrics(
-      db,
-      runs.map((r) => r.id),
-    );
-    writeFileAtomic(out, metricsCsv(runs, metrics));
-    io.out(`Wrote ${metrics.length} rows (${runs.length} runs) to ${out}`);
+  return withWorkbench(flags, (wb) => {
+    const { csv, runCount, rowCount } = exportMetricsCsv(wb.db, { runIds, experimentId });
+    writeFileAtomic(out, csv);
+    io.out(`Wrote ${rowCount} rows (${runCount} runs) to ${out}`);
     return 0;
   });
 }
@@ -304,10 +292,10 @@ function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-function cmdDatasets(flags: Map<string, string>, io: Io): number {
+async function cmdDatasets(flags: Map<string, string>, io: Io): Promise<number> {
   checkFlags('datasets', flags, new Set([...common, 'json']));
-  return withDb(flags, (db) => {
-    const datasets = listDatasets(db);
+  return withWorkbench(flags, async (wb) => {
+    const datasets = await wb.call('listDatasets', {});
     if (flags.has('json')) {
       io.out(JSON.stringify(datasets, null, 2));
       return 0;
@@ -321,15 +309,15 @@ function cmdDatasets(flags: Map<string, string>, io: Io): number {
   });
 }
 
-function cmdImport(flags: Map<string, string>, io: Io): number {
+async function cmdImport(flags: Map<string, string>, io: Io): Promise<number> {
   const fileFlags = ['train-images', 'train-labels', 'test-images', 'test-labels'];
   checkFlags('import', flags, new Set([...common, 'id', 'title', ...fileFlags]));
   const id = flags.get('id');
   if (!id) throw new UsageError('import: give --id NAME (lower-case letters, digits, . _ -)');
   for (const f of fileFlags)
     if (!flags.get(f)) throw new UsageError(`import: give --${f} FILE (an idx file, gzipped or not)`);
-  return withDb(flags, (db) => {
-    const info = importIdxDataset(db, {
+  return withWorkbench(flags, (wb) => {
+    const info = importIdxDataset(wb.db, {
       id,
       title: flags.get('title') ?? id,
       files: {
@@ -364,13 +352,9 @@ async function cmdNll(positionals: string[], flags: Map<string, string>, io: Io)
   const k = positiveIntFlag('k', flags.get('k'), 5000, 100_000) as number;
   const examples = positiveIntFlag('examples', flags.get('examples'), 1000, 1_000_000);
   const epoch = positiveIntFlag('epoch', flags.get('epoch'), null, 1_000_000) ?? undefined;
-  const dbPath = resolveDbPath(flags.get('db'));
-  const db = openDatabase(dbPath);
-  try {
-    const run = getRun(db, id);
-    if (!run) throw new UsageError(`nll: no run ${id} in this database`);
+  return withWorkbench(flags, async (wb) => {
     const started = Date.now();
-    const estimate = await estimateTestNll(db, dbPath, run, {
+    const estimate = await estimateTestNll(wb.db, wb.dbPath, id, {
       k,
       examples,
       epoch,
@@ -385,9 +369,7 @@ async function cmdNll(positionals: string[], flags: Map<string, string>, io: Io)
       `run ${id} epoch ${estimate.epoch}: test NLL ${formatMetric(estimate.nll)} nats (k = ${estimate.k}, ${estimate.count} examples, ${formatDuration((Date.now() - started) / 1000)})`,
     );
     return 0;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
@@ -399,28 +381,16 @@ async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
   let selection: ReportSelection;
   if (flags.has('runs')) selection = { runIds: idListFlag('runs', flags.get('runs') ?? '') };
   else selection = { experimentId: experimentIdFlag(flags.get('experiment'))! };
-  const dbPath = resolveDbPath(flags.get('db'));
-  const db = openDatabase(dbPath);
-  // A headless command may run TF.js in its own process: manifolds decode through the latent engine in-process,
-  // on the best backend (picked once, only when a run has a manifold to draw).
-  const latent = new LatentEngine({ dbPath });
-  let backend: Promise<unknown> | null = null;
-  try {
-    const report = await buildReport(db, selection, {
-      appVersion: APP_VERSION,
-      title: flags.get('title'),
-      decodeManifold: manifoldDecoder(async (input) => {
-        await (backend ??= selectBackend(null));
-        return latent.handle('manifold', input);
-      }),
-    });
-    const written = writeReportFiles(out, await renderReport(report));
-    io.out(`Wrote ${written.join(', ')} (${report.runs.length} runs)`);
+  return withWorkbench(flags, async (wb) => {
+    const { written, runCount } = await writeReport(
+      { db: wb.db, latent: wb.latent, version: APP_VERSION },
+      selection,
+      out,
+      flags.get('title'),
+    );
+    io.out(`Wrote ${written.join(', ')} (${runCount} runs)`);
     return 0;
-  } finally {
-    latent.close();
-    db.close();
-  }
+  });
 }
 
 async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
@@ -448,45 +418,38 @@ async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
   return 0;
 }
 
+type Command = (positionals: string[], flags: Map<string, string>, io: Io) => Promise<number>;
+
+/** Every command by name, in the order the help lists them. */
+const commands = new Map<string, Command>([
+  ['queue', (_, flags, io) => cmdQueue(flags, io)],
+  ['run', (_, flags, io) => cmdRun(flags, io)],
+  ['list', (_, flags, io) => cmdList(flags, io)],
+  ['show', cmdShow],
+  ['resume', cmdResume],
+  ['cancel', cmdCancel],
+  ['export', (_, flags, io) => cmdExport(flags, io)],
+  ['datasets', (_, flags, io) => cmdDatasets(flags, io)],
+  ['import', (_, flags, io) => cmdImport(flags, io)],
+  ['nll', cmdNll],
+  ['report', (_, flags, io) => cmdReport(flags, io)],
+  ['serve', (_, flags, io) => cmdServe(flags, io)],
+]);
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const { command, positionals, flags } = parseArgs(argv);
-    switch (command) {
-      case null:
-      case 'help':
-        io.out(HELP);
-        return command === null ? 2 : 0;
-      case 'queue':
-        return cmdQueue(flags, io);
-      case 'run':
-        return await cmdRun(flags, io);
-      case 'list':
-        return cmdList(flags, io);
-      case 'show':
-        return cmdShow(positionals, flags, io);
-      case 'resume':
-        return await cmdResume(positionals, flags, io);
-      case 'cancel':
-        return cmdCancel(positionals, flags, io);
-      case 'export':
-        return cmdExport(flags, io);
-      case 'datasets':
-        return cmdDatasets(flags, io);
-      case 'import':
-        return cmdImport(flags, io);
-      case 'nll':
-        return await cmdNll(positionals, flags, io);
-      case 'report':
-        return await cmdReport(flags, io);
-      case 'serve':
-        return await cmdServe(flags, io);
-      default:
-        throw new UsageError(
-          `unknown command "${command}"; commands: queue, run, list, show, resume, cancel, export, datasets, import, nll, report, serve`,
-        );
+    if (command === null || command === 'help') {
+      io.out(HELP);
+      return command === null ? 2 : 0;
     }
+    const run = commands.get(command);
+    if (!run) throw new UsageError(`unknown command "${command}"; commands: ${[...commands.keys()].join(', ')}`);
+    return await run(positionals, flags, io);
   } catch (error) {
+    // Refused requests (bad flags, values, states, unknown ids) exit 2; failures while working exit 1.
     if (
+      (error instanceof ApiError && error.name !== 'Error') ||
       error instanceof ReportError ||
       error instanceof UsageError ||
       error instanceof FlagError ||

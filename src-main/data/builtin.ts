@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { DatasetSource } from '../training/protocol';
+import type { DatasetSource } from '../records';
 import { DatasetIdError, type DatasetInfo } from './dataset';
 import { readIdxHeader, type IdxHeader } from './idx';
 import type { IdxPaths } from './load';

@@ -1,18 +1,4 @@
-/** An image dataset in memory: 8-bit grey images, row-major, as read from idx files. */
-export interface ImageSplit {
-  /** count × height × width bytes, 0–255. */
-  images: Uint8Array;
-  labels: Uint8Array;
-  count: number;
-  height: number;
-  width: number;
-}
-
-export interface ImageDataset {
-  name: string;
-  train: ImageSplit;
-  test: ImageSplit;
-}
+export type { ImageDataset, ImageSplit } from '../records';
 
 /** What the picker shows: built-in datasets that are installed, and imported ones (the contract's DatasetChoice). */
 export type { DatasetChoice as DatasetInfo } from '../../src-shared/api';

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetError } from './dataset';
-import { encodeIdx, parseIdx, readIdxFile, readIdxFileAsync, readIdxHeader, type IdxFile } from './idx';
+import { encodeIdx } from '../testing/idx-files';
+import { parseIdx, readIdxFile, readIdxFileAsync, readIdxHeader, type IdxFile } from './idx';
 
 const dir = mkdtempSync(join(tmpdir(), 'vae-idx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

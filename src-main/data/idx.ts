@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { constants as zlibConstants, gunzip, gunzipSync, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { DatasetError } from './dataset';
 
@@ -104,7 +104,7 @@ function describeMagic(magic: number): string {
   return ` (${typeName} elements in ${dims} dims)`;
 }
 
-function dataBytes(header: IdxHeader): number {
+export function dataBytes(header: IdxHeader): number {
   return header.kind === 'images' ? header.count * header.height * header.width : header.count;
 }
 
@@ -213,22 +213,4 @@ export function readIdxHeader(path: string): IdxHeader {
   } finally {
     closeSync(fd);
   }
-}
-
-/** Writes an idx file (for tests and fixtures); gzipped when asked. */
-export function encodeIdx(content: IdxFile, options: { gzip?: boolean } = {}): Uint8Array {
-  const dims = content.kind === 'images' ? [content.count, content.height, content.width] : [content.count];
-  const expected = dataBytes(content);
-  if (content.data.length !== expected) {
-    throw new RangeError(
-      `encodeIdx: data has ${content.data.length} bytes, ${content.kind} of [${dims.join(', ')}] needs ${expected}`,
-    );
-  }
-  const headerBytes = 4 + 4 * dims.length;
-  const out = new Uint8Array(headerBytes + expected);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, content.kind === 'images' ? IDX_IMAGES_MAGIC : IDX_LABELS_MAGIC, false);
-  dims.forEach((size, i) => view.setUint32(4 + 4 * i, size, false));
-  out.set(content.data, headerBytes);
-  return options.gzip ? new Uint8Array(gzipSync(out)) : out;
 }

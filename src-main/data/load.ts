@@ -1,6 +1,6 @@
-import type { DatasetSource } from '../training/protocol';
+import type { DatasetSource } from '../records';
 import { DatasetError, type ImageDataset, type ImageSplit } from './dataset';
-import { readIdxFileAsync, type IdxFile } from './idx';
+import { readIdxFile, readIdxFileAsync, type IdxFile } from './idx';
 
 /** The four idx files of a dataset, by role. */
 export interface IdxFileSet<T> {
@@ -53,6 +53,17 @@ async function loadStoredDataset(dbPath: string, datasetId: string, name: string
   }
 }
 
+/** Reads all four files whole and checks they make one dataset; throws DatasetError naming the bad file. */
+export function readIdxImport(files: IdxPaths, name: string): ImageDataset {
+  const parsed = {
+    trainImages: readIdxFile(files.trainImages),
+    trainLabels: readIdxFile(files.trainLabels),
+    testImages: readIdxFile(files.testImages),
+    testLabels: readIdxFile(files.testLabels),
+  };
+  return datasetFromIdx(name, parsed, files);
+}
+
 /**
  * Checks that four parsed idx files make one dataset: images and labels in their places, one label per image
  * in each split, one image size across splits, and at least one example in each split.
@@ -98,4 +109,16 @@ function splitFromIdx(
     throw new DatasetError(imagesPath, `the ${split} split has no images; it needs at least one`);
   }
   return { images: images.data, labels: labels.data, count: images.count, height: images.height, width: images.width };
+}
+
+/** The test split alone (the latent views encode and show test images; the train split is never read). */
+export async function loadTestSplit(source: DatasetSource): Promise<ImageSplit> {
+  if (source.kind === 'idx-files') {
+    const [images, labels] = await Promise.all([
+      readIdxFileAsync(source.testImages),
+      readIdxFileAsync(source.testLabels),
+    ]);
+    return splitFromIdx(images, labels, source.testImages, source.testLabels, 'test');
+  }
+  return (await loadStoredDataset(source.dbPath, source.datasetId, source.name)).test;
 }

@@ -1,13 +1,12 @@
 import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isMethodName, type BridgeReply } from '../../src-shared/api';
-import { errorData } from '../api/dispatcher';
-import { openWorkbench, type Workbench } from '../api/workbench';
+import type { BridgeReply } from '../../src-shared/api';
+import { errorData } from '../api/errors';
+import { openWorkbench, type Workbench } from '../workbench/workbench';
 import { appVersion } from '../api/version';
 import { resolveDbPath } from '../paths';
-import { trainingWorkerPath } from '../queue/fork';
-import { latentWorkerPath } from '../latent/fork';
+import { builtEntry } from '../child/fork';
 import type { FromLatent, ToLatent } from '../latent/protocol';
 import type { FromWorker, ToWorker } from '../training/protocol';
 import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX } from './channels';
@@ -77,12 +76,13 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
   const dbPath = resolveDbPath(dbFlag(process.argv));
-  const workerPath = trainingWorkerPath();
+  const workerPath = builtEntry('training-worker');
   const wb = openWorkbench({
     dbPath,
     spawn: () => utilityChild<ToWorker, FromWorker>(workerPath, [], 'VAE Workbench training'),
     // Found on first use: the latent views start their process only when opened.
-    spawnLatent: (path) => utilityChild<ToLatent, FromLatent>(latentWorkerPath(), [path], 'VAE Workbench latent'),
+    spawnLatent: (path) =>
+      utilityChild<ToLatent, FromLatent>(builtEntry('latent-worker'), [path], 'VAE Workbench latent'),
     transport: 'ipc',
     version: appVersion(),
   });
@@ -98,10 +98,8 @@ async function start(): Promise<void> {
     ) {
       return { ok: false, error: { name: 'Forbidden', message: 'calls are accepted only from the workbench window' } };
     }
-    if (!isMethodName(method)) {
-      return { ok: false, error: { name: 'UnknownMethod', message: `${JSON.stringify(method)} is not an API method` } };
-    }
     try {
+      // The dispatcher refuses a name outside the contract and validates the input, as for HTTP.
       return { ok: true, result: await wb.dispatch(method, input) };
     } catch (error) {
       return { ok: false, error: errorData(error) };

@@ -1,10 +1,11 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import type { BridgeReply, EventName, WorkbenchBridge } from '../../src-shared/api';
-import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX, eventChannels } from './channels';
+import type { BridgeReply, WorkbenchBridge } from '../../src-shared/api';
+import { eventNames, isEventName } from '../../src-shared/contract';
+import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX } from './channels';
 
 /**
  * The renderer's only door to main: one call into the API contract and subscriptions to its events.
- * Sandboxed preloads cannot load npm packages, so this file imports types only from the contract.
+ * Sandboxed preloads cannot load npm packages: besides types, this file imports only the contract's leaf module.
  */
 const bridge: WorkbenchBridge = {
   call: (method, input) => {
@@ -13,8 +14,7 @@ const bridge: WorkbenchBridge = {
     return ipcRenderer.invoke(CALL_CHANNEL, method, input) as Promise<BridgeReply>;
   },
   on: (event, listener) => {
-    if (!eventChannels.includes(event as EventName))
-      throw new Error(`${event} is not an API event; allowed: ${eventChannels.join(', ')}`);
+    if (!isEventName(event)) throw new Error(`${event} is not an API event; allowed: ${eventNames.join(', ')}`);
     const channel = EVENT_CHANNEL_PREFIX + event;
     // The IpcRendererEvent (with its sender) never reaches the page: only the payload does.
     const forward = (_e: Electron.IpcRendererEvent, payload: unknown): void => listener(payload);

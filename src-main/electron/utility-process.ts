@@ -1,24 +1,17 @@
 import { utilityProcess } from 'electron';
-
-/** The shape both child processes share (TrainingProcess, LatentProcess), whatever messages they carry. */
-export interface UtilityChild<ToChild, FromChild> {
-  readonly pid: number | undefined;
-  send(message: ToChild): void;
-  onMessage(listener: (message: FromChild) => void): void;
-  onExit(listener: (code: number | null, signal: string | null) => void): void;
-  kill(): void;
-}
+import type { ChildHandle } from '../child/handle';
 
 /**
  * A child process in the desktop app: Electron's utilityProcess (a Node process without a window), so TF.js never
  * runs on main's event loop and a crash in it takes down only the child. Messages are structured-cloned, like
- * fork's 'advanced' serialization, so typed arrays cross without JSON.
+ * fork's 'advanced' serialization, so typed arrays cross without JSON. The child talks back through
+ * child/parent-port.ts, which also ends it when the app goes.
  */
 export function utilityChild<ToChild, FromChild>(
   modulePath: string,
   args: string[],
   serviceName: string,
-): UtilityChild<ToChild, FromChild> {
+): ChildHandle<ToChild, FromChild> {
   const child = utilityProcess.fork(modulePath, args, { serviceName, stdio: 'inherit' });
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -26,7 +19,7 @@ export function utilityChild<ToChild, FromChild>(
     get pid() {
       return child.pid;
     },
-    send(message: ToChild) {
+    send(message) {
       if (!exited) child.postMessage(message);
     },
     onMessage(listener) {

@@ -1,29 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
-import type { z } from 'zod';
+import type { MethodInputParsed, MethodOutput } from '../../src-shared/api';
 import { formatIssues, type ExperimentConfig } from '../../src-shared/config';
 import { manifoldCodes, gridAxis } from '../../src-shared/gaussian';
 import {
-  latentDecodeInput,
-  latentEncodeTestInput,
-  latentInterpolateInput,
-  latentManifoldInput,
-  latentPriorSamplesInput,
-  latentTestImagesInput,
-  latentTraversalsInput,
+  isLatentMethodName,
+  latentApi,
+  latentMethodNames,
   lerpCodes,
   orderDimsByKl,
   pca2,
   sweepValues,
   type LatentEncodeTestResult,
+  type LatentMethodName,
 } from '../../src-shared/latent';
 import type { ImageSplit } from '../data/dataset';
-import { DatasetError, DatasetIdError } from '../data/dataset';
-import { readIdxFileAsync } from '../data/idx';
-import { resolveDatasetSource } from '../data/import';
-import { decodeArrays } from '../store/checkpoints';
-import { loadImportedDataset } from '../store/datasets';
-import { openDatabase, statement, type Database } from '../store/db';
-import { StoreError } from '../store/errors';
+import { DatasetIdError } from '../data/dataset';
+import { resolveDatasetSource } from '../catalog/datasets';
+import { toApiError } from '../api/errors';
+import { loadTestSplit } from '../data/load';
+import { listCheckpoints, loadCheckpoint } from '../store/checkpoints';
+import { openDatabase, type Database } from '../store/db';
 import { getEpochImages, getLatentStats } from '../store/metrics';
 import { getRun } from '../store/runs';
 import { gatherExamples, testPixelMode } from '../training/data';
@@ -37,14 +33,20 @@ import {
   type VaeModel,
 } from '../training/model';
 import { fillNormal, rngFor, Stream } from '../training/random';
-import { LatentError, type LatentMethod, type LatentResult } from './protocol';
+import { LatentError } from './protocol';
 
 /**
- * Answers the latent-space views' requests from one SQLite file: loads a run's checkpoint into a model (kept in a
- * small LRU by run, epoch and checkpoint time), decodes and encodes with TF.js, and returns plain images and codes.
- * Pure request → result, with no process around it: worker.ts runs it in the latent process, tests run it in-process.
- * Every tensor is made inside tf.tidy or disposed, so tf.memory().numTensors stays flat across requests.
+ * Answers the latent-space views' requests from one SQLite file, one public function per latent method of the API
+ * contract, under the contract's name: loads a run's checkpoint into a model (kept in a small LRU by run, epoch and
+ * checkpoint time), decodes and encodes with TF.js, and returns plain images and codes. Pure request → result, with
+ * no process around it: worker.ts runs it in the latent process, the CLI and tests run it in-process. Every tensor is
+ * made inside tf.tidy or disposed, so tf.memory().numTensors stays flat across requests.
  */
+
+/** Each latent method of the contract, taking its validated input: a method without a function here does not compile. */
+export type LatentEngineMethods = {
+  [M in LatentMethodName]: (input: MethodInputParsed<M>) => Promise<MethodOutput<M>>;
+};
 
 export interface LatentEngineOptions {
   dbPath: string;
@@ -64,17 +66,7 @@ interface LoadedModel {
 const DECODE_CHUNK = 1024;
 const ENCODE_CHUNK = 1000;
 
-const schemas = {
-  decode: latentDecodeInput,
-  manifold: latentManifoldInput,
-  priorSamples: latentPriorSamplesInput,
-  encodeTest: latentEncodeTestInput,
-  testImages: latentTestImagesInput,
-  traversals: latentTraversalsInput,
-  interpolate: latentInterpolateInput,
-} as const satisfies Record<LatentMethod, z.ZodType>;
-
-export class LatentEngine {
+export class LatentEngine implements LatentEngineMethods {
   private db: Database | null = null;
   private readonly models: LoadedModel[] = [];
   /** Test splits by dataset id, most recent last; two cover a side-by-side across datasets without holding many. */
@@ -85,35 +77,23 @@ export class LatentEngine {
     this.cacheSize = options.modelCacheSize ?? 6;
   }
 
-  /** Runs one request; throws LatentError (or an engine error) naming what was wrong. */
-  async handle<M extends LatentMethod>(method: M, input: unknown): Promise<LatentResult<M>> {
-    if (!Object.prototype.hasOwnProperty.call(schemas, method)) {
+  /** Runs one request by its contract name; throws LatentError (or an engine error) naming what was wrong. */
+  async handle<M extends LatentMethodName>(method: M, input: unknown): Promise<MethodOutput<M>> {
+    if (!isLatentMethodName(method)) {
       throw new LatentError(
         'ValidationError',
-        `${JSON.stringify(method)} is not a latent request; allowed: ${Object.keys(schemas).join(', ')}`,
+        `${JSON.stringify(method)} is not a latent request; allowed: ${latentMethodNames.join(', ')}`,
       );
     }
+    const parsed = latentApi[method].input.safeParse(input);
+    if (!parsed.success)
+      throw new LatentError('ValidationError', `${method}: ${formatIssues(parsed.error.issues, input)}`);
+    const run = this[method] as (input: unknown) => Promise<MethodOutput<M>>;
     try {
-      switch (method) {
-        case 'decode':
-          return (await this.decode(this.parse('decode', input))) as LatentResult<M>;
-        case 'manifold':
-          return (await this.manifold(this.parse('manifold', input))) as LatentResult<M>;
-        case 'priorSamples':
-          return (await this.priorSamples(this.parse('priorSamples', input))) as LatentResult<M>;
-        case 'encodeTest':
-          return (await this.encodeTest(this.parse('encodeTest', input))) as LatentResult<M>;
-        case 'testImages':
-          return (await this.testImages(this.parse('testImages', input))) as LatentResult<M>;
-        case 'traversals':
-          return (await this.traversals(this.parse('traversals', input))) as LatentResult<M>;
-        case 'interpolate':
-          return (await this.interpolate(this.parse('interpolate', input))) as LatentResult<M>;
-      }
+      return await run.call(this, parsed.data);
     } catch (error) {
       throw translate(error);
     }
-    throw new LatentError('ValidationError', `unknown latent request ${String(method)}`);
   }
 
   close(): void {
@@ -128,13 +108,6 @@ export class LatentEngine {
     return this.models.map((m) => `${m.runId}@${m.epoch}`);
   }
 
-  private parse<M extends LatentMethod>(method: M, input: unknown): z.output<(typeof schemas)[M]> {
-    const parsed = schemas[method].safeParse(input);
-    if (!parsed.success)
-      throw new LatentError('ValidationError', `${method}: ${formatIssues(parsed.error.issues, input)}`);
-    return parsed.data as z.output<(typeof schemas)[M]>;
-  }
-
   private database(): Database {
     this.db ??= openDatabase(this.options.dbPath, { readonly: true });
     return this.db;
@@ -142,36 +115,36 @@ export class LatentEngine {
 
   // ── requests ────────────────────────────────────────────────────────────────────────────────────────────────
 
-  private async decode(input: z.output<typeof latentDecodeInput>): Promise<LatentResult<'decode'>> {
+  async latentDecode(input: MethodInputParsed<'latentDecode'>): Promise<MethodOutput<'latentDecode'>> {
     const loaded = await this.model(input.runId, input.epoch);
     const J = loaded.config.latentDim;
     input.codes.forEach((code, i) => {
       if (code.length !== J) {
         throw new LatentError(
           'ValidationError',
-          `decode: codes[${i}] has ${code.length} values but run ${input.runId} has latentDim ${J}; give ${J} per code`,
+          `latentDecode: codes[${i}] has ${code.length} values but run ${input.runId} has latentDim ${J}; give ${J} per code`,
         );
       }
     });
     return { ...this.imageFrame(loaded), images: this.decodeImages(loaded.model, input.codes) };
   }
 
-  private async manifold(input: z.output<typeof latentManifoldInput>): Promise<LatentResult<'manifold'>> {
+  async latentManifold(input: MethodInputParsed<'latentManifold'>): Promise<MethodOutput<'latentManifold'>> {
     const loaded = await this.model(input.runId, input.epoch);
     const J = loaded.config.latentDim;
     const [dx, dy] = input.dims;
     if (J < 2)
       throw new LatentError(
         'ValidationError',
-        `manifold: run ${input.runId} has latentDim 1; a manifold needs two latent dimensions`,
+        `latentManifold: run ${input.runId} has latentDim 1; a manifold needs two latent dimensions`,
       );
     if (dx >= J || dy >= J || dx === dy) {
       throw new LatentError(
         'ValidationError',
-        `manifold: dims = [${dx}, ${dy}]; allowed: two different dimensions from 0 to ${J - 1} (run ${input.runId} has latentDim ${J})`,
+        `latentManifold: dims = [${dx}, ${dy}]; allowed: two different dimensions from 0 to ${J - 1} (run ${input.runId} has latentDim ${J})`,
       );
     }
-    const base = this.baseCode(input.base, J, 'manifold', input.runId);
+    const base = this.baseCode(input.base, J, 'latentManifold', input.runId);
     const codes = manifoldCodes({ n: input.n, dims: [dx, dy], base, spacing: input.spacing, r: input.r });
     const axis = gridAxis(input.n, input.spacing, input.r);
     const { width, height } = loaded.model.shape;
@@ -199,7 +172,9 @@ export class LatentEngine {
     };
   }
 
-  private async priorSamples(input: z.output<typeof latentPriorSamplesInput>): Promise<LatentResult<'priorSamples'>> {
+  async latentPriorSamples(
+    input: MethodInputParsed<'latentPriorSamples'>,
+  ): Promise<MethodOutput<'latentPriorSamples'>> {
     const loaded = await this.model(input.runId, input.epoch);
     const J = loaded.config.latentDim;
     // z ~ N(0, I) from the prior-samples stream keyed by the request's seed: the same seed draws the same codes.
@@ -208,13 +183,13 @@ export class LatentEngine {
     return { ...this.imageFrame(loaded), codes, images: this.decodeImages(loaded.model, codes) };
   }
 
-  private async encodeTest(input: z.output<typeof latentEncodeTestInput>): Promise<LatentEncodeTestResult> {
+  async latentEncodeTest(input: MethodInputParsed<'latentEncodeTest'>): Promise<MethodOutput<'latentEncodeTest'>> {
     const loaded = await this.model(input.runId, input.epoch);
     const split = await this.testSplit(loaded);
     if (input.offset >= split.count) {
       throw new LatentError(
         'ValidationError',
-        `encodeTest: offset = ${input.offset} but the test split of ${loaded.config.dataset} has ${split.count} images (0–${split.count - 1})`,
+        `latentEncodeTest: offset = ${input.offset} but the test split of ${loaded.config.dataset} has ${split.count} images (0–${split.count - 1})`,
       );
     }
     const end = Math.min(split.count, input.offset + input.count);
@@ -238,7 +213,7 @@ export class LatentEngine {
       const total = pca.totalVariance;
       projection = {
         kind: 'pca',
-        points: pca.points,
+        points: pca.points.map(([x, y]): [number, number] => [round4(x), round4(y)]),
         explained: total > 0 ? [pca.variances[0] / total, pca.variances[1] / total] : [0, 0],
         components: pca.components,
       };
@@ -254,10 +229,10 @@ export class LatentEngine {
     };
   }
 
-  private async testImages(input: z.output<typeof latentTestImagesInput>): Promise<LatentResult<'testImages'>> {
+  async latentTestImages(input: MethodInputParsed<'latentTestImages'>): Promise<MethodOutput<'latentTestImages'>> {
     const run = this.requireRun(input.runId);
     const split = await this.testSplitOf(run.config);
-    this.checkTestIndices(input.indices, split, 'testImages', 'indices', run.config.dataset);
+    this.checkTestIndices(input.indices, split, 'latentTestImages', 'indices', run.config.dataset);
     return {
       runId: input.runId,
       width: split.width,
@@ -268,10 +243,10 @@ export class LatentEngine {
     };
   }
 
-  private async traversals(input: z.output<typeof latentTraversalsInput>): Promise<LatentResult<'traversals'>> {
+  async latentTraversals(input: MethodInputParsed<'latentTraversals'>): Promise<MethodOutput<'latentTraversals'>> {
     const loaded = await this.model(input.runId, input.epoch);
     const J = loaded.config.latentDim;
-    const base = this.baseCode(input.base, J, 'traversals', input.runId);
+    const base = this.baseCode(input.base, J, 'latentTraversals', input.runId);
     const values = sweepValues(input.steps, input.range);
     const stats = getLatentStats(this.database(), loaded.runId).find((s) => s.epoch === loaded.epoch);
     const kl = stats?.klPerDim.length === J ? stats.klPerDim : new Array<number>(J).fill(Number.NaN);
@@ -293,11 +268,11 @@ export class LatentEngine {
     };
   }
 
-  private async interpolate(input: z.output<typeof latentInterpolateInput>): Promise<LatentResult<'interpolate'>> {
+  async latentInterpolate(input: MethodInputParsed<'latentInterpolate'>): Promise<MethodOutput<'latentInterpolate'>> {
     const loaded = await this.model(input.runId, input.epoch);
     const split = await this.testSplit(loaded);
-    this.checkTestIndices([input.from], split, 'interpolate', 'from', loaded.config.dataset);
-    this.checkTestIndices([input.to], split, 'interpolate', 'to', loaded.config.dataset);
+    this.checkTestIndices([input.from], split, 'latentInterpolate', 'from', loaded.config.dataset);
+    this.checkTestIndices([input.to], split, 'latentInterpolate', 'to', loaded.config.dataset);
     const [a, b] = this.encodeMeans(loaded, split, [input.from, input.to]);
     const codes = lerpCodes(a, b, input.steps);
     return {
@@ -321,44 +296,36 @@ export class LatentEngine {
   /** The run's checkpoint at `epoch` (newest when absent) as a loaded model, from the cache when it is there. */
   private async model(runId: number, epoch: number | undefined): Promise<LoadedModel> {
     const db = this.database();
-    const row = (
-      epoch === undefined
-        ? statement(db, 'SELECT epoch, created_at FROM checkpoints WHERE run_id = ? ORDER BY epoch DESC LIMIT 1').get(
-            runId,
-          )
-        : statement(db, 'SELECT epoch, created_at FROM checkpoints WHERE run_id = ? AND epoch = ?').get(runId, epoch)
-    ) as { epoch: number; created_at: string } | undefined;
-    if (!row) {
-      const run = this.requireRun(runId);
-      const epochs = (
-        statement(db, 'SELECT epoch FROM checkpoints WHERE run_id = ? ORDER BY epoch').pluck().all(runId) as number[]
-      ).join(', ');
+    const run = this.requireRun(runId);
+    const checkpoints = listCheckpoints(db, runId);
+    const checkpoint = epoch === undefined ? checkpoints.at(-1) : checkpoints.find((c) => c.epoch === epoch);
+    if (!checkpoint) {
       if (epoch === undefined) {
         throw new LatentError(
           'NotFound',
           `run ${runId} ("${run.name}", ${run.status}) has no checkpoint yet; it gets one when its first epoch finishes`,
         );
       }
+      const epochs = checkpoints.map((c) => c.epoch).join(', ');
       throw new LatentError(
         'NotFound',
         `run ${runId} has no checkpoint at epoch ${epoch}; stored checkpoints: ${epochs || 'none'}`,
       );
     }
     // The checkpoint's time is part of the key: a rewound and retrained run stores a new checkpoint at the same epoch.
-    const key = `${runId}@${row.epoch}@${row.created_at}`;
+    const key = `${runId}@${checkpoint.epoch}@${checkpoint.createdAt}`;
     const at = this.models.findIndex((m) => m.key === key);
     if (at >= 0) {
       const [hit] = this.models.splice(at, 1);
       this.models.push(hit);
       return hit;
     }
-    const run = this.requireRun(runId);
-    const blob = statement(db, 'SELECT weights FROM checkpoints WHERE run_id = ? AND epoch = ?')
-      .pluck()
-      .get(runId, row.epoch) as Buffer;
-    const shape = await this.imageShape(runId, row.epoch, run.config);
-    const model = loadModel(run.config, shape, decodeArrays(blob));
-    const loaded: LoadedModel = { key, runId, epoch: row.epoch, config: run.config, model };
+    const stored = loadCheckpoint(db, runId, checkpoint.epoch);
+    if (!stored)
+      throw new LatentError('NotFound', `run ${runId}'s checkpoint at epoch ${checkpoint.epoch} was deleted`);
+    const shape = await this.imageShape(runId, checkpoint.epoch, run.config);
+    const model = loadModel(run.config, shape, stored.weights);
+    const loaded: LoadedModel = { key, runId, epoch: checkpoint.epoch, config: run.config, model };
     this.models.push(loaded);
     while (this.models.length > this.cacheSize) disposeModel(this.models.shift()!.model);
     return loaded;
@@ -403,36 +370,11 @@ export class LatentEngine {
     return split;
   }
 
-  /** The test split of a run's dataset: idx files read directly (the train split is never loaded), or the store's copy. */
+  /** The test split of a run's dataset (the train split is never loaded); the last two are kept. */
   private async testSplitOf(config: ExperimentConfig): Promise<ImageSplit> {
     const cached = this.testSplits.find((t) => t.id === config.dataset);
     if (cached) return cached.split;
-    const source = resolveDatasetSource(this.database(), this.options.dbPath, config.dataset);
-    let split: ImageSplit;
-    if (source.kind === 'idx-files') {
-      const [images, labels] = await Promise.all([
-        readIdxFileAsync(source.testImages),
-        readIdxFileAsync(source.testLabels),
-      ]);
-      if (images.kind !== 'images')
-        throw new DatasetError(source.testImages, 'holds labels where the test images belong');
-      if (labels.kind !== 'labels')
-        throw new DatasetError(source.testLabels, 'holds images where the test labels belong');
-      if (images.count !== labels.count)
-        throw new DatasetError(source.testImages, `${images.count} test images but ${labels.count} labels`);
-      split = {
-        images: images.data,
-        labels: labels.data,
-        count: images.count,
-        height: images.height,
-        width: images.width,
-      };
-    } else {
-      const dataset = loadImportedDataset(this.database(), source.datasetId);
-      if (!dataset)
-        throw new LatentError('NotFound', `dataset ${JSON.stringify(config.dataset)} is no longer in the store`);
-      split = dataset.test;
-    }
+    const split = await loadTestSplit(resolveDatasetSource(this.database(), this.options.dbPath, config.dataset));
     this.testSplits.push({ id: config.dataset, split });
     if (this.testSplits.length > 2) this.testSplits.shift();
     return split;
@@ -476,7 +418,10 @@ export class LatentEngine {
     return out;
   }
 
-  /** E_q[z|x] of test examples, with the pixels the run's test metrics saw (binarized the same way, if it was). */
+  /**
+   * E_q[z|x] of test examples, to four decimals: far below what a scatter plot or a decoder can show, and it keeps
+   * 10,000 points' JSON small. Encoded from the pixels the run's test metrics saw (binarized the same way, if it was).
+   */
   private encodeMeans(loaded: LoadedModel, split: ImageSplit, indices: readonly number[]): number[][] {
     const J = loaded.config.latentDim;
     const pixels = loaded.model.pixels;
@@ -491,10 +436,14 @@ export class LatentEngine {
       });
       const values = means.dataSync() as Float32Array;
       means.dispose();
-      for (let i = 0; i < chunk.length; i++) mu.push(Array.from(values.subarray(i * J, (i + 1) * J)));
+      for (let i = 0; i < chunk.length; i++) mu.push(Array.from(values.subarray(i * J, (i + 1) * J), round4));
     }
     return mu;
   }
+}
+
+function round4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
 }
 
 function testImage(split: ImageSplit, index: number): Uint8Array {
@@ -511,18 +460,12 @@ function columnVariances(rows: readonly number[][], dim: number): number[] {
   });
 }
 
-/** Store, dataset and model failures keep their message and get the name the API uses for them. */
+/**
+ * Store, dataset and model failures keep their message and get the name the API uses for them. A dataset id here is
+ * one a stored run names, so a bad one means the dataset is gone.
+ */
 function translate(error: unknown): Error {
-  if (error instanceof StoreError) {
-    const name =
-      error.code === 'not-found'
-        ? 'NotFound'
-        : error.code === 'invalid' || error.code === 'conflict'
-          ? 'ValidationError'
-          : 'StoreError';
-    return new LatentError(name, error.message);
-  }
   if (error instanceof DatasetIdError) return new LatentError('NotFound', error.message);
   // LatentError, DatasetError, ModelError (a checkpoint that does not fit its run's config) keep their own names.
-  return error instanceof Error ? error : new Error(String(error));
+  return toApiError(error);
 }

@@ -27,7 +27,7 @@ export function spawnInProcess(options: { backend?: string | null } = {}): Spawn
     };
     runLatentProcess(
       {
-        send: (message) => {
+        send: async (message) => {
           const copy = structuredClone(message);
           setImmediate(() => alive && toParent.forEach((l) => l(copy)));
         },

@@ -1,18 +1,18 @@
+import { isLatentMethodName, latentMethodNames } from '../../src-shared/latent';
 import type { BackendInfo } from '../../src-shared/runs';
+import { errorData } from '../api/errors';
+import type { ParentPort } from '../child/parent-port';
 import type { LatentEngine } from './engine';
-import { latentMethods, type FromLatent, type LatentErrorData, type LatentMethod, type ToLatent } from './protocol';
+import type { FromLatent, ToLatent } from './protocol';
 
 /**
- * The latent process's message loop, independent of how the process was started: worker.ts connects it to
- * child_process.fork's IPC channel or Electron's utilityProcess parentPort; tests drive it through a fake port.
+ * The latent process's message loop, independent of how the process was started: worker.ts connects it to its
+ * parent's port (child_process.fork or Electron's utilityProcess); the in-process double drives it directly.
  * Requests run one at a time in arrival order (TF.js is single-threaded here anyway); each is answered by its id.
+ * Answers are not awaited: one that cannot leave means the parent is gone, and the process ends with it.
  */
 
-export interface LatentPort {
-  send(message: FromLatent): void;
-  onMessage(listener: (message: ToLatent) => void): void;
-  exit(code: number): void;
-}
+export type LatentPort = ParentPort<ToLatent, FromLatent>;
 
 export interface LatentProcessDeps {
   /** Starts TF.js; resolves with the backend in use. */
@@ -38,20 +38,20 @@ export function runLatentProcess(port: LatentPort, deps: LatentProcessDeps): voi
     const id = typeof message?.id === 'number' ? message.id : -1;
     chain = chain.then(async (ok) => {
       if (!ok || id < 0) return ok;
-      if (!latentMethods.includes(message.method)) {
+      if (!isLatentMethodName(message.method)) {
         port.send({
           type: 'result',
           id,
           ok: false,
           error: {
             name: 'ValidationError',
-            message: `${JSON.stringify(message.method)} is not a latent request; allowed: ${latentMethods.join(', ')}`,
+            message: `${JSON.stringify(message.method)} is not a latent request; allowed: ${latentMethodNames.join(', ')}`,
           },
         });
         return ok;
       }
       try {
-        const result = await deps.engine.handle(message.method as LatentMethod, message.input);
+        const result = await deps.engine.handle(message.method, message.input);
         port.send({ type: 'result', id, ok: true, result });
       } catch (error) {
         port.send({ type: 'result', id, ok: false, error: errorData(error) });
@@ -59,38 +59,4 @@ export function runLatentProcess(port: LatentPort, deps: LatentProcessDeps): voi
       return ok;
     });
   });
-}
-
-export function errorData(error: unknown): LatentErrorData {
-  if (error instanceof Error) return { name: error.name || 'Error', message: error.message };
-  return { name: 'Error', message: String(error) };
-}
-
-/** Electron's utilityProcess gives the child `process.parentPort`; child_process.fork gives `process.send`. */
-interface ParentPort {
-  on(event: 'message', listener: (event: { data: unknown }) => void): void;
-  postMessage(message: unknown): void;
-}
-
-export function latentPortFromProcess(proc: NodeJS.Process): LatentPort {
-  const parentPort = (proc as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
-  if (parentPort) {
-    return {
-      send: (message) => parentPort.postMessage(message),
-      onMessage: (listener) => parentPort.on('message', (event) => listener(event.data as ToLatent)),
-      // postMessage hands the message to Electron synchronously; a turn of the event loop lets it go out.
-      exit: (code) => void setTimeout(() => proc.exit(code), 50),
-    };
-  }
-  const send = proc.send?.bind(proc);
-  if (!send) {
-    throw new Error(
-      'the latent process must be started by child_process.fork (with an IPC channel) or Electron utilityProcess',
-    );
-  }
-  return {
-    send: (message) => void send(message),
-    onMessage: (listener) => proc.on('message', (message) => listener(message as ToLatent)),
-    exit: (code) => void setTimeout(() => proc.exit(code), 50),
-  };
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkLatent } from './fork';
 import { spawnInProcess } from './in-process';
 import { LatentService } from './service';
-import { openLatentFixture, type LatentFixture } from './test-fixtures';
+import { openLatentFixture, type LatentFixture } from '../testing/latent-fixtures';
 
 let fixture: LatentFixture;
 let runId: number;
@@ -21,21 +21,21 @@ describe('LatentService (in-process latent process)', () => {
     const service = new LatentService({ dbPath: fixture.path, spawn: spawnInProcess({ backend: 'wasm' }) });
     try {
       const [a, b, m] = await Promise.all([
-        service.decode({ runId, codes: [[0, 0]] }),
-        service.decode({
+        service.request('latentDecode', { runId, codes: [[0, 0]] }),
+        service.request('latentDecode', {
           runId,
           codes: [
             [1, 1],
             [2, 2],
           ],
         }),
-        service.manifold({ runId, n: 3, dims: [0, 1] }),
+        service.request('latentManifold', { runId, n: 3, dims: [0, 1] }),
       ]);
       expect(a.images).toHaveLength(1);
       expect(b.images).toHaveLength(2);
       expect(m.grid.pixels).toBeInstanceOf(Uint8Array);
       expect(service.backend?.backend).toBe('wasm');
-      await expect(service.decode({ runId: 4242, codes: [[0, 0]] })).rejects.toMatchObject({
+      await expect(service.request('latentDecode', { runId: 4242, codes: [[0, 0]] })).rejects.toMatchObject({
         name: 'NotFound',
         message: 'runId = 4242: no such run',
       });
@@ -48,18 +48,18 @@ describe('LatentService (in-process latent process)', () => {
   it('fails requests in flight when the process dies, and starts a new one on the next request', async () => {
     const service = new LatentService({ dbPath: fixture.path, spawn: spawnInProcess({ backend: 'wasm' }) });
     try {
-      await service.decode({ runId, codes: [[0, 0]] });
+      await service.request('latentDecode', { runId, codes: [[0, 0]] });
       const pid = service.pid;
-      const inFlight = service.encodeTest({ runId, count: 10 });
+      const inFlight = service.request('latentEncodeTest', { runId, count: 10 });
       // Killed before the request is answered, as a crash in TF.js would.
       (service as unknown as { child: { kill(): void } }).child.kill();
       await expect(inFlight).rejects.toMatchObject({
         name: 'LatentProcessError',
         message: expect.stringMatching(
-          /latent encodeTest failed: the latent process was killed \(SIGKILL\); it starts again/,
+          /latentEncodeTest failed: the latent process was killed \(SIGKILL\); it starts again/,
         ),
       });
-      const after = await service.decode({ runId, codes: [[0, 0]] });
+      const after = await service.request('latentDecode', { runId, codes: [[0, 0]] });
       expect(after.images).toHaveLength(1);
       expect(service.pid).not.toBe(pid);
       expect(service.starts).toBe(2);
@@ -75,13 +75,15 @@ describe('LatentService (in-process latent process)', () => {
       timeoutMs: 1,
     });
     try {
-      await expect(service.encodeTest({ runId, count: 40 })).rejects.toMatchObject({
+      await expect(service.request('latentEncodeTest', { runId, count: 40 })).rejects.toMatchObject({
         message: expect.stringMatching(/took longer than 1 ms; the latent process is restarted/),
       });
     } finally {
       service.close();
     }
-    await expect(service.decode({ runId, codes: [[0, 0]] })).rejects.toMatchObject({ message: /service is closed/ });
+    await expect(service.request('latentDecode', { runId, codes: [[0, 0]] })).rejects.toMatchObject({
+      message: /service is closed/,
+    });
   });
 });
 
@@ -91,7 +93,7 @@ describe.skipIf(!existsSync(builtWorker))('LatentService (forked out/main/latent
   it('decodes in a child process, survives a kill -9 and restarts', async () => {
     const service = new LatentService({ dbPath: fixture.path, spawn: (dbPath) => forkLatent(dbPath, builtWorker) });
     try {
-      const first = await service.decode({
+      const first = await service.request('latentDecode', {
         runId,
         codes: [
           [0, 0],
@@ -100,13 +102,13 @@ describe.skipIf(!existsSync(builtWorker))('LatentService (forked out/main/latent
       });
       expect(first.images[0]).toBeInstanceOf(Uint8Array);
       const pid = service.pid!;
-      const inFlight = service.manifold({ runId, n: 30, dims: [0, 1] });
+      const inFlight = service.request('latentManifold', { runId, n: 30, dims: [0, 1] });
       process.kill(pid, 'SIGKILL');
       await expect(inFlight).rejects.toMatchObject({
         name: 'LatentProcessError',
         message: expect.stringMatching(/was killed \(SIGKILL\)/),
       });
-      const again = await service.decode({ runId, codes: [[0, 0]] });
+      const again = await service.request('latentDecode', { runId, codes: [[0, 0]] });
       expect(again.images[0]).toEqual(first.images[0]);
       expect(service.pid).not.toBe(pid);
     } finally {

@@ -1,29 +1,20 @@
+import type { MethodInput, MethodInputParsed, MethodOutput } from '../../src-shared/api';
+import type { LatentMethodName } from '../../src-shared/latent';
 import type { BackendInfo } from '../../src-shared/runs';
-import {
-  LatentError,
-  type FromLatent,
-  type LatentInput,
-  type LatentMethod,
-  type LatentResult,
-  type ToLatent,
-} from './protocol';
+import { ApiError } from '../../src-shared/api';
+import type { ChildHandle } from '../child/handle';
+import { LatentError, type FromLatent, type ToLatent } from './protocol';
 
 /**
- * Main's side of the latent process: one method per request, each a promise answered by id. The process is started
+ * Main's side of the latent process: request(method, input) for any latent method of the contract, a promise
+ * answered by id. The process is started
  * on the first request, and again on the next request after it died (requests in flight then fail with a message
  * that says so). Each request has a time limit; a request that overruns it restarts the process, since a stuck
  * TF.js call cannot be interrupted any other way.
  */
 
 /** The latent process, whatever starts it: child_process.fork (CLI, browser mode, tests) or Electron's utilityProcess. */
-export interface LatentProcess {
-  readonly pid: number | undefined;
-  send(message: ToLatent): void;
-  onMessage(listener: (message: FromLatent) => void): void;
-  /** Called once when the process ends, by itself or killed; code null when killed by a signal. */
-  onExit(listener: (code: number | null, signal: string | null) => void): void;
-  kill(): void;
-}
+export type LatentProcess = ChildHandle<ToLatent, FromLatent>;
 
 /** Starts a latent process that reads the store at dbPath. */
 export type SpawnLatent = (dbPath: string) => LatentProcess;
@@ -36,7 +27,7 @@ export interface LatentServiceOptions {
 }
 
 interface Pending {
-  method: LatentMethod;
+  method: LatentMethodName;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -54,39 +45,6 @@ export class LatentService {
 
   constructor(private readonly options: LatentServiceOptions) {}
 
-  /** Decodes codes (latentDim values each) to mean images. */
-  decode(input: LatentInput<'decode'>): Promise<LatentResult<'decode'>> {
-    return this.request('decode', input);
-  }
-
-  /** An n×n grid over two latent dimensions, as one image. */
-  manifold(input: LatentInput<'manifold'>): Promise<LatentResult<'manifold'>> {
-    return this.request('manifold', input);
-  }
-
-  priorSamples(input: LatentInput<'priorSamples'>): Promise<LatentResult<'priorSamples'>> {
-    return this.request('priorSamples', input);
-  }
-
-  /** μ of test images, their labels and a 2-D projection for the scatter view. */
-  encodeTest(input: LatentInput<'encodeTest'>): Promise<LatentResult<'encodeTest'>> {
-    return this.request('encodeTest', input);
-  }
-
-  testImages(input: LatentInput<'testImages'>): Promise<LatentResult<'testImages'>> {
-    return this.request('testImages', input);
-  }
-
-  /** A row of decodes per latent dimension sweeping it, rows ordered by KL. */
-  traversals(input: LatentInput<'traversals'>): Promise<LatentResult<'traversals'>> {
-    return this.request('traversals', input);
-  }
-
-  /** Decodes along the line between two encoded test images. */
-  interpolate(input: LatentInput<'interpolate'>): Promise<LatentResult<'interpolate'>> {
-    return this.request('interpolate', input);
-  }
-
   /** The TF.js backend the latent process runs on; null before it has started. */
   get backend(): BackendInfo | null {
     return this.backendInfo;
@@ -96,22 +54,23 @@ export class LatentService {
     return this.child?.pid;
   }
 
-  request<M extends LatentMethod>(
+  /** Runs one latent method in the latent process; the input is validated there, so raw or parsed input both do. */
+  request<M extends LatentMethodName>(
     method: M,
-    input: LatentInput<M>,
+    input: MethodInput<M> | MethodInputParsed<M>,
     timeoutMs = this.options.timeoutMs ?? 60_000,
-  ): Promise<LatentResult<M>> {
+  ): Promise<MethodOutput<M>> {
     if (this.closed)
-      return Promise.reject(new LatentError('LatentProcessError', `latent ${method}: the latent service is closed`));
+      return Promise.reject(new LatentError('LatentProcessError', `${method}: the latent service is closed`));
     const child = this.process();
     const id = this.nextId++;
-    return new Promise<LatentResult<M>>((resolve, reject) => {
+    return new Promise<MethodOutput<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (!this.pending.delete(id)) return;
         reject(
           new LatentError(
             'LatentProcessError',
-            `latent ${method} took longer than ${timeoutMs} ms; the latent process is restarted`,
+            `${method} took longer than ${timeoutMs} ms; the latent process is restarted`,
           ),
         );
         this.restart(child);
@@ -161,7 +120,7 @@ export class LatentService {
     this.pending.delete(message.id);
     clearTimeout(entry.timer);
     if (message.ok) entry.resolve(message.result);
-    else entry.reject(remoteError(message.error.name, message.error.message));
+    else entry.reject(new ApiError(message.error.name, message.error.message));
   }
 
   private restart(child: LatentProcess): void {
@@ -172,15 +131,8 @@ export class LatentService {
   private failAll(reason: string): void {
     for (const [id, entry] of this.pending) {
       clearTimeout(entry.timer);
-      entry.reject(new LatentError('LatentProcessError', `latent ${entry.method} failed: ${reason}`));
+      entry.reject(new LatentError('LatentProcessError', `${entry.method} failed: ${reason}`));
       this.pending.delete(id);
     }
   }
-}
-
-/** An error from the latent process, rebuilt with its name so toApiError passes it on unchanged. */
-function remoteError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
 }

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
+import { parentPort } from '../child/parent-port';
 import { selectBackend } from '../training/backend';
-import { exitWithParent } from '../training/training-process';
 import { LatentEngine } from './engine';
-import { latentPortFromProcess, runLatentProcess } from './latent-process';
+import { runLatentProcess, type LatentPort } from './latent-process';
 
 /**
  * Entry of the latent process (out/main/latent-worker.js): decodes and encodes for the latent-space views so that
@@ -15,8 +15,7 @@ import { latentPortFromProcess, runLatentProcess } from './latent-process';
 // without promising where: take the last argument that is neither a flag nor this script.
 const args = process.argv.slice(1).filter((a) => !a.startsWith('-') && resolve(a) !== resolve(__filename));
 const dbPath = args[args.length - 1] ?? process.env.VAE_WORKBENCH_DB;
-const port = latentPortFromProcess(process);
-exitWithParent(process);
+const port: LatentPort = parentPort(process);
 if (!dbPath) {
   port.send({
     type: 'fatal',

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { resolveDatasetSource } from '../data/import';
+import { resolveDatasetSource } from '../catalog/datasets';
 import { loadCheckpoint } from '../store/checkpoints';
 import { recordEpoch } from '../store/metrics';
 import {
@@ -113,7 +113,7 @@ export class QueueRunner {
 
   /**
    * Stops the run in training at the end of its current batch. It keeps every finished epoch and its checkpoint;
-   * a paused or interrupted run can be resumed, a cancelled one cannot.
+   * a paused, interrupted or cancelled run can be resumed (requeueRun in the store says which).
    */
   async stopRun(runId: number, as: StopReason): Promise<void> {
     const active = this.active;

@@ -1,28 +1,19 @@
 import type { EpochMetrics, RunSummary } from '../../src-shared/runs';
+import { csvColumn, formatParameter, parameters } from '../../src-shared/parameters';
 
-/** One row per run × epoch × split; parameters first so a spreadsheet can pivot on them. */
-export const CSV_COLUMNS = [
+const METRIC_COLUMNS = ['epoch', 'split', 'recon', 'kl', 'beta_kl', 'elbo', 'loss', 'beta_at_epoch'] as const;
+
+/**
+ * One row per run × epoch × split; every parameter first (written as the CLI and the form take it, e.g. 512x256),
+ * so a spreadsheet can pivot on any of them.
+ */
+export const CSV_COLUMNS: readonly string[] = [
   'run_id',
   'experiment',
   'run_name',
-  'dataset',
-  'architecture',
-  'likelihood',
-  'beta',
-  'latent_dim',
-  'alpha',
-  'learning_rate',
-  'batch_size',
-  'seed',
-  'epoch',
-  'split',
-  'recon',
-  'kl',
-  'beta_kl',
-  'elbo',
-  'loss',
-  'beta_at_epoch',
-] as const;
+  ...parameters.map((p) => csvColumn(p.key)),
+  ...METRIC_COLUMNS,
+];
 
 function cell(value: string | number | null): string {
   if (value === null) return '';
@@ -35,26 +26,20 @@ function cell(value: string | number | null): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-export function metricsCsv(runs: readonly RunSummary[], metrics: readonly EpochMetrics[]): string {
+/** What a row needs of its run. */
+export type CsvRun = Pick<RunSummary, 'id' | 'experimentName' | 'name' | 'config'>;
+
+export function metricsCsv(runs: readonly CsvRun[], metrics: readonly EpochMetrics[]): string {
   const byId = new Map(runs.map((run) => [run.id, run]));
   const lines = [CSV_COLUMNS.join(',')];
   for (const m of metrics) {
     const run = byId.get(m.runId);
     if (!run) continue;
-    const c = run.config;
     const row: (string | number | null)[] = [
       run.id,
       run.experimentName,
       run.name,
-      c.dataset,
-      c.architecture,
-      c.likelihood,
-      c.beta,
-      c.latentDim,
-      c.alpha,
-      c.learningRate,
-      c.batchSize,
-      c.seed,
+      ...parameters.map((p) => formatParameter(p.key, run.config[p.key])),
       m.epoch,
       m.split,
       m.recon,

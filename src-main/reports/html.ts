@@ -1,5 +1,5 @@
 import type { ConfigKey } from '../../src-shared/config';
-import { paramLabels, paramValue } from '../../src-shared/parameters';
+import { paramLabels, parameters, paramValue } from '../../src-shared/parameters';
 import type { EpochImages } from '../training/protocol';
 import { chartSvg } from './chart';
 import { formatMetric } from './format';
@@ -9,21 +9,13 @@ import { formatNll, runLegend, type Report, type ReportRun } from './report';
 const esc = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-/** The parameters a reader looks for first; the others are listed once when all runs share them. */
-export const KEY_PARAMETERS: ConfigKey[] = [
-  'dataset',
-  'architecture',
-  'hiddenSizes',
-  'latentDim',
-  'likelihood',
-  'alpha',
-  'beta',
-  'betaSchedule',
-  'learningRate',
-  'batchSize',
-  'epochs',
-  'seed',
-];
+/**
+ * The parameter table's columns, in the parameter table's order: those a reader looks for first (headline) and
+ * those that differ between the runs. The others are listed once, as shared by all runs.
+ */
+export function parameterColumns(differing: readonly ConfigKey[]): ConfigKey[] {
+  return parameters.filter((p) => p.headline || differing.includes(p.key)).map((p) => p.key);
+}
 
 function pngDataUri(pixels: Uint8Array, width: number, height: number): string {
   return `data:image/png;base64,${encodeGreyPng(pixels, width, height).toString('base64')}`;
@@ -69,8 +61,8 @@ function runSection(r: ReportRun, report: Report): string {
 export function reportHtml(report: Report): string {
   const runs = report.runs.map((r) => r.run);
   const differing = new Set(report.differing);
-  const columns = [...report.differing.filter((k) => !KEY_PARAMETERS.includes(k)), ...KEY_PARAMETERS];
-  const shared = (Object.keys(paramLabels) as ConfigKey[]).filter((k) => !columns.includes(k) && !differing.has(k));
+  const columns = parameterColumns(report.differing);
+  const shared = parameters.map((p) => p.key).filter((k) => !columns.includes(k));
   const backends = [...new Set(runs.map((r) => r.backend ?? 'not started'))].join(', ');
   const datasets = [...new Set(runs.map((r) => r.config.dataset))].join(', ');
 

@@ -2,7 +2,7 @@ import PDFDocument from 'pdfkit';
 import type { ConfigKey } from '../../src-shared/config';
 import type { ChartLayout } from './chart';
 import { paramLabels, paramValue } from '../../src-shared/parameters';
-import { KEY_PARAMETERS } from './html';
+import { parameterColumns } from './html';
 import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
 import { formatNll, runLegend, type Report } from './report';
@@ -148,7 +148,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
   );
   doc.moveDown(0.6);
 
-  const columns = [...report.differing.filter((k) => !KEY_PARAMETERS.includes(k)), ...KEY_PARAMETERS];
+  const columns = parameterColumns(report.differing);
   doc.font('Helvetica-Bold').fontSize(11).fillColor('#000').text('Parameters');
   doc.moveDown(0.2);
   const header = ['run', 'name', ...columns.map((k) => paramLabels[k])];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordEpoch } from '../store/metrics';
 import { queueRuns, claimNextRun, setRunNotes } from '../store/runs';
-import { epochResult, openTempStore, smallConfig, type TempStore } from '../store/test-fixtures';
+import { epochResult, openTempStore, smallConfig, type TempStore } from '../testing/store-fixtures';
 import type { EpochImages } from '../training/protocol';
 import { buildReport, renderReport, ReportError, writeReportFiles } from './report';
 

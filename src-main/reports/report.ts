@@ -50,8 +50,15 @@ export interface Report {
 
 export type ReportSelection = { runIds: number[] } | { experimentId: number };
 
+/** Why a report cannot be made: the selection names no runs (not-found), is empty (invalid), or the files cannot be written. */
 export class ReportError extends Error {
   override name = 'ReportError';
+  constructor(
+    message: string,
+    readonly code: 'not-found' | 'invalid' | 'write' = 'write',
+  ) {
+    super(message);
+  }
 }
 
 /** Decodes a 2-D run's manifold from its last checkpoint; supplied by the caller, which owns TF.js. */
@@ -89,14 +96,16 @@ export function runLegend(run: RunSummary, differing: readonly ConfigKey[]): str
 
 export function selectRuns(db: Database, selection: ReportSelection): RunSummary[] {
   if ('runIds' in selection) {
-    if (selection.runIds.length === 0) throw new ReportError('the selection is empty: choose at least one run');
+    if (selection.runIds.length === 0)
+      throw new ReportError('the selection is empty: choose at least one run', 'invalid');
     const runs = listRuns(db, { ids: selection.runIds });
     const missing = selection.runIds.filter((id) => !runs.some((r) => r.id === id));
-    if (missing.length > 0) throw new ReportError(`no run ${missing.join(', ')} in this database`);
+    if (missing.length > 0) throw new ReportError(`no run ${missing.join(', ')} in this database`, 'not-found');
     return runs;
   }
   const runs = listRuns(db, { experimentId: selection.experimentId });
-  if (runs.length === 0) throw new ReportError(`experiment ${selection.experimentId} has no runs (or does not exist)`);
+  if (runs.length === 0)
+    throw new ReportError(`experiment ${selection.experimentId} has no runs (or does not exist)`, 'not-found');
   return runs;
 }
 
@@ -181,7 +190,8 @@ export const REPORT_FILE_NAMES = { html: 'report.html', pdf: 'report.pdf', csv: 
  * beside their targets and renamed, and on any failure every file this call wrote is removed.
  */
 export function writeReportFiles(dir: string, files: ReportFiles): string[] {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ReportError(`${dir} is a file, not a directory`);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new ReportError(`${dir} is a file, not a directory`, 'invalid');
   let created = false;
   if (!existsSync(dir)) {
     try {

@@ -2,8 +2,10 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
-import { encodeJson, decodeJson, type ApiErrorData, type EventName } from '../../src-shared/api';
-import { errorData, type Dispatch } from '../api/dispatcher';
+import type { ApiErrorData } from '../../src-shared/api';
+import { decodeJson, encodeJson } from '../../src-shared/contract';
+import type { Dispatch } from '../api/dispatcher';
+import { errorData } from '../api/errors';
 import type { EventHub } from '../api/events';
 import { rendererCspHeader } from '../../src-shared/csp';
 
@@ -130,7 +132,7 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
       connection: 'keep-alive',
     });
     res.write('retry: 2000\n\n');
-    const off = opts.events.onAny((event: EventName, payload) => {
+    const off = opts.events.onAny((event, payload) => {
       res.write(`event: ${event}\ndata: ${encodeJson(payload)}\n\n`);
     });
     // A comment now and then keeps proxies from closing an idle stream.

@@ -3,8 +3,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeJson, encodeJson } from '../../src-shared/api';
-import { syntheticTraining } from '../api/synthetic-runs';
+import { decodeJson, encodeJson } from '../../src-shared/contract';
+import { syntheticTraining } from '../testing/synthetic-runs';
 import { startServer, type RunningServer } from './server';
 
 interface Reply {
@@ -159,10 +159,11 @@ describe('browser-mode server', () => {
     };
     expect(metrics.result).toHaveLength(3 * 2 * 2);
     const images = decodeJson((await call(server, 'getEpochImages', { runId: queued.runIds[0], epoch: 2 })).body) as {
-      result: { width: number; inputs: string[] };
+      result: { width: number; inputs: Uint8Array[] };
     };
     expect(images.result.width).toBe(28);
-    expect(Buffer.from(images.result.inputs[0], 'base64')).toHaveLength(28 * 28);
+    expect(images.result.inputs[0]).toBeInstanceOf(Uint8Array);
+    expect(images.result.inputs[0]).toHaveLength(28 * 28);
     const info = decodeJson((await call(server, 'getInfo', {})).body) as { result: { backend: { name: string } } };
     expect(info.result.backend.name).toBe('synthetic');
   });

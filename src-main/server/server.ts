@@ -7,9 +7,9 @@ import { forkTraining } from '../queue/fork';
 import type { SpawnTraining } from '../queue/types';
 import { forkLatent } from '../latent/fork';
 import type { SpawnLatent } from '../latent/service';
-import { openWorkbench } from '../api/workbench';
+import { openWorkbench } from '../workbench/workbench';
 import { createHttpHandler } from './http';
-import { appVersion } from '../api/version';
+import { APP_VERSION } from '../version';
 
 export interface ServerOptions {
   dbPath: string;
@@ -59,7 +59,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     spawnLatent: opts.spawnLatent ?? ((dbPath) => forkLatent(dbPath)),
     backend: opts.backend ?? null,
     transport: 'http',
-    version: appVersion(),
+    version: APP_VERSION,
   });
 
   let boundPort = 0;

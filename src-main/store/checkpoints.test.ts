@@ -4,7 +4,7 @@ import { decodeArrays, encodeArrays, listCheckpoints, loadCheckpoint } from './c
 import { StoreError } from './errors';
 import { recordEpoch } from './metrics';
 import { claimNextRun, queueRuns } from './runs';
-import { epochResult, openTempStore, smallConfig, type TempStore } from './test-fixtures';
+import { epochResult, openTempStore, smallConfig, type TempStore } from '../testing/store-fixtures';
 
 let store: TempStore;
 afterEach(() => store?.close());

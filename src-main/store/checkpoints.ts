@@ -1,6 +1,6 @@
 import type { CheckpointKeep } from '../../src-shared/config';
 import type { CheckpointInfo } from '../../src-shared/runs';
-import type { CheckpointPayload, NamedArray } from '../training/protocol';
+import type { CheckpointPayload, NamedArray } from '../records';
 import { statement, type Database } from './db';
 import { StoreError } from './errors';
 import { readMetric, requireRunState } from './run-rows';

@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from './db';
 import { getEpochMetrics, recordEpoch } from './metrics';
 import { claimNextRun, getRun, queueRuns, recoverOrphanedRuns } from './runs';
-import { epochResult, openTempStore, smallConfig, type TempStore } from './test-fixtures';
+import { epochResult, openTempStore, smallConfig, type TempStore } from '../testing/store-fixtures';
 
-const writerScript = fileURLToPath(new URL('./fixtures/crash-writer.mjs', import.meta.url));
+const writerScript = fileURLToPath(new URL('../testing/fixtures/crash-writer.mjs', import.meta.url));
 
 let store: TempStore;
 let child: ChildProcess | undefined;

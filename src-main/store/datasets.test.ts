@@ -1,17 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImageDataset } from '../data/dataset';
-import {
-  deleteImportedDataset,
-  getImportedDatasetSources,
-  listImportedDatasets,
-  loadImportedDataset,
-  saveImportedDataset,
-} from './datasets';
+import { listImportedDatasets, loadImportedDataset, saveImportedDataset } from './datasets';
 import { openDatabase } from './db';
 import { recordEpoch } from './metrics';
 import { listNllEstimates, saveNllEstimate } from './nll';
 import { claimNextRun, queueRuns } from './runs';
-import { epochResult, openTempStore, smallConfig, type TempStore } from './test-fixtures';
+import { epochResult, openTempStore, smallConfig, type TempStore } from '../testing/store-fixtures';
 
 let store: TempStore;
 afterEach(() => store?.close());
@@ -51,7 +45,6 @@ describe('imported datasets', () => {
     expect(listImportedDatasets(store.db)).toEqual([info]);
     const loaded = loadImportedDataset(store.db, 'glyphs')!;
     expect(loaded).toEqual({ ...dataset, name: 'glyphs' });
-    expect(getImportedDatasetSources(store.db, 'glyphs')).toEqual(['/data/train.idx', '/data/test.idx']);
     expect(loadImportedDataset(store.db, 'missing')).toBeUndefined();
   });
 
@@ -82,17 +75,6 @@ describe('imported datasets', () => {
     expect(() => saveImportedDataset(store.db, { id: 'mixed', title: 'x', dataset: mixed, sourceFiles: [] })).toThrow(
       /train images are 3×2 but test images are 2×3/,
     );
-    expect(listImportedDatasets(store.db).map((d) => d.id)).toEqual(['glyphs']);
-  });
-
-  it('deletes a dataset unless a run uses it', () => {
-    store = openTempStore();
-    saveImportedDataset(store.db, { id: 'glyphs', title: 'Glyphs', dataset: tinyDataset(), sourceFiles: ['a'] });
-    saveImportedDataset(store.db, { id: 'unused', title: 'Unused', dataset: tinyDataset(), sourceFiles: [] });
-    queueRuns(store.db, { experimentName: 'e', configs: [smallConfig({ dataset: 'glyphs' })] });
-    expect(() => deleteImportedDataset(store.db, 'glyphs')).toThrow('dataset glyphs is used by 1 runs');
-    deleteImportedDataset(store.db, 'unused');
-    expect(() => deleteImportedDataset(store.db, 'unused')).toThrow('no imported dataset has id "unused"');
     expect(listImportedDatasets(store.db).map((d) => d.id)).toEqual(['glyphs']);
   });
 });

@@ -1,5 +1,6 @@
 import { DATASET_ID } from '../../src-shared/config';
-import type { DatasetInfo, ImageDataset, ImageSplit } from '../data/dataset';
+import type { DatasetChoice as DatasetInfo } from '../../src-shared/api';
+import type { ImageDataset, ImageSplit } from '../records';
 import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
 
@@ -139,23 +140,4 @@ export function listImportedDatasets(db: Database): DatasetInfo[] {
     available: true,
     note: null,
   }));
-}
-
-export function getImportedDatasetSources(db: Database, id: string): string[] | undefined {
-  if (!statement(db, 'SELECT 1 FROM datasets WHERE id = ?').get(id)) return undefined;
-  return statement(db, 'SELECT path FROM dataset_source_files WHERE dataset_id = ? ORDER BY position')
-    .pluck()
-    .all(id) as string[];
-}
-
-/** Deletes an imported dataset; refuses while any run uses it. */
-export function deleteImportedDataset(db: Database, id: string): void {
-  writeTransaction(db, () => {
-    if (!statement(db, 'SELECT 1 FROM datasets WHERE id = ?').get(id)) {
-      throw new StoreError('not-found', `no imported dataset has id ${JSON.stringify(id)}`);
-    }
-    const runs = statement(db, 'SELECT count(*) FROM runs WHERE dataset = ?').pluck().get(id) as number;
-    if (runs > 0) throw new StoreError('conflict', `dataset ${id} is used by ${runs} runs: delete those runs first`);
-    statement(db, 'DELETE FROM datasets WHERE id = ?').run(id);
-  });
 }

@@ -4,7 +4,7 @@ import { experimentConfigSchema } from '../../src-shared/config';
 import { configColumnNames } from './config-columns';
 import { APPLICATION_ID, migrate, openDatabase, SCHEMA_VERSION } from './db';
 import { migrations } from './migrations/index';
-import { openTempStore, type TempStore } from './test-fixtures';
+import { openTempStore, type TempStore } from '../testing/store-fixtures';
 
 let store: TempStore;
 afterEach(() => store?.close());

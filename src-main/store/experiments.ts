@@ -1,5 +1,5 @@
 import type { Experiment } from '../../src-shared/runs';
-import { nowIso, writeTransaction, statement, type Database } from './db';
+import { statement, type Database } from './db';
 import { StoreError } from './errors';
 
 export const MAX_EXPERIMENT_NAME_LENGTH = 200;
@@ -19,38 +19,21 @@ function toExperiment(row: ExperimentRow): Experiment {
   return { id: row.id, name: row.name, createdAt: row.created_at, runCount: row.run_count };
 }
 
-export function checkExperimentName(name: string): string {
+/** An experiment's or a run's name, trimmed; refuses an empty one or one longer than `max` characters. */
+export function checkName(what: 'experiment' | 'run', name: string, max: number): string {
   const trimmed = typeof name === 'string' ? name.trim() : '';
-  if (trimmed.length === 0 || trimmed.length > MAX_EXPERIMENT_NAME_LENGTH) {
-    throw new StoreError(
-      'invalid',
-      `experiment name ${JSON.stringify(name)} is not allowed: use 1–${MAX_EXPERIMENT_NAME_LENGTH} characters`,
-    );
+  if (trimmed.length === 0 || trimmed.length > max) {
+    throw new StoreError('invalid', `${what} name ${JSON.stringify(name)} is not allowed: use 1–${max} characters`);
   }
   return trimmed;
 }
 
-/** Creates an experiment; refuses a name already taken. Names are trimmed. */
-export function createExperiment(db: Database, name: string): Experiment {
-  const trimmed = checkExperimentName(name);
-  return writeTransaction(db, () => {
-    if (findExperimentByName(db, trimmed)) {
-      throw new StoreError('conflict', `an experiment named ${JSON.stringify(trimmed)} already exists`);
-    }
-    const id = Number(
-      statement(db, 'INSERT INTO experiments (name, created_at) VALUES (?, ?)').run(trimmed, nowIso()).lastInsertRowid,
-    );
-    return getExperiment(db, id)!;
-  });
+export function checkExperimentName(name: string): string {
+  return checkName('experiment', name, MAX_EXPERIMENT_NAME_LENGTH);
 }
 
 export function listExperiments(db: Database): Experiment[] {
   return (statement(db, `${SELECT} ORDER BY e.id`).all() as ExperimentRow[]).map(toExperiment);
-}
-
-export function getExperiment(db: Database, id: number): Experiment | undefined {
-  const row = statement(db, `${SELECT} WHERE e.id = ?`).get(id) as ExperimentRow | undefined;
-  return row && toExperiment(row);
 }
 
 export function findExperimentByName(db: Database, name: string): Experiment | undefined {

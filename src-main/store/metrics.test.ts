@@ -3,7 +3,7 @@ import type { CheckpointKeep } from '../../src-shared/config';
 import { listCheckpoints, loadCheckpoint } from './checkpoints';
 import { getEpochImages, getEpochMetrics, getEpochTimings, getLatentStats, recordEpoch } from './metrics';
 import { claimNextRun, getRun, markRunFinished, queueRuns } from './runs';
-import { epochResult, openTempStore, smallConfig, type TempStore } from './test-fixtures';
+import { epochResult, openTempStore, smallConfig, type TempStore } from '../testing/store-fixtures';
 
 let store: TempStore;
 afterEach(() => store?.close());

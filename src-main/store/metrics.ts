@@ -1,6 +1,6 @@
 import type { CheckpointKeep } from '../../src-shared/config';
 import type { EpochMetrics, EpochTiming, LatentStats, RunSummary, Split, SplitMetrics } from '../../src-shared/runs';
-import type { EpochImages, EpochResult } from '../training/protocol';
+import type { EpochImages, EpochResult } from '../records';
 import { applyRetention, insertCheckpoint } from './checkpoints';
 import { nowIso, writeTransaction, statement, type Database } from './db';
 import { runNotFound, StoreError } from './errors';
@@ -201,29 +201,21 @@ function isBetter(elbo: number, best: number | null): boolean {
 }
 
 function updateSummary(db: Database, runId: number, result: EpochResult): void {
+  // The stored best, null before any finite test ELBO (recon and KL may be NaN, stored as NULL).
   const current = statement(
     db,
-    'SELECT duration_sec, best_test_elbo, best_test_elbo_epoch, best_test_recon, best_test_kl FROM runs WHERE id = ?',
-  ).get(runId) as {
-    duration_sec: number;
-    best_test_elbo: number | null;
-    best_test_elbo_epoch: number | null;
-    best_test_recon: number | null;
-    best_test_kl: number | null;
-  };
-  const best: Best | null = isBetter(result.test.elbo, current.best_test_elbo)
+    `SELECT duration_sec AS durationSec, best_test_elbo AS elbo, best_test_elbo_epoch AS epoch,
+       best_test_recon AS recon, best_test_kl AS kl
+     FROM runs WHERE id = ?`,
+  ).get(runId) as { durationSec: number } & { [K in keyof Best]: Best[K] | null };
+  const best: Best | null = isBetter(result.test.elbo, current.elbo)
     ? { elbo: result.test.elbo, epoch: result.epoch, recon: result.test.recon, kl: result.test.kl }
-    : current.best_test_elbo_epoch === null
+    : current.epoch === null
       ? null
-      : {
-          elbo: current.best_test_elbo!,
-          epoch: current.best_test_elbo_epoch,
-          recon: readMetric(current.best_test_recon),
-          kl: readMetric(current.best_test_kl),
-        };
+      : { elbo: current.elbo!, epoch: current.epoch, recon: readMetric(current.recon), kl: readMetric(current.kl) };
   writeSummary(db, runId, {
     epochsDone: result.epoch,
-    durationSec: current.duration_sec + result.wallTimeSec,
+    durationSec: current.durationSec + result.wallTimeSec,
     activeUnits: result.activeUnits,
     train: result.train,
     test: result.test,

@@ -40,7 +40,7 @@ export function moveRun(db: Database, runId: number, toIndex: number): QueueStat
     if (!Number.isInteger(toIndex) || toIndex < 0 || toIndex >= runIds.length) {
       throw new StoreError(
         'invalid',
-        `queue index ${toIndex} is out of range: the queue has ${runIds.length} runs, so use 0–${runIds.length - 1}`,
+        `toIndex = ${toIndex}: queue index ${toIndex} is out of range: the queue has ${runIds.length} runs, so use 0–${runIds.length - 1}`,
       );
     }
     runIds.splice(from, 1);
@@ -56,12 +56,16 @@ function rewriteQueue(db: Database, runIds: readonly number[]): void {
   runIds.forEach((id, index) => insert.run(id, index));
 }
 
-/** Appends at the end; call inside the transaction that sets the run's status to 'queued'. */
-export function appendToQueue(db: Database, runId: number): void {
-  statement(
-    db,
-    'INSERT INTO queue (run_id, position) VALUES (?, (SELECT coalesce(max(position) + 1, 0) FROM queue))',
-  ).run(runId);
+/** Where a run enters the queue: 'front' trains it next, 'end' after every run already queued. */
+export type QueuePlace = 'front' | 'end';
+
+/** Adds a run to the queue; call inside the transaction that sets the run's status to 'queued'. */
+export function addToQueue(db: Database, runId: number, at: QueuePlace = 'end'): void {
+  const position =
+    at === 'front'
+      ? 'SELECT coalesce(min(position) - 1, 0) FROM queue'
+      : 'SELECT coalesce(max(position) + 1, 0) FROM queue';
+  statement(db, `INSERT INTO queue (run_id, position) VALUES (?, (${position}))`).run(runId);
 }
 
 export function removeFromQueue(db: Database, runId: number): void {

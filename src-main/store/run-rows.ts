@@ -94,17 +94,11 @@ export interface RunState {
 }
 
 export function requireRunState(db: Database, id: number): RunState {
-  const row = statement(
+  const state = statement(
     db,
-    'SELECT id, status, epochs_done, epochs, latent_dim, checkpoint_keep FROM runs WHERE id = ?',
-  ).get(id) as Row | undefined;
-  if (!row) throw runNotFound(id);
-  return {
-    id: row.id as number,
-    status: row.status as RunStatus,
-    epochsDone: row.epochs_done as number,
-    epochs: row.epochs as number,
-    latentDim: row.latent_dim as number,
-    checkpointKeep: row.checkpoint_keep as string,
-  };
+    `SELECT id, status, epochs_done AS epochsDone, epochs, latent_dim AS latentDim, checkpoint_keep AS checkpointKeep
+     FROM runs WHERE id = ?`,
+  ).get(id) as RunState | undefined;
+  if (!state) throw runNotFound(id);
+  return state;
 }

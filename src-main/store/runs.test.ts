@@ -3,13 +3,12 @@ import { ConfigError } from '../../src-shared/config';
 import { listCheckpoints, loadCheckpoint } from './checkpoints';
 import { openDatabase } from './db';
 import { StoreError } from './errors';
-import { createExperiment, getExperiment, listExperiments } from './experiments';
+import { listExperiments } from './experiments';
 import { getEpochMetrics, getLatentStats, recordEpoch } from './metrics';
 import { getQueue, moveRun, setQueuePaused } from './queue';
 import {
   cancelRun,
   claimNextRun,
-  deleteRun,
   getRun,
   listRuns,
   markRunFailed,
@@ -18,12 +17,11 @@ import {
   queueRuns,
   recoverOrphanedRuns,
   requeueRun,
-  rewindRun,
   setRunBackend,
   setRunNotes,
   setRunTags,
 } from './runs';
-import { epochResult, openTempStore, smallConfig, type TempStore } from './test-fixtures';
+import { epochResult, openTempStore, smallConfig, type TempStore } from '../testing/store-fixtures';
 
 let store: TempStore;
 afterEach(() => store?.close());
@@ -37,15 +35,14 @@ function queueThree(): number[] {
 }
 
 describe('experiments', () => {
-  it('creates, lists and refuses a duplicate name', () => {
+  it('creates one by queueing into it, trims its name, lists it and refuses an empty name', () => {
     store = openTempStore();
-    const e = createExperiment(store.db, '  latent size  ');
-    expect(e).toMatchObject({ name: 'latent size', runCount: 0 });
-    expect(() => createExperiment(store.db, 'latent size')).toThrow(/already exists/);
-    expect(() => createExperiment(store.db, '   ')).toThrow('experiment name "   "');
+    expect(() => queueRuns(store.db, { experimentName: '   ', configs: [smallConfig()] })).toThrow(
+      'experiment name "   "',
+    );
+    queueRuns(store.db, { experimentName: '  latent size  ', configs: [smallConfig()] });
     queueRuns(store.db, { experimentName: 'latent size', configs: [smallConfig()] });
-    expect(listExperiments(store.db)).toMatchObject([{ id: e.id, runCount: 1 }]);
-    expect(getExperiment(store.db, 999)).toBeUndefined();
+    expect(listExperiments(store.db)).toMatchObject([{ name: 'latent size', runCount: 2 }]);
   });
 });
 
@@ -252,22 +249,6 @@ describe('run lifecycle', () => {
     expect(getLatentStats(store.db, a)).toHaveLength(2);
   });
 
-  it('rewinds explicitly, refusing an epoch beyond the recorded ones', () => {
-    store = openTempStore();
-    const [a] = queueThree();
-    claimNextRun(store.db, 1);
-    for (let epoch = 1; epoch <= 3; epoch++) recordEpoch(store.db, a, epochResult(epoch, 2));
-    expect(() => rewindRun(store.db, a, 4)).toThrow(`run ${a} has 3 epochs; cannot rewind to epoch 4`);
-    expect(rewindRun(store.db, a, 1).epochsDone).toBe(1);
-    // Retention (last-and-best) had already dropped epoch 1's checkpoint; rewinding drops those of epochs 2–3.
-    expect(listCheckpoints(store.db, a)).toEqual([]);
-    expect(rewindRun(store.db, a, 0)).toMatchObject({
-      epochsDone: 0,
-      last: { train: null, test: null },
-      best: { testElbo: null },
-    });
-  });
-
   it('refuses to requeue finished, running or queued runs and to cancel a running one', () => {
     store = openTempStore();
     const [a, b, c] = queueThree();
@@ -285,7 +266,7 @@ describe('run lifecycle', () => {
     expect(requeueRun(store.db, c).queuePosition).toBe(1);
   });
 
-  it('sets notes and tags, filters lists, and deletes', () => {
+  it('sets notes and tags, and filters lists', () => {
     store = openTempStore();
     const [a, b, c] = queueThree();
     expect(setRunNotes(store.db, a, 'posterior collapse after epoch 3').notes).toBe('posterior collapse after epoch 3');
@@ -296,10 +277,6 @@ describe('run lifecycle', () => {
     expect(listRuns(store.db, { ids: [c, a] }).map((r) => r.id)).toEqual([a, c]);
     expect(listRuns(store.db, { experimentId: getRun(store.db, a)!.experimentId })).toHaveLength(3);
     expect(() => listRuns(store.db, { status: ['done' as never] })).toThrow('status "done" is not one of');
-    expect(() => deleteRun(store.db, a)).toThrow(/running/);
-    deleteRun(store.db, b);
-    expect(getRun(store.db, b)).toBeUndefined();
-    expect(getQueue(store.db).runIds).toEqual([c]);
   });
 
   it('names the unknown run id in every function', () => {
@@ -313,8 +290,6 @@ describe('run lifecycle', () => {
       () => cancelRun(store.db, 77),
       () => setRunNotes(store.db, 77, ''),
       () => setRunTags(store.db, 77, []),
-      () => deleteRun(store.db, 77),
-      () => rewindRun(store.db, 77, 0),
       () => recordEpoch(store.db, 77, epochResult(1, 2)),
       () => getEpochMetrics(store.db, [77]),
       () => getLatentStats(store.db, 77),

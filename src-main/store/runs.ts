@@ -5,9 +5,9 @@ import { applyRetention, resumeEpoch } from './checkpoints';
 import { configColumnNames, encodeConfig } from './config-columns';
 import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
-import { checkExperimentName, findExperimentByName } from './experiments';
+import { checkExperimentName, checkName, findExperimentByName } from './experiments';
 import { rewindEpochs } from './metrics';
-import { appendToQueue, removeFromQueue } from './queue';
+import { addToQueue, removeFromQueue, type QueuePlace } from './queue';
 import { readRun, readRuns, requireRunState } from './run-rows';
 import type { CheckpointKeep } from '../../src-shared/config';
 
@@ -66,7 +66,7 @@ export function queueRuns(db: Database, input: QueueRunsInput): RunSummary[] {
     );
     const ids = configs.map((config, i) => {
       const id = Number(insert.run(experimentId, names[i], 'queued', now, ...encodeConfig(config)).lastInsertRowid);
-      appendToQueue(db, id);
+      addToQueue(db, id);
       return id;
     });
     return readRuns(db, 'r.id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)]);
@@ -96,14 +96,7 @@ export function defaultRunNames(configs: readonly ExperimentConfig[]): string[] 
 }
 
 function checkRunName(name: string): string {
-  const trimmed = typeof name === 'string' ? name.trim() : '';
-  if (trimmed.length === 0 || trimmed.length > MAX_RUN_NAME_LENGTH) {
-    throw new StoreError(
-      'invalid',
-      `run name ${JSON.stringify(name)} is not allowed: use 1–${MAX_RUN_NAME_LENGTH} characters`,
-    );
-  }
-  return trimmed;
+  return checkName('run', name, MAX_RUN_NAME_LENGTH);
 }
 
 export function getRun(db: Database, id: number): RunSummary | undefined {
@@ -246,13 +239,15 @@ export function recoverOrphanedRuns(db: Database, isAlive: (pid: number) => bool
   });
 }
 
+/** The statuses a run may be queued again from (resumed): the one statement of this rule. */
 const requeueable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
 
 /**
- * Puts a stopped run back at the end of the queue. Its epochs are kept up to the checkpoint a resume starts
- * from (loadCheckpoint without an epoch); epochs after it are dropped, since training repeats them.
+ * Puts a stopped run back in the queue, at its front (resume: it trains next) or its end. Its epochs are kept up
+ * to the checkpoint a resume starts from (loadCheckpoint without an epoch); epochs after it are dropped, since
+ * training repeats them.
  */
-export function requeueRun(db: Database, id: number): RunSummary {
+export function requeueRun(db: Database, id: number, at: QueuePlace = 'end'): RunSummary {
   return writeTransaction(db, () => {
     const run = requireRunState(db, id);
     if (!requeueable.includes(run.status)) {
@@ -267,25 +262,7 @@ export function requeueRun(db: Database, id: number): RunSummary {
       db,
       "UPDATE runs SET status = 'queued', finished_at = NULL, owner_pid = NULL, error = NULL WHERE id = ?",
     ).run(id);
-    appendToQueue(db, id);
-    return readRun(db, id)!;
-  });
-}
-
-/**
- * Drops the run's epochs after `toEpoch` and rebuilds its summary: a run resuming from a checkpoint older than
- * its last epoch trains those epochs again. requeueRun already does this; calling it again is harmless.
- */
-export function rewindRun(db: Database, id: number, toEpoch: number): RunSummary {
-  return writeTransaction(db, () => {
-    const run = requireRunState(db, id);
-    if (!Number.isInteger(toEpoch) || toEpoch < 0 || toEpoch > run.epochsDone) {
-      throw new StoreError(
-        'invalid',
-        `run ${id} has ${run.epochsDone} epochs; cannot rewind to epoch ${toEpoch} (use 0–${run.epochsDone})`,
-      );
-    }
-    if (toEpoch < run.epochsDone) rewindEpochs(db, id, toEpoch);
+    addToQueue(db, id, at);
     return readRun(db, id)!;
   });
 }
@@ -310,15 +287,6 @@ export function cancelRun(db: Database, id: number): RunSummary {
     );
     // A cancelled run is not resumed by default, but requeue stays possible: keep its resume checkpoint.
     applyRetention(db, id, run.checkpointKeep as CheckpointKeep, false);
-    return readRun(db, id)!;
-  });
-}
-
-export function renameRun(db: Database, id: number, name: string): RunSummary {
-  const trimmed = checkRunName(name);
-  return writeTransaction(db, () => {
-    requireRunState(db, id);
-    statement(db, 'UPDATE runs SET name = ? WHERE id = ?').run(trimmed, id);
     return readRun(db, id)!;
   });
 }
@@ -350,14 +318,5 @@ export function setRunTags(db: Database, id: number, tags: string[]): RunSummary
     const insert = statement(db, 'INSERT INTO run_tags (run_id, tag) VALUES (?, ?)');
     for (const tag of clean) insert.run(id, tag);
     return readRun(db, id)!;
-  });
-}
-
-/** Deletes a run and everything recorded for it. Refuses a running run. */
-export function deleteRun(db: Database, id: number): void {
-  writeTransaction(db, () => {
-    const run = requireRunState(db, id);
-    if (run.status === 'running') throw new StoreError('conflict', `run ${id} is running: stop it before deleting it`);
-    statement(db, 'DELETE FROM runs WHERE id = ?').run(id);
   });
 }

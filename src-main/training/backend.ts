@@ -1,14 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from '../../src-shared/runs';
+import { backendCandidates, backendNames, type BackendName } from './backend-order';
 
 /**
- * Picks the fastest TF.js backend that works here, best first: native TensorFlow with CUDA, native TensorFlow on
- * the CPU, WebAssembly (SIMD, XNNPACK), then the plain-JS cpu backend (≈25× slower than wasm: a last resort).
+ * Picks the fastest TF.js backend that works here, in the order of backendCandidates (backend-order.ts).
  * Every better backend that was skipped is recorded with the reason, so the run's page can say why it is slow.
  */
-
-export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof backendNames)[number];
 
 export class BackendError extends Error {
   override name = 'BackendError';
@@ -16,11 +13,8 @@ export class BackendError extends Error {
 
 type Attempt = { ok: true } | { ok: false; reason: string };
 
-// Specifiers held in variables: the native packages are optional and absent on most machines, so neither
+// The specifier is a variable: the native packages are optional and absent on most machines, so neither
 // TypeScript nor the bundler may resolve them at build time.
-const tfjsNodeGpu = '@tensorflow/tfjs-node-gpu';
-const tfjsNode = '@tensorflow/tfjs-node';
-
 async function tryNative(specifier: string): Promise<Attempt> {
   try {
     await import(specifier);
@@ -70,6 +64,11 @@ async function activate(name: string): Promise<Attempt> {
   return { ok: true };
 }
 
+function attempt(backend: BackendName, nativePackage: string | null): Promise<Attempt> {
+  if (nativePackage !== null) return tryNative(nativePackage);
+  return backend === 'wasm' ? tryWasm() : activate(backend);
+}
+
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n')[0];
@@ -85,16 +84,10 @@ export async function selectBackend(preferred: string | null): Promise<BackendIn
       `backend '${preferred}' is not known; use one of ${backendNames.join(', ')} (or none for the best available)`,
     );
   }
-  const candidates: { label: string; attempt: () => Promise<Attempt>; backend: BackendName }[] = [
-    { label: 'tensorflow (GPU)', backend: 'tensorflow', attempt: () => tryNative(tfjsNodeGpu) },
-    { label: 'tensorflow (CPU)', backend: 'tensorflow', attempt: () => tryNative(tfjsNode) },
-    { label: 'wasm', backend: 'wasm', attempt: tryWasm },
-    { label: 'cpu', backend: 'cpu', attempt: () => activate('cpu') },
-  ];
   const skipped: BackendInfo['skipped'] = [];
-  for (const candidate of candidates) {
+  for (const candidate of backendCandidates) {
     if (preferred !== null && candidate.backend !== preferred) continue;
-    const result = await candidate.attempt();
+    const result = await attempt(candidate.backend, candidate.nativePackage);
     if (result.ok) {
       await tf.ready();
       if (candidate.backend === 'wasm' && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gatherExamples, testIndices, testPixelMode, trainIndices, trainPixelMode } from './data';
 import { permutation, rngFor, Stream } from './random';
-import { rectanglesDataset } from './test-fixtures';
+import { rectanglesDataset } from '../testing/rectangles-dataset';
 
 const { train } = rectanglesDataset({ train: 50, test: 10 });
 const all = Array.from({ length: 50 }, (_, i) => i);

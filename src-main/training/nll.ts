@@ -1,16 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Database } from 'better-sqlite3';
-import type { RunSummary } from '../../src-shared/runs';
-import { resolveDatasetSource } from '../data/import';
-import { loadDatasetSource } from '../data/load';
-import { loadCheckpoint } from '../store/checkpoints';
-import { saveNllEstimate, type NllEstimate } from '../store/nll';
-import { selectBackend } from './backend';
+import type { ExperimentConfig } from '../../src-shared/config';
+import type { ImageSplit, NamedArray } from '../records';
 import { gatherExamples, testIndices, testPixelMode } from './data';
 import { estimateNll } from './losses';
 import { disposeModel, loadModel } from './model';
 
-export interface TestNllOptions {
+export interface SplitNllOptions {
   /** Importance samples per example; 5000 is the literature's standard (Burda et al. 2016). */
   k: number;
   /**
@@ -18,45 +13,26 @@ export interface TestNllOptions {
    * run's test ELBO; null = all of them.
    */
   examples: number | null;
-  /** The checkpoint's epoch; the newest checkpoint when omitted. */
-  epoch?: number;
   /** Examples per batch: bounds memory together with the estimator's own chunking. */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
 /**
- * Estimates −log p(x) on a run's test split from a stored checkpoint, with the same test pixels the run was
- * evaluated on (binarized when the run was), and stores the mean. This runs TF.js: call it from a process that may
- * block (the CLI), never from the app's main process.
+ * The mean of −log p(x) over a run's test examples, for the model with these weights, with the same test pixels
+ * the run was evaluated on (binarized when the run was). Runs TF.js on the current backend.
  */
-export async function estimateTestNll(
-  db: Database,
-  dbPath: string,
-  run: RunSummary,
-  options: TestNllOptions,
-): Promise<NllEstimate> {
-  if (run.config.autoencoder) {
-    throw new Error(
-      `run ${run.id} is a plain autoencoder: the importance-sampled NLL needs a stochastic encoder q(z|x)`,
-    );
-  }
-  const checkpoint = loadCheckpoint(db, run.id, options.epoch);
-  if (!checkpoint) {
-    throw new Error(
-      options.epoch === undefined
-        ? `run ${run.id} has no checkpoint yet`
-        : `run ${run.id} has no checkpoint at epoch ${options.epoch}; see \`vae-workbench show ${run.id}\``,
-    );
-  }
-  await selectBackend(null);
-  const dataset = await loadDatasetSource(resolveDatasetSource(db, dbPath, run.config.dataset));
-  const split = dataset.test;
-  const evaluated = testIndices(split.count, run.config.testSubset).length;
+export async function testSplitNll(
+  config: ExperimentConfig,
+  weights: NamedArray[],
+  split: ImageSplit,
+  options: SplitNllOptions,
+): Promise<{ nll: number; count: number }> {
+  const evaluated = testIndices(split.count, config.testSubset).length;
   const indices = testIndices(split.count, Math.min(options.examples ?? evaluated, evaluated));
   const pixels = split.height * split.width;
-  const x = gatherExamples(split, indices, testPixelMode(run.config.binarization, run.config.seed));
-  const model = loadModel(run.config, { height: split.height, width: split.width }, checkpoint.weights);
+  const x = gatherExamples(split, indices, testPixelMode(config.binarization, config.seed));
+  const model = loadModel(config, { height: split.height, width: split.width }, weights);
   const batchSize = options.batchSize ?? 50;
   let sum = 0;
   try {
@@ -65,8 +41,7 @@ export async function estimateTestNll(
       const batch = tf.tensor2d(x.subarray(start * pixels, (start + n) * pixels), [n, pixels]);
       try {
         // Seeded per batch, so the same run, k and examples give the same estimate.
-        for (const value of estimateNll(model, batch, options.k, { seed: run.config.seed * 100_003 + start }))
-          sum += value;
+        for (const value of estimateNll(model, batch, options.k, { seed: config.seed * 100_003 + start })) sum += value;
       } finally {
         batch.dispose();
       }
@@ -75,12 +50,5 @@ export async function estimateTestNll(
   } finally {
     disposeModel(model);
   }
-  return saveNllEstimate(db, {
-    runId: run.id,
-    epoch: checkpoint.epoch,
-    split: 'test',
-    k: options.k,
-    count: indices.length,
-    nll: sum / indices.length,
-  });
+  return { nll: sum / indices.length, count: indices.length };
 }

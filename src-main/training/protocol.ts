@@ -1,5 +1,8 @@
 import type { ExperimentConfig } from '../../src-shared/config';
-import type { BackendInfo, SplitMetrics } from '../../src-shared/runs';
+import type { BackendInfo } from '../../src-shared/runs';
+import type { CheckpointPayload, DatasetSource, EpochResult } from '../records';
+
+export type { CheckpointPayload, DatasetSource, EpochImages, EpochResult, NamedArray } from '../records';
 
 /**
  * Messages between the queue runner (parent) and the training process (child). The child owns TF.js and
@@ -8,41 +11,6 @@ import type { BackendInfo, SplitMetrics } from '../../src-shared/runs';
  * Sent with structured clone (fork's 'advanced' serialization / utilityProcess postMessage), so typed arrays
  * cross without JSON.
  */
-
-/** A tensor by name, plain data: weights and optimizer state cross processes and go into BLOBs like this. */
-export interface NamedArray {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-}
-
-export interface CheckpointPayload {
-  epoch: number;
-  weights: NamedArray[];
-  /** Adam's moments and step count; absent when the retention policy keeps weights only. */
-  optimizer: NamedArray[] | null;
-}
-
-/** Where the child reads a dataset from; resolved by the parent, read by the child. */
-export type DatasetSource =
-  | {
-      kind: 'idx-files';
-      name: string;
-      trainImages: string;
-      trainLabels: string;
-      testImages: string;
-      testLabels: string;
-    }
-  | { kind: 'stored'; name: string; dbPath: string; datasetId: string };
-
-/** Small image strips shown per epoch (compare view, reports): 8-bit grey, row-major, width × height each. */
-export interface EpochImages {
-  width: number;
-  height: number;
-  inputs: Uint8Array[];
-  reconstructions: Uint8Array[];
-  samples: Uint8Array[];
-}
 
 export type ToWorker =
   | {
@@ -56,24 +24,6 @@ export type ToWorker =
       backend: string | null;
     }
   | { type: 'stop' };
-
-export interface EpochResult {
-  type: 'epoch';
-  epoch: number;
-  beta: number;
-  train: SplitMetrics;
-  test: SplitMetrics;
-  klPerDim: number[];
-  muVariancePerDim: number[];
-  activeUnits: number;
-  wallTimeSec: number;
-  examplesPerSec: number;
-  /** tf.memory().numTensors after the epoch: must stay flat across epochs. */
-  numTensors: number;
-  images: EpochImages;
-  /** Present on epochs the checkpoint policy saves. */
-  checkpoint: CheckpointPayload | null;
-}
 
 export type FromWorker =
   | { type: 'ready'; backend: BackendInfo }

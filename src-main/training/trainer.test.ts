@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
 import { selectBackend } from './backend';
 import type { CheckpointPayload, EpochResult } from './protocol';
-import { rectanglesDataset } from './test-fixtures';
+import { rectanglesDataset } from '../testing/rectangles-dataset';
 import { trainRun, TrainingError, type BatchProgress, type TrainOutcome } from './trainer';
 
 beforeAll(async () => {

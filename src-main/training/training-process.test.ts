@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
 import { builtinDatasetSource } from '../data/builtin';
 import type { FromWorker, ToWorker } from './protocol';
-import { rectanglesDataset } from './test-fixtures';
+import { rectanglesDataset } from '../testing/rectangles-dataset';
 import { runTrainingProcess, type WorkerPort } from './training-process';
 
 const config: ExperimentConfig = {

@@ -1,19 +1,15 @@
+import type { ParentPort } from '../child/parent-port';
 import type { ImageDataset } from '../data/dataset';
 import { selectBackend } from './backend';
 import type { DatasetSource, FromWorker, ToWorker } from './protocol';
 import { trainRun } from './trainer';
 
 /**
- * The training process's message loop, independent of how the process was started. worker.ts connects it to
- * child_process.fork's IPC channel or to Electron's utilityProcess parentPort; tests drive it through a fake port.
+ * The training process's message loop, independent of how the process was started. worker.ts connects it to its
+ * parent's port (child_process.fork or Electron's utilityProcess); tests drive it through a fake port.
  */
 
-export interface WorkerPort {
-  send(message: FromWorker): Promise<void>;
-  onMessage(listener: (message: ToWorker) => void): void;
-  /** Ends the process once pending messages are flushed. */
-  exit(code: number): void;
-}
+export type WorkerPort = ParentPort<ToWorker, FromWorker>;
 
 export interface TrainingProcessDeps {
   loadDataset(source: DatasetSource): Promise<ImageDataset>;
@@ -89,48 +85,4 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
       }
     })();
   });
-}
-
-/** Electron's utilityProcess gives the child `process.parentPort`; child_process.fork gives `process.send`. */
-interface ParentPort {
-  on(event: 'message', listener: (event: { data: unknown }) => void): void;
-  postMessage(message: unknown): void;
-}
-
-export function portFromProcess(proc: NodeJS.Process): WorkerPort {
-  const parentPort = (proc as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
-  if (parentPort) {
-    return {
-      send: async (message) => parentPort.postMessage(message),
-      onMessage: (listener) => parentPort.on('message', (event) => listener(event.data as ToWorker)),
-      // postMessage hands the message to Electron synchronously; a turn of the event loop lets it go out.
-      exit: (code) => void setTimeout(() => proc.exit(code), 50),
-    };
-  }
-  const send = proc.send?.bind(proc);
-  if (!send) {
-    throw new Error(
-      'the training process must be started by child_process.fork (with an IPC channel) or Electron utilityProcess',
-    );
-  }
-  return {
-    send: (message) =>
-      new Promise<void>((resolve, reject) => {
-        send(message, undefined, undefined, (error: Error | null) => (error ? reject(error) : resolve()));
-      }),
-    onMessage: (listener) => proc.on('message', (message) => listener(message as ToWorker)),
-    exit: (code) => proc.exit(code),
-  };
-}
-
-/**
- * Ends the process when its parent is gone (a kill -9 of the app closes the IPC channel and re-parents the child),
- * so no training outlives the app.
- */
-export function exitWithParent(proc: NodeJS.Process): void {
-  proc.on('disconnect', () => proc.exit(3));
-  const parent = proc.ppid;
-  setInterval(() => {
-    if (proc.ppid !== parent) proc.exit(3);
-  }, 1000).unref();
 }

@@ -1,14 +1,16 @@
+import { parentPort } from '../child/parent-port';
 import { loadDatasetSource } from '../data/load';
-import { exitWithParent, portFromProcess, runTrainingProcess, type WorkerPort } from './training-process';
+import { runTrainingProcess, type WorkerPort } from './training-process';
 
 /**
  * Entry of the training process (out/main/training-worker.js), started by the queue runner through
  * child_process.fork (serialization 'advanced') or Electron's utilityProcess. It owns TF.js; see protocol.ts.
+ * Exits with its parent.
  */
 
 let port: WorkerPort;
 try {
-  port = portFromProcess(process);
+  port = parentPort(process);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);
@@ -25,5 +27,4 @@ function reportCrash(reason: unknown): void {
 
 process.on('uncaughtException', reportCrash);
 process.on('unhandledRejection', reportCrash);
-exitWithParent(process);
 runTrainingProcess(port, { loadDataset: loadDatasetSource });

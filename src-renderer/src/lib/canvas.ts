@@ -1,5 +1,3 @@
-import { fromBase64 } from './latent-client';
-
 /**
  * Drawing on canvases: grey bytes at their own resolution (CSS scales them up with image-rendering: pixelated so
  * pixels stay crisp) and PNG downloads of what a view shows.
@@ -11,7 +9,7 @@ import { fromBase64 } from './latent-client';
  */
 export function drawGrey(
   canvas: HTMLCanvasElement,
-  images: readonly (Uint8Array | string)[],
+  images: readonly Uint8Array[],
   width: number,
   height: number,
   columns = Math.max(1, images.length),
@@ -26,8 +24,7 @@ export function drawGrey(
   if (!ctx) return;
   const data = ctx.createImageData(W, H);
   data.data.fill(255);
-  images.forEach((image, k) => {
-    const bytes = typeof image === 'string' ? fromBase64(image) : image;
+  images.forEach((bytes, k) => {
     const ox = (k % columns) * (width + gap);
     const oy = Math.floor(k / columns) * (height + gap);
     for (let y = 0; y < height; y++) {

@@ -1,16 +1,19 @@
 import {
   ApiError,
-  decodeJson,
-  encodeJson,
-  isEventName,
   type ApiErrorData,
-  type ApiEvents,
-  type EventName,
   type MethodName,
   type MethodOutput,
   type WorkbenchBridge,
   type WorkbenchClient,
 } from '../../../src-shared/api';
+import {
+  decodeJson,
+  encodeJson,
+  eventNames,
+  isEventName,
+  type ApiEvents,
+  type EventName,
+} from '../../../src-shared/contract';
 
 /** Picks the transport once: the desktop preload's bridge when present, else HTTP to the server that served this page. */
 export function connect(): WorkbenchClient {
@@ -62,7 +65,7 @@ function httpClient(token: string): WorkbenchClient {
       dropped = false;
       connectionListeners.forEach((l) => l(true));
     });
-    for (const name of ['onRunProgress', 'onQueueChanged', 'onRunChanged'] as const) {
+    for (const name of eventNames) {
       source.addEventListener(name, (e) => {
         const payload = decodeJson((e as MessageEvent<string>).data);
         for (const listener of listeners.get(name) ?? []) listener(payload);

@@ -7,7 +7,7 @@ import {
 } from '../../../src-shared/config';
 import { MAX_SWEEP_RUNS, sweepSize, type SweepAxes, type SweepSpec } from '../../../src-shared/sweep';
 import type { DatasetChoice } from '../../../src-shared/api';
-import { fields, formatValue, parseValue, splitSweepText } from './config-fields';
+import { fieldMessage, fields, formatValue, parseValue, splitSweepText, sweepSuggestion } from './config-fields';
 
 type PerField<T> = Partial<Record<ConfigKey, T>>;
 
@@ -24,7 +24,7 @@ function defaultName(): string {
 export class ExperimentForm {
   experimentName = $state(defaultName());
   text = $state<Record<ConfigKey, string>>(
-    Object.fromEntries(fields.map((f) => [f.key, formatValue(f.kind, defaultConfig[f.key])])) as Record<
+    Object.fromEntries(fields.map((f) => [f.key, formatValue(f.key, defaultConfig[f.key])])) as Record<
       ConfigKey,
       string
     >,
@@ -61,18 +61,7 @@ export class ExperimentForm {
   toggleSweep = (key: ConfigKey): void => {
     const on = !this.swept[key];
     this.swept[key] = on;
-    if (on && !this.sweepText[key]) {
-      const field = fields.find((f) => f.key === key);
-      const suggestions: PerField<string> = {
-        beta: '0, 1, 4',
-        latentDim: '2, 10, 20',
-        seed: '0, 1, 2',
-        hiddenSizes: '512 | 256, 256',
-      };
-      if (field?.kind === 'enum' && field.options) this.sweepText[key] = field.options.join(', ');
-      else if (field?.kind === 'boolean') this.sweepText[key] = 'false, true';
-      else this.sweepText[key] = suggestions[key] ?? this.text[key];
-    }
+    if (on && !this.sweepText[key]) this.sweepText[key] = sweepSuggestion(key, this.text[key]);
   };
 
   spec = (): SweepSpec => ({ base: this.base.config, axes: this.sweep.axes });
@@ -81,15 +70,15 @@ export class ExperimentForm {
     const errors: PerField<string> = {};
     const candidate: Record<string, unknown> = { ...defaultConfig };
     for (const f of fields) {
-      const parsed = parseValue(f.kind, this.text[f.key]);
+      const parsed = parseValue(f.key, this.text[f.key]);
       if (parsed.ok) candidate[f.key] = parsed.value;
-      else if (!this.swept[f.key]) errors[f.key] = `${f.key}: ${parsed.message}`;
+      else if (!this.swept[f.key]) errors[f.key] = fieldMessage(f.key, parsed.message);
     }
     // Swept parameters take their first value here; each value is checked in validateSweep.
     for (const f of fields) {
       if (!this.swept[f.key]) continue;
-      const first = splitSweepText(f.kind, this.sweepText[f.key] ?? '')[0];
-      const parsed = first === undefined ? null : parseValue(f.kind, first);
+      const first = splitSweepText(this.sweepText[f.key] ?? '')[0];
+      const parsed = first === undefined ? null : parseValue(f.key, first);
       if (parsed?.ok) candidate[f.key] = parsed.value;
     }
     const general: string[] = [];
@@ -115,16 +104,16 @@ export class ExperimentForm {
     const errors: PerField<string> = {};
     for (const f of fields) {
       if (!this.swept[f.key]) continue;
-      const texts = splitSweepText(f.kind, this.sweepText[f.key] ?? '');
+      const texts = splitSweepText(this.sweepText[f.key] ?? '');
       if (texts.length === 0) {
         errors[f.key] = `${f.key}: a sweep needs at least one value`;
         continue;
       }
       const values: unknown[] = [];
       for (const t of texts) {
-        const parsed = parseValue(f.kind, t);
+        const parsed = parseValue(f.key, t);
         if (!parsed.ok) {
-          errors[f.key] ??= `${f.key}: ${parsed.message}`;
+          errors[f.key] ??= fieldMessage(f.key, parsed.message);
           continue;
         }
         const candidate = { ...base, [f.key]: parsed.value };

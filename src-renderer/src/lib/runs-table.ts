@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../../src-shared/runs';
-import { defaultConfig, type ConfigKey } from '../../../src-shared/config';
+import type { ConfigKey } from '../../../src-shared/config';
+import { parameter } from '../../../src-shared/parameters';
 import { duration, num, paramValue } from './format';
 
 export interface Column {
@@ -29,25 +30,31 @@ const metric = (
   text: (r) => num(value(r), digits),
 });
 
-/** A scalar parameter: sorts by its value, shows it as parameters are shown everywhere in the workbench. */
-const param = (key: ConfigKey, title: string, width: number, help?: string): Column => ({
-  id: key,
-  title,
-  help,
-  width,
-  // Numbers align right, words left.
-  align: typeof defaultConfig[key] === 'number' ? 'right' : undefined,
-  value: (r) => r.config[key] as number | string,
-  text: (r) => paramValue(key, r.config),
-});
+/**
+ * A scalar parameter, named and shown as everywhere in the workbench (short label as title, form title as tooltip);
+ * sorts by its value.
+ */
+const param = (key: ConfigKey, width: number): Column => {
+  const { label, title, kind } = parameter(key);
+  return {
+    id: key,
+    title: label,
+    help: title,
+    width,
+    // Numbers align right, words left.
+    align: kind.type === 'integer' || kind.type === 'number' ? 'right' : undefined,
+    value: (r) => r.config[key] as number | string,
+    text: (r) => paramValue(key, r.config),
+  };
+};
 
 /** The runs table's columns: parameters first, then metrics in nats per example. */
 export const columns: Column[] = [
   { id: 'id', title: 'Run', width: 70, align: 'right', value: (r) => r.id, text: (r) => `#${r.id}` },
   { id: 'experiment', title: 'Experiment', width: 160, value: (r) => r.experimentName, text: (r) => r.experimentName },
   { id: 'status', title: 'Status', width: 100, value: (r) => r.status, text: (r) => r.status },
-  param('beta', 'β', 60, 'KL weight'),
-  param('latentDim', 'Latent', 80, 'latent dimension'),
+  param('beta', 60),
+  param('latentDim', 88),
   metric('testElbo', 'Test ELBO', 'last epoch, nats per example (higher is better)', (r) => r.last.test?.elbo),
   metric('bestElbo', 'Best ELBO', 'best test ELBO over epochs', (r) => r.best.testElbo),
   metric('testRecon', 'Recon', 'test reconstruction term, last epoch', (r) => r.last.test?.recon),
@@ -61,18 +68,18 @@ export const columns: Column[] = [
     value: (r) => r.epochsDone,
     text: (r) => `${r.epochsDone}/${r.config.epochs}`,
   },
-  param('dataset', 'Dataset', 100),
+  param('dataset', 100),
   {
     id: 'architecture',
-    title: 'Arch.',
+    title: parameter('architecture').label,
     help: 'architecture and layer sizes',
-    width: 96,
+    width: 110,
     value: (r) => `${r.config.architecture} ${archSizes(r)}`,
     text: (r) => `${r.config.architecture} ${archSizes(r)}`,
   },
-  param('likelihood', 'Likelihood', 104),
-  param('learningRate', 'LR', 70, 'learning rate'),
-  param('seed', 'Seed', 70),
+  param('likelihood', 104),
+  param('learningRate', 70),
+  param('seed', 70),
   {
     id: 'duration',
     title: 'Duration',
@@ -86,7 +93,7 @@ export const columns: Column[] = [
 ];
 
 function archSizes(r: RunSummary): string {
-  return (r.config.architecture === 'conv' ? r.config.convChannels : r.config.hiddenSizes).join('-');
+  return paramValue(r.config.architecture === 'conv' ? 'convChannels' : 'hiddenSizes', r.config);
 }
 
 export type SortDir = 1 | -1;

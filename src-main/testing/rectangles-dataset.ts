@@ -1,5 +1,5 @@
 import type { ImageDataset, ImageSplit } from '../data/dataset';
-import { rngFor, Stream } from './random';
+import { rngFor, Stream } from '../training/random';
 
 /**
  * A small synthetic image dataset for engine tests: bright rectangles of random position and size on a dark

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
 import type { SplitMetrics } from '../../src-shared/runs';
-import type { CheckpointPayload, EpochResult } from '../training/protocol';
-import { openDatabase, type Database } from './db';
+import type { CheckpointPayload, EpochResult } from '../records';
+import { openDatabase, type Database } from '../store/db';
 
 /** Shared set-up for the store's tests: real files in a temp folder, since WAL behaves differently in memory. */
 

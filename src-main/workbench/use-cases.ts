@@ -15,13 +15,18 @@ import type {
   RunStatus,
   RunSummary,
 } from '../../src-shared/runs';
-import type { EpochImages } from '../training/protocol';
-import type { Handlers } from './dispatcher';
+import type { Handlers } from '../api/dispatcher';
+import type { EventHub } from '../api/events';
 import type { LatentHandlers } from '../latent/handlers';
 import type { reportApi } from '../../src-shared/report';
-import type { EventHub } from './events';
+import type { EpochImages } from '../records';
+import { backendOrder } from '../training/backend-order';
 
-/** What the handlers need from the store: plain typed objects in and out (bound to SQLite in store-binding.ts). */
+/**
+ * What the use cases need from the store: plain typed objects in and out (bound to SQLite in store-binding.ts).
+ * The store states the rules about run states (which runs can be resumed, cancelled, moved) and refuses the rest
+ * with a StoreError 'conflict' naming the run, its status and the allowed statuses; the use cases do not restate them.
+ */
 export interface WorkbenchStore {
   listDatasets(): DatasetChoice[];
   listExperiments(): Experiment[];
@@ -29,6 +34,7 @@ export interface WorkbenchStore {
   listRuns(filter: { experimentId?: number; status?: RunStatus[] }): RunSummary[];
   getRun(runId: number): RunSummary | undefined;
   cancelRun(runId: number): void;
+  /** Resume: back in the queue at its front, so it trains next. */
   requeueRun(runId: number): void;
   setRunNotes(runId: number, notes: string): void;
   setRunTags(runId: number, tags: string[]): void;
@@ -55,12 +61,7 @@ export interface HandlerContext {
   info: { version: string; dbPath: string; transport: 'ipc' | 'http' };
 }
 
-/** The training process tries these, best first (design.md, "Processes"). */
-export const BACKEND_ORDER = ['tensorflow (CUDA)', 'tensorflow (CPU)', 'wasm', 'cpu'];
-
-const resumable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
-
-/** The workbench's own handlers; the latent views' come from createLatentHandlers and are spread in beside them. */
+/** The workbench's own use cases; the latent views' come from createLatentHandlers and are spread in beside them. */
 export type WorkbenchHandlers = Omit<Handlers, keyof LatentHandlers | keyof typeof reportApi>;
 
 export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
@@ -90,7 +91,7 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
       return {
         ...ctx.info,
         backend: latest ? { name: latest.backend ?? '', note: latest.backendNote, runId: latest.id } : null,
-        backendOrder: BACKEND_ORDER,
+        backendOrder,
       };
     },
 
@@ -143,13 +144,6 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     },
 
     resumeRun: ({ runId }) => {
-      const run = requireRun(runId);
-      if (!resumable.includes(run.status)) {
-        throw new ApiError(
-          'StateError',
-          `run ${runId} is ${run.status}; only ${resumable.join(', ')} runs can be resumed`,
-        );
-      }
       store.requeueRun(runId);
       runner.wake();
       queueChanged();
@@ -158,16 +152,10 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     },
 
     cancelRun: async ({ runId }) => {
-      const run = requireRun(runId);
+      // The run in training is stopped by the runner; any other goes through the store's rule.
       if (runner.activeRunId === runId) {
         await runner.stopRun(runId, 'cancelled');
       } else {
-        if (run.status !== 'queued' && run.status !== 'paused' && run.status !== 'interrupted') {
-          throw new ApiError(
-            'StateError',
-            `run ${runId} is ${run.status}; only queued, training, paused or interrupted runs can be cancelled`,
-          );
-        }
         store.cancelRun(runId);
         runChanged(runId);
       }
@@ -176,15 +164,6 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     },
 
     moveRun: ({ runId, toIndex }) => {
-      const { runIds } = store.getQueue();
-      if (!runIds.includes(runId))
-        throw new ApiError('StateError', `run ${runId} is not queued; only queued runs can be moved`);
-      if (toIndex >= runIds.length) {
-        throw new ApiError(
-          'ValidationError',
-          `moveRun: toIndex = ${toIndex}: the queue holds ${runIds.length} runs, so 0–${runIds.length - 1}`,
-        );
-      }
       store.moveRun(runId, toIndex);
       queueChanged();
       return queueState();
@@ -217,18 +196,7 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     getEpochImages: ({ runId, epoch }): EpochImagesData | null => {
       requireRun(runId);
       const images = store.getEpochImages(runId, epoch);
-      if (!images) return null;
-      const b64 = (list: Uint8Array[]): string[] =>
-        list.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64'));
-      return {
-        runId,
-        epoch,
-        width: images.width,
-        height: images.height,
-        inputs: b64(images.inputs),
-        reconstructions: b64(images.reconstructions),
-        samples: b64(images.samples),
-      };
+      return images ? { runId, epoch, ...images } : null;
     },
 
     listCheckpoints: ({ runId }) => {

@@ -4,11 +4,12 @@ import { QueueRunner } from '../queue/runner';
 import type { SpawnTraining } from '../queue/types';
 import { createLatentHandlers } from '../latent/handlers';
 import { LatentService, type SpawnLatent } from '../latent/service';
-import { createDispatcher, type Dispatch } from './dispatcher';
-import { EventHub } from './events';
-import { createHandlers } from './handlers';
-import { createReportHandlers } from './report-handlers';
+import type { MethodInput, MethodName, MethodOutput } from '../../src-shared/api';
+import { createDispatcher, type Dispatch } from '../api/dispatcher';
+import { EventHub } from '../api/events';
+import { createReportHandlers } from './report';
 import { bindStore } from './store-binding';
+import { createHandlers } from './use-cases';
 
 export interface WorkbenchOptions {
   dbPath: string;
@@ -19,15 +20,25 @@ export interface WorkbenchOptions {
   version: string;
   /** Force a TF.js backend for every run; null picks the best available. */
   backend?: string | null;
+  /**
+   * Work the queue in the background from the start (the app). false leaves the runner idle until told (the CLI's
+   * `run` works the queue in the foreground; its other commands never train).
+   */
+  workQueue?: boolean;
 }
 
-/** The store, the queue runner and the API over them: what the Electron main and the browser-mode server share. */
+/**
+ * The store, the queue runner and the use cases over them: what the Electron main, the browser-mode server and the
+ * CLI share. Every door calls the use cases through `dispatch` (the CLI through `call`, its typed form).
+ */
 export interface Workbench {
   db: Database;
+  dbPath: string;
   runner: QueueRunner;
   events: EventHub;
   latent: LatentService;
   dispatch: Dispatch;
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   close(): Promise<void>;
 }
 
@@ -57,15 +68,17 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
     runner.onQueueChanged(() => events.emit('onQueueChanged', queueState())),
     runner.onRunChanged((runId) => events.emit('onRunChanged', { runId })),
   ];
-  runner.start();
+  if (opts.workQueue ?? true) runner.start();
 
   let closed: Promise<void> | null = null;
   return {
     db,
+    dbPath: opts.dbPath,
     runner,
     events,
     latent,
     dispatch,
+    call: (method, input) => dispatch(method, input) as Promise<MethodOutput<typeof method>>,
     close: () =>
       (closed ??= (async () => {
         offs.forEach((off) => off());

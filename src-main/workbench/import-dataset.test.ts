@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../store/db';
-import { DatasetError, DatasetIdError } from './dataset';
-import { encodeIdx, type IdxFile } from './idx';
-import { importIdxDataset, listDatasets, readIdxImport, resolveDatasetSource } from './import';
-import { loadDatasetSource, type IdxPaths } from './load';
+import { DatasetError, DatasetIdError } from '../data/dataset';
+import type { IdxFile } from '../data/idx';
+import { encodeIdx } from '../testing/idx-files';
+import { loadDatasetSource, readIdxImport, type IdxPaths } from '../data/load';
+import { listDatasets, resolveDatasetSource } from '../catalog/datasets';
+import { importIdxDataset } from './import-dataset';
 
 const dir = mkdtempSync(join(tmpdir(), 'vae-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,14 +2,14 @@ import { describe, expect, it, beforeEach } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { ApiError } from '../../src-shared/api';
 import { openDatabase } from '../store/db';
-import { createReportHandlers } from './report-handlers';
-import { createDispatcher, type Dispatch } from './dispatcher';
-import { EventHub } from './events';
-import { createHandlers, type RunnerControl } from './handlers';
+import { createDispatcher, type Dispatch } from '../api/dispatcher';
+import { EventHub } from '../api/events';
 import { createLatentHandlers } from '../latent/handlers';
 import { LatentService } from '../latent/service';
+import { addSyntheticRuns } from '../testing/synthetic-runs';
+import { createReportHandlers } from './report';
 import { bindStore } from './store-binding';
-import { addSyntheticRuns } from './synthetic-runs';
+import { createHandlers, type RunnerControl } from './use-cases';
 
 async function failure(promise: Promise<unknown>): Promise<ApiError> {
   try {
@@ -148,13 +148,36 @@ describe('API handlers over the store', () => {
     expect([...tagged.tags].sort()).toEqual(['a', 'b']);
   });
 
+  it('resumes a stopped run at the front of the queue, so it trains next', async () => {
+    const { runIds } = (await dispatch('queueSweep', {
+      experimentName: 'r',
+      sweep: { base: {}, axes: { seed: [0, 1, 2] } },
+    })) as { runIds: number[] };
+    await dispatch('cancelRun', { runId: runIds[2] });
+    const resumed = (await dispatch('resumeRun', { runId: runIds[2] })) as { status: string; queuePosition: number };
+    expect(resumed).toMatchObject({ status: 'queued', queuePosition: 0 });
+    expect(((await dispatch('getQueue', {})) as { runIds: number[] }).runIds).toEqual([
+      runIds[2],
+      runIds[0],
+      runIds[1],
+    ]);
+    const refused = await failure(dispatch('resumeRun', { runId: runIds[0] }));
+    expect(refused.name).toBe('StateError');
+    expect(refused.message).toBe(
+      `run ${runIds[0]} is queued: only paused, interrupted, failed, cancelled runs can be queued again`,
+    );
+  });
+
   it('returns a run’s metrics, latent stats and images as plain data', async () => {
     const [id] = addSyntheticRuns(db, { runs: 1, epochs: 3 });
     expect(await dispatch('getEpochMetrics', { runIds: [id] })).toHaveLength(6);
     expect(await dispatch('getLatentStats', { runId: id })).toHaveLength(3);
-    const images = (await dispatch('getEpochImages', { runId: id, epoch: 3 })) as { inputs: string[]; width: number };
+    const images = (await dispatch('getEpochImages', { runId: id, epoch: 3 })) as {
+      inputs: Uint8Array[];
+      width: number;
+    };
     expect(images.inputs).toHaveLength(8);
-    expect(Buffer.from(images.inputs[0], 'base64')).toHaveLength(images.width * images.width);
+    expect(images.inputs[0]).toHaveLength(images.width * images.width);
     expect(await dispatch('getEpochImages', { runId: id, epoch: 4 })).toBeNull();
   });
 });

@@ -1,13 +1,13 @@
 import type { Database } from 'better-sqlite3';
-import { listDatasets } from '../data/import';
+import { listDatasets } from '../catalog/datasets';
 import { listCheckpoints } from '../store/checkpoints';
 import { listExperiments } from '../store/experiments';
 import { getEpochImages, getEpochMetrics, getLatentStats } from '../store/metrics';
 import { getQueue, moveRun, setQueuePaused } from '../store/queue';
 import { cancelRun, getRun, listRuns, queueRuns, requeueRun, setRunNotes, setRunTags } from '../store/runs';
-import type { WorkbenchStore } from './handlers';
+import type { WorkbenchStore } from './use-cases';
 
-/** The handlers' view of the SQLite store. */
+/** The use cases' view of the SQLite store. */
 export function bindStore(db: Database): WorkbenchStore {
   return {
     listDatasets: () => listDatasets(db),
@@ -19,7 +19,7 @@ export function bindStore(db: Database): WorkbenchStore {
     listRuns: (filter) => listRuns(db, filter),
     getRun: (runId) => getRun(db, runId),
     cancelRun: (runId) => void cancelRun(db, runId),
-    requeueRun: (runId) => void requeueRun(db, runId),
+    requeueRun: (runId) => void requeueRun(db, runId, 'front'),
     setRunNotes: (runId, notes) => void setRunNotes(db, runId, notes),
     setRunTags: (runId, tags) => void setRunTags(db, runId, tags),
     getQueue: () => getQueue(db),

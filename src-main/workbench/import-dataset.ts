@@ -1,24 +1,13 @@
 import { DATASET_ID } from '../../src-shared/config';
+import { BUILTIN_DATASET_IDS, isBuiltinDatasetId } from '../data/builtin';
+import { DatasetIdError, type DatasetInfo } from '../data/dataset';
+import { readIdxImport, type IdxPaths } from '../data/load';
 import type { Database } from '../store/db';
 import { listImportedDatasets, saveImportedDataset } from '../store/datasets';
-import type { DatasetSource } from '../training/protocol';
-import { BUILTIN_DATASET_IDS, builtinDatasetSource, isBuiltinDatasetId, listBuiltinDatasets } from './builtin';
-import { DatasetIdError, type DatasetInfo, type ImageDataset } from './dataset';
-import { readIdxFile } from './idx';
-import { datasetFromIdx, type IdxPaths } from './load';
+
+/** Importing a dataset: four idx files read, checked and stored as one imported dataset. */
 
 export const MAX_TITLE_LENGTH = 200;
-
-/** Reads all four files whole and checks they make one dataset; throws DatasetError naming the bad file. */
-export function readIdxImport(files: IdxPaths, name: string): ImageDataset {
-  const parsed = {
-    trainImages: readIdxFile(files.trainImages),
-    trainLabels: readIdxFile(files.trainLabels),
-    testImages: readIdxFile(files.testImages),
-    testLabels: readIdxFile(files.testLabels),
-  };
-  return datasetFromIdx(name, parsed, files);
-}
 
 /** Throws DatasetIdError unless `id` can name a new imported dataset. */
 export function checkImportId(id: string): void {
@@ -64,22 +53,4 @@ export function importIdxDataset(db: Database, input: { id: string; title: strin
     dataset,
     sourceFiles: [input.files.trainImages, input.files.trainLabels, input.files.testImages, input.files.testLabels],
   });
-}
-
-/** Built-in datasets (installed or not, with why) followed by the imported ones. */
-export function listDatasets(db: Database): DatasetInfo[] {
-  return [...listBuiltinDatasets(), ...listImportedDatasets(db)];
-}
-
-/** Where the training process reads dataset `id` from: built-in idx files or the store at `dbPath`. */
-export function resolveDatasetSource(db: Database, dbPath: string, id: string): DatasetSource {
-  if (isBuiltinDatasetId(id)) return builtinDatasetSource(id);
-  const imported = listImportedDatasets(db).find((d) => d.id === id);
-  if (imported !== undefined) return { kind: 'stored', name: imported.id, dbPath, datasetId: imported.id };
-  const available = listDatasets(db)
-    .filter((d) => d.available)
-    .map((d) => d.id);
-  throw new DatasetIdError(
-    `unknown dataset ${JSON.stringify(id)}; available datasets are ${available.join(', ') || 'none'}`,
-  );
 }

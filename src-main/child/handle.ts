@@ -1,0 +1,13 @@
+/**
+ * A child process as its parent sees it, whatever started it: child_process.fork (CLI, browser mode, tests, benchmarks)
+ * or Electron's utilityProcess (desktop app). ToChild and FromChild are the two directions of its message protocol.
+ */
+export interface ChildHandle<ToChild, FromChild> {
+  readonly pid: number | undefined;
+  /** Dropped once the process has exited: a dead child has nobody to read it. */
+  send(message: ToChild): void;
+  onMessage(listener: (message: FromChild) => void): void;
+  /** Called once when the process ends, by itself or killed; code null when killed by a signal. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  kill(): void;
+}

@@ -1,0 +1,67 @@
+import type { Database } from 'better-sqlite3';
+import type { ReportExport, ReportFile } from '../../src-shared/report';
+import type { LatentService } from '../latent/service';
+import {
+  buildReport,
+  manifoldDecoder,
+  renderReport,
+  REPORT_FILE_NAMES,
+  writeReportFiles,
+  type Report,
+  type ReportFiles,
+  type ReportSelection,
+} from '../reports/report';
+
+export interface ReportContext {
+  db: Database;
+  latent: LatentService;
+  version: string;
+}
+
+/** Builds and renders the report of a selection. Manifolds are decoded by the latent service, never on this loop. */
+async function renderSelection(
+  ctx: ReportContext,
+  selection: ReportSelection,
+  title?: string,
+): Promise<{ report: Report; files: ReportFiles }> {
+  const decodeManifold = manifoldDecoder((input) => ctx.latent.request('latentManifold', input));
+  const report = await buildReport(ctx.db, selection, { appVersion: ctx.version, title, decodeManifold });
+  return { report, files: await renderReport(report) };
+}
+
+/**
+ * Report export for both transports: rendered in memory (nothing is written on the server), returned as files the
+ * renderer saves — a download in browser mode, the desktop app's save dialog in Electron.
+ */
+export function createReportHandlers(ctx: ReportContext) {
+  return {
+    exportReport: async (selection: ReportSelection): Promise<ReportExport> => {
+      const { report, files } = await renderSelection(ctx, selection);
+      const file = (name: ReportFile['name'], mime: string, content: string | Uint8Array): ReportFile => ({
+        name,
+        mime,
+        content: typeof content === 'string' ? new TextEncoder().encode(content) : content,
+      });
+      return {
+        title: report.title,
+        runCount: report.runs.length,
+        files: [
+          file(REPORT_FILE_NAMES.html, 'text/html', files.html),
+          file(REPORT_FILE_NAMES.pdf, 'application/pdf', files.pdf),
+          file(REPORT_FILE_NAMES.csv, 'text/csv', files.csv),
+        ],
+      };
+    },
+  };
+}
+
+/** The CLI's report: the same files as exportReport, written into `dir` (created if missing). */
+export async function writeReport(
+  ctx: ReportContext,
+  selection: ReportSelection,
+  dir: string,
+  title?: string,
+): Promise<{ written: string[]; runCount: number }> {
+  const { report, files } = await renderSelection(ctx, selection, title);
+  return { written: writeReportFiles(dir, files), runCount: report.runs.length };
+}

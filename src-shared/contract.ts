@@ -1,0 +1,148 @@
+import type { z } from 'zod';
+import type { RunProgress } from './runs';
+
+/**
+ * The building blocks of the API contract (src-shared/api.ts): how a method and an event are declared, the types
+ * derived from a declaration, the event table, and the JSON encoding browser mode uses. No run-time imports: the
+ * sandboxed preload bundles this file to know the event names.
+ */
+
+/** A method's input schema; its output type rides along as a phantom so the client is typed end to end. */
+export interface MethodSpec<I extends z.ZodType, O> {
+  input: I;
+  /** Never read at run time. */
+  output?: O;
+}
+
+/** `method<Output>()(inputSchema)`: one entry of a contract table. */
+export function method<O>() {
+  return <I extends z.ZodType>(input: I): MethodSpec<I, O> => ({ input });
+}
+
+/** What a caller may send (before the schema's defaults). */
+export type SpecInput<S> = S extends MethodSpec<infer I, unknown> ? z.input<I> : never;
+/** What a handler receives: the input after the schema (defaults filled in). */
+export type SpecInputParsed<S> = S extends MethodSpec<infer I, unknown> ? z.output<I> : never;
+export type SpecOutput<S> = S extends MethodSpec<z.ZodType, infer O> ? O : never;
+
+/** An event's declaration; its payload type rides along as a phantom. */
+export interface EventSpec<P> {
+  /** Never read at run time. */
+  payload?: P;
+}
+
+export function event<P>(): EventSpec<P> {
+  return {};
+}
+
+export interface QueueState {
+  paused: boolean;
+  /** Queued runs in the order they will train. */
+  runIds: number[];
+  /** The run in training, if any. */
+  activeRunId: number | null;
+}
+
+/** Every event the UI may listen to; the event hub, the preload, the HTTP event stream and the client derive from it. */
+export const apiEvents = {
+  /** Progress of the run in training: sent every few batches. */
+  onRunProgress: event<RunProgress>(),
+  /** The queue's order, membership or paused flag changed. */
+  onQueueChanged: event<QueueState>(),
+  /** A run's status, metrics, notes or tags changed: refetch it. */
+  onRunChanged: event<{ runId: number }>(),
+} as const;
+
+export type EventName = keyof typeof apiEvents;
+export type ApiEvents = { [E in EventName]: (typeof apiEvents)[E] extends EventSpec<infer P> ? P : never };
+export const eventNames = Object.keys(apiEvents) as EventName[];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(apiEvents, name);
+}
+
+/**
+ * JSON that keeps what plain JSON loses. Non-finite numbers travel as {"$nonFinite": "NaN" | "Infinity" |
+ * "-Infinity"} (a diverged run's losses must arrive as NaN, not as null); bytes (images, report files) as
+ * {"$bytes": "<base64>"} and come back as Uint8Array.
+ */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
+    // The holder's own value: a Buffer has already been through its toJSON by the time `v` arrives.
+    const raw = (this as Record<string, unknown>)[key];
+    if (raw instanceof Uint8Array) return { $bytes: toBase64(raw) };
+    return typeof v === 'number' && !Number.isFinite(v) ? { $nonFinite: String(v) } : v;
+  });
+}
+
+export function decodeJson(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (typeof v !== 'object' || v === null) return v;
+    if ('$bytes' in v && typeof v.$bytes === 'string') return fromBase64(v.$bytes);
+    if ('$nonFinite' in v) {
+      if (v.$nonFinite === 'NaN') return Number.NaN;
+      if (v.$nonFinite === 'Infinity') return Number.POSITIVE_INFINITY;
+      if (v.$nonFinite === '-Infinity') return Number.NEGATIVE_INFINITY;
+    }
+    return v;
+  });
+}
+
+// Base64 (RFC 4648 §4, with padding) by hand: src-shared runs in Node and the browser, with neither Buffer nor atob.
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Each ASCII code's 6-bit value; -1 outside the alphabet. */
+const VALUES = /* @__PURE__ */ base64Values();
+
+function base64Values(): Int16Array {
+  const values = new Int16Array(128).fill(-1);
+  for (let i = 0; i < ALPHABET.length; i++) values[ALPHABET.charCodeAt(i)] = i;
+  return values;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  // Chunks keep String.fromCharCode's argument list short; 3 bytes → 4 characters, so a chunk is a multiple of 3.
+  const chunk = 3 * 8192;
+  for (let start = 0; start < bytes.length; start += chunk) {
+    const end = Math.min(bytes.length, start + chunk);
+    const codes: number[] = [];
+    let i = start;
+    for (; i + 2 < end; i += 3) {
+      const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+      codes.push(
+        ALPHABET.charCodeAt(n >> 18),
+        ALPHABET.charCodeAt((n >> 12) & 63),
+        ALPHABET.charCodeAt((n >> 6) & 63),
+        ALPHABET.charCodeAt(n & 63),
+      );
+    }
+    if (i < end) {
+      const n = (bytes[i] << 16) | (i + 1 < end ? bytes[i + 1] << 8 : 0);
+      codes.push(ALPHABET.charCodeAt(n >> 18), ALPHABET.charCodeAt((n >> 12) & 63));
+      codes.push(i + 1 < end ? ALPHABET.charCodeAt((n >> 6) & 63) : 61, 61);
+    }
+    parts.push(String.fromCharCode(...codes));
+  }
+  return parts.join('');
+}
+
+export function fromBase64(text: string): Uint8Array {
+  if (text.length % 4 !== 0)
+    throw new RangeError(`base64 of ${text.length} characters: the length must be a multiple of 4`);
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - padding);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let n = 0;
+    for (let k = 0; k < 4; k++) {
+      const c = text.charCodeAt(i + k);
+      const v = c === 61 && i + k >= text.length - padding ? 0 : c < 128 ? VALUES[c] : -1;
+      if (v < 0) throw new RangeError(`base64: ${JSON.stringify(text[i + k])} at ${i + k} is not a base64 character`);
+      n = (n << 6) | v;
+    }
+    out[o++] = n >> 16;
+    if (o < out.length) out[o++] = (n >> 8) & 255;
+    if (o < out.length) out[o++] = n & 255;
+  }
+  return out;
+}

@@ -1,6 +1,16 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
+import { rendererCsp } from './src-shared/csp';
+
+/** The renderer's CSP as a meta tag in index.html, from the one definition the browser-mode server also sends. */
+const cspMeta = (): Plugin => ({
+  name: 'renderer-csp-meta',
+  transformIndexHtml: () => [
+    { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: rendererCsp }, injectTo: 'head-prepend' },
+  ],
+});
 
 // Our folders are not electron-vite's defaults (src/main, src/preload, src/renderer), so every entry is named.
 // The main build also carries the Node-only entries (CLI, browser-mode server, training worker, benchmarks):
@@ -31,7 +41,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
-    plugins: [svelte()],
+    plugins: [svelte(), cspMeta()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       rolldownOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },

@@ -109,3 +109,12 @@ export function manifoldCodes(options: {
   }
   return codes;
 }
+
+/** A draw from N(0, I) by Box–Muller: a random starting point for the latent explorer. */
+export function randomPriorCode(latentDim: number): number[] {
+  return Array.from({ length: latentDim }, () => {
+    const u1 = 1 - Math.random();
+    const u2 = Math.random();
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  });
+}

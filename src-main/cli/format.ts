@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../src-shared/runs';
 import type { RunProgress } from '../queue/types';
+import { formatMetric as num } from '../reports/format';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—';
@@ -8,9 +9,6 @@ export function formatDuration(seconds: number): string {
   if (m < 60) return `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
-
-const num = (v: number | null | undefined, digits = 2): string =>
-  v === null || v === undefined ? '—' : Number.isNaN(v) ? 'NaN' : v.toFixed(digits);
 
 export function formatRunLine(run: RunSummary): string {
   return `run ${run.id}: ${run.name} (${run.config.dataset}, ${run.config.architecture}, ${run.config.epochs} epochs)`;

@@ -18,6 +18,7 @@ import { openWorkbench, type Workbench } from '../workbench/workbench';
 import { checkFlags, experimentIdFlag, idListFlag, parseArgs, runIdArg, statusListFlag, UsageError } from './args';
 import { configFlagNames, FlagError, queueHelp, readConfigFile, sweepFromFlags } from './config-flags';
 import { formatDuration, formatRunLine, progressLine, runTable } from './format';
+import { formatMetric } from '../reports/format';
 
 const HELP = `vae-workbench — train and compare variational autoencoders
 
@@ -123,7 +124,7 @@ async function workQueue(wb: Workbench, io: Io): Promise<number> {
           const t = run.last.test;
           if (io.isTty) process.stdout.write('\r\x1b[2K');
           io.out(
-            `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: test recon ${t?.recon.toFixed(2)} KL ${t?.kl.toFixed(2)} ELBO ${t?.elbo.toFixed(2)} nats`,
+            `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: test recon ${formatMetric(t?.recon)} KL ${formatMetric(t?.kl)} ELBO ${formatMetric(t?.elbo)} nats`,
           );
         }
       },
@@ -208,13 +209,13 @@ async function cmdShow(positionals: string[], flags: Map<string, string>, io: Io
     for (const [key, value] of Object.entries(run.config)) io.out(`  ${key.padEnd(18)} ${JSON.stringify(value)}`);
     io.out('epoch  split  recon       KL          β·KL        ELBO        (nats per example)');
     for (const m of metrics) {
-      const f = (v: number): string => v.toFixed(3).padStart(10);
+      const f = (v: number): string => formatMetric(v, 3).padStart(10);
       io.out(
         `${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${f(m.kl)}  ${f(m.betaKl)}  ${f(m.elbo)}`,
       );
     }
     for (const e of listNllEstimates(wb.db, runId)) {
-      io.out(`NLL (${e.split}, epoch ${e.epoch}, k = ${e.k}, ${e.count} examples): ${e.nll.toFixed(2)} nats`);
+      io.out(`NLL (${e.split}, epoch ${e.epoch}, k = ${e.k}, ${e.count} examples): ${formatMetric(e.nll)} nats`);
     }
     io.out(
       `checkpoints: ${checkpoints.length === 0 ? 'none' : checkpoints.map((c) => `epoch ${c.epoch}${c.hasOptimizerState ? ' (resumable)' : ''}`).join(', ')}`,
@@ -350,7 +351,7 @@ async function cmdNll(positionals: string[], flags: Map<string, string>, io: Io)
     });
     if (io.isTty) process.stdout.write('\r\x1b[2K');
     io.out(
-      `run ${id} epoch ${estimate.epoch}: test NLL ${estimate.nll.toFixed(2)} nats (k = ${estimate.k}, ${estimate.count} examples, ${formatDuration((Date.now() - started) / 1000)})`,
+      `run ${id} epoch ${estimate.epoch}: test NLL ${formatMetric(estimate.nll)} nats (k = ${estimate.k}, ${estimate.count} examples, ${formatDuration((Date.now() - started) / 1000)})`,
     );
     return 0;
   });

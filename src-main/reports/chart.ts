@@ -1,3 +1,5 @@
+import { formatTick } from './format';
+
 /**
  * A line chart laid out once, drawn twice: as SVG in the HTML report and as vector paths in the PDF, so both
  * show the same curves, ticks and legend.
@@ -22,22 +24,12 @@ export interface ChartLayout {
   yLabel: string;
 }
 
-/** A palette that stays distinguishable in print and for common colour-vision deficiencies (Okabe–Ito). */
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
-
 function niceStep(span: number, count: number): number {
   const raw = span / Math.max(1, count);
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const residual = raw / magnitude;
   const nice = residual >= 5 ? 10 : residual >= 2 ? 5 : residual >= 1 ? 2 : 1;
   return nice * magnitude;
-}
-
-export function formatTick(value: number): string {
-  if (value === 0) return '0';
-  const abs = Math.abs(value);
-  if (abs >= 1e5 || abs < 1e-3) return value.toExponential(0);
-  return Number(value.toPrecision(4)).toString();
 }
 
 export function layoutChart(options: {

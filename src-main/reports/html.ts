@@ -2,6 +2,7 @@ import type { ConfigKey } from '../../src-shared/config';
 import { paramLabels, parameters, paramValue } from '../../src-shared/parameters';
 import type { EpochImages } from '../records';
 import { chartSvg } from './chart';
+import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
 import { formatNll, runLegend, type Report, type ReportRun } from './report';
 
@@ -14,12 +15,6 @@ const esc = (text: string): string =>
  */
 export function parameterColumns(differing: readonly ConfigKey[]): ConfigKey[] {
   return parameters.filter((p) => p.headline || differing.includes(p.key)).map((p) => p.key);
-}
-
-export function formatMetric(value: number | null | undefined, digits = 2): string {
-  if (value === null || value === undefined) return '—';
-  if (Number.isNaN(value)) return 'NaN';
-  return value.toFixed(digits);
 }
 
 function pngDataUri(pixels: Uint8Array, width: number, height: number): string {

@@ -2,7 +2,8 @@ import PDFDocument from 'pdfkit';
 import type { ConfigKey } from '../../src-shared/config';
 import type { ChartLayout } from './chart';
 import { paramLabels, paramValue } from '../../src-shared/parameters';
-import { formatMetric, parameterColumns } from './html';
+import { parameterColumns } from './html';
+import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
 import { formatNll, runLegend, type Report } from './report';
 

@@ -9,7 +9,9 @@ import type { EpochImages } from '../records';
 import { getEpochImages, getEpochMetrics } from '../store/metrics';
 import { listNllEstimates, type NllEstimate } from '../store/nll';
 import { listRuns } from '../store/runs';
-import { PALETTE, layoutChart, type ChartLayout, type ChartSeries } from './chart';
+import { runColour } from '../../src-shared/palette';
+import { layoutChart, type ChartLayout, type ChartSeries } from './chart';
+import { formatMetric } from './format';
 import { metricsCsv } from './csv';
 import { reportHtml } from './html';
 import { reportPdf } from './pdf';
@@ -33,7 +35,7 @@ export interface ReportRun {
 
 /** "86.80 (k = 5000, 1000 ex., epoch 10)", or a dash when no estimate was computed. */
 export function formatNll(nll: NllEstimate | null): string {
-  return nll === null ? '—' : `${nll.nll.toFixed(2)} (k = ${nll.k}, ${nll.count} ex., epoch ${nll.epoch})`;
+  return nll === null ? '—' : `${formatMetric(nll.nll)} (k = ${nll.k}, ${nll.count} ex., epoch ${nll.epoch})`;
 }
 
 export interface Report {
@@ -141,7 +143,7 @@ export async function buildReport(
           .filter((e) => e.split === 'test')
           .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
           .at(-1) ?? null,
-      color: PALETTE[i % PALETTE.length],
+      color: runColour(run.id),
     });
   }
   options.onProgress?.(runs.length, runs.length);

@@ -7,6 +7,7 @@ import { decodeJson, encodeJson } from '../../src-shared/contract';
 import type { Dispatch } from '../api/dispatcher';
 import { errorData } from '../api/errors';
 import type { EventHub } from '../api/events';
+import { rendererCspHeader } from '../../src-shared/csp';
 
 export interface HttpHandlerOptions {
   dispatch: Dispatch;
@@ -34,10 +35,9 @@ const contentTypes: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** Same policy as index.html's meta tag; the token sits in the page URL, so no Referer may carry it away. */
+/** The renderer's own CSP (src-shared/csp.ts); the token sits in the page URL, so no Referer may carry it away. */
 const securityHeaders = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy': rendererCspHeader,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',

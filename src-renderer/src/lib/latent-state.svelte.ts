@@ -2,16 +2,17 @@ import { getContext, setContext } from 'svelte';
 import type { CheckpointInfo, RunSummary } from '../../../src-shared/runs';
 import type { WorkbenchState } from './workbench.svelte';
 
-export type LatentTab = 'manifold' | 'side-by-side' | 'explorer' | 'scatter' | 'traversals' | 'interpolation';
-
-export const latentTabs: { id: LatentTab; title: string }[] = [
+/** The latent tabs in the order they are shown; the tab names derive from it. */
+export const latentTabs = [
   { id: 'manifold', title: 'Manifold' },
   { id: 'side-by-side', title: 'Side by side' },
   { id: 'explorer', title: 'Explorer' },
   { id: 'scatter', title: 'Scatter' },
   { id: 'traversals', title: 'Traversals' },
   { id: 'interpolation', title: 'Interpolation' },
-];
+] as const;
+
+export type LatentTab = (typeof latentTabs)[number]['id'];
 
 /**
  * What the latent views share: the run and checkpoint looked at, and the explorer's current code, which the scatter

@@ -8,15 +8,16 @@ import type {
 } from '../../../src-shared/api';
 import type { RunSummary } from '../../../src-shared/runs';
 
-export type ViewId = 'new' | 'queue' | 'runs' | 'compare' | 'latent';
-
-export const views: { id: ViewId; title: string }[] = [
+/** The top-level views in the order the header shows them; the view names derive from it. */
+export const views = [
   { id: 'new', title: 'New experiment' },
   { id: 'queue', title: 'Queue' },
   { id: 'runs', title: 'Runs' },
   { id: 'compare', title: 'Compare' },
   { id: 'latent', title: 'Latent space' },
-];
+] as const;
+
+export type ViewId = (typeof views)[number]['id'];
 
 /**
  * Everything the views share: the runs as the store last reported them, the queue, live progress and the

@@ -1,21 +1,19 @@
 /**
- * The drawing every latent view shares: grey bytes onto a canvas at their own resolution (CSS scales them up with
- * image-rendering: pixelated), tiles, and PNG downloads. The views call the contract through the client directly.
+ * Drawing on canvases: grey bytes at their own resolution (CSS scales them up with image-rendering: pixelated so
+ * pixels stay crisp) and PNG downloads of what a view shows.
  */
 
-/** A grey image as the canvas's whole content, at its own resolution. */
-export function drawGrey(canvas: HTMLCanvasElement, image: Uint8Array, width: number, height: number): void {
-  drawTiles(canvas, [image], width, height, 1, 0);
-}
-
-/** Images in a grid, `columns` per row, `gap` pixels of white between them. */
-export function drawTiles(
+/**
+ * The one place grey bytes become pixels: images of width × height in a grid, `columns` per row, `gap` pixels of
+ * white between them, as the canvas's whole content at their own resolution.
+ */
+export function drawGrey(
   canvas: HTMLCanvasElement,
   images: readonly Uint8Array[],
   width: number,
   height: number,
-  columns: number,
-  gap = 1,
+  columns = Math.max(1, images.length),
+  gap = 0,
 ): void {
   const rows = Math.max(1, Math.ceil(images.length / columns));
   const W = columns * width + (columns - 1) * gap;
@@ -93,37 +91,4 @@ export function saveCanvasesPng(
     offset += (direction === 'row' ? c.width : c.height) + gap;
   }
   saveCanvasPng(joined, filename, scale);
-}
-
-/** Ten label colours (Tableau 10): distinct for the ten classes of MNIST and Fashion-MNIST. */
-export const labelColors = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
-
-export function labelColor(label: number): string {
-  return labelColors[((label % labelColors.length) + labelColors.length) % labelColors.length];
-}
-
-/** A draw from N(0, I) by Box–Muller: a random starting point for the explorer. */
-export function randomPriorCode(latentDim: number): number[] {
-  return Array.from({ length: latentDim }, () => {
-    const u1 = 1 - Math.random();
-    const u2 = Math.random();
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  });
-}
-
-export function fmt(value: number, digits = 2): string {
-  // A value that rounds to zero shows no sign ("0.00", not "−0.00").
-  const text = (Math.abs(value) < 0.5 * 10 ** -digits ? 0 : value).toFixed(digits);
-  return text.startsWith('-') ? `\u2212${text.slice(1)}` : text;
 }

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { BridgeReply } from '../../src-shared/api';
 import { errorData } from '../api/errors';
 import { openWorkbench, type Workbench } from '../workbench/workbench';
-import { appVersion } from '../api/version';
+import { APP_VERSION } from '../version';
 import { resolveDbPath } from '../paths';
 import { builtEntry } from '../child/fork';
 import type { FromLatent, ToLatent } from '../latent/protocol';
@@ -84,7 +84,7 @@ async function start(): Promise<void> {
     spawnLatent: (path) =>
       utilityChild<ToLatent, FromLatent>(builtEntry('latent-worker'), [path], 'VAE Workbench latent'),
     transport: 'ipc',
-    version: appVersion(),
+    version: APP_VERSION,
   });
   workbench = wb;
 

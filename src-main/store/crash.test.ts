@@ -94,7 +94,13 @@ describe('a writer killed with SIGKILL', () => {
       await killed(child);
       // The writer's acknowledgements, read after the kill: every commit it saw finish, none still in a pipe.
       const acks = existsSync(`${store.path}.acks`) ? readFileSync(`${store.path}.acks`, 'utf8') : '';
-      const committed = Math.max(0, ...acks.split('\n').filter((line) => /^\d+$/.test(line)).map(Number));
+      const committed = Math.max(
+        0,
+        ...acks
+          .split('\n')
+          .filter((line) => /^\d+$/.test(line))
+          .map(Number),
+      );
 
       const db = openDatabase(store.path);
       const done = expectConsistent(db, runId);

@@ -40,9 +40,7 @@ export const sweepSpecSchema = z
   .object({
     base: z.record(z.string(), z.unknown()),
     axes: z.record(z.string(), z.array(z.unknown()).min(1, 'needs at least one value')),
-    ranges: z
-      .record(z.string(), z.object({ min: z.number(), max: z.number(), log: z.boolean() }).strict())
-      .optional(),
+    ranges: z.record(z.string(), z.object({ min: z.number(), max: z.number(), log: z.boolean() }).strict()).optional(),
     samples: z.number().int().min(1).max(MAX_SWEEP_RUNS).optional(),
     searchSeed: z.number().int().min(0).max(MAX_SEARCH_SEED).optional(),
     earlyStop: z.enum(earlyStopRules).optional(),

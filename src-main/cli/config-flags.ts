@@ -9,7 +9,13 @@ import {
   splitSweep,
 } from '../../src-shared/parameters';
 import { earlyStopRules, type EarlyStopRule } from '../../src-shared/runs';
-import { MAX_SEARCH_SEED, MAX_SWEEP_RUNS, type SweepAxes, type SweepRanges, type SweepSpec } from '../../src-shared/sweep';
+import {
+  MAX_SEARCH_SEED,
+  MAX_SWEEP_RUNS,
+  type SweepAxes,
+  type SweepRanges,
+  type SweepSpec,
+} from '../../src-shared/sweep';
 
 /** Flags of `queue` that shape the sweep rather than set a parameter. */
 export const searchFlagNames: readonly string[] = ['samples', 'log', 'search-seed', 'early-stop'];

@@ -390,12 +390,9 @@ export class QueueRunner {
         end(
           'interrupted',
           () =>
-            recordInterruption(
-              this.db,
-              run.id,
-              `training process ${how}; resume continues from the last checkpoint`,
-              { retryLimit: this.retryLimit },
-            ).status,
+            recordInterruption(this.db, run.id, `training process ${how}; resume continues from the last checkpoint`, {
+              retryLimit: this.retryLimit,
+            }).status,
         );
       }
     });

@@ -68,7 +68,10 @@ export function queueRuns(db: Database, input: QueueRunsInput): RunSummary[] {
       `INSERT INTO runs (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
     );
     const ids = configs.map((config, i) => {
-      const id = Number(insert.run(experimentId, names[i], 'queued', now, input.earlyStop ?? null, ...encodeConfig(config)).lastInsertRowid);
+      const id = Number(
+        insert.run(experimentId, names[i], 'queued', now, input.earlyStop ?? null, ...encodeConfig(config))
+          .lastInsertRowid,
+      );
       addToQueue(db, id);
       return id;
     });
@@ -303,7 +306,9 @@ export function recordInterruption(
  */
 export function requeueInterruptedRuns(db: Database): number[] {
   return writeTransaction(db, () => {
-    const ids = statement(db, "SELECT id FROM runs WHERE status = 'interrupted' ORDER BY id DESC").pluck().all() as number[];
+    const ids = statement(db, "SELECT id FROM runs WHERE status = 'interrupted' ORDER BY id DESC")
+      .pluck()
+      .all() as number[];
     for (const id of ids) requeueRun(db, id, 'front', 'recovery');
     return ids.reverse();
   });

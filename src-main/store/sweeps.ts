@@ -14,7 +14,13 @@ export interface SweepRecord {
 }
 
 /** Keeps a random search's spec and seed with its experiment, so the same runs can be drawn again. */
-export function recordSweep(db: Database, experimentId: number, spec: SweepSpec, samples: number, seed: number): number {
+export function recordSweep(
+  db: Database,
+  experimentId: number,
+  spec: SweepSpec,
+  samples: number,
+  seed: number,
+): number {
   return writeTransaction(db, () =>
     Number(
       statement(

@@ -28,7 +28,8 @@ export function bindStore(db: Database): WorkbenchStore {
       writeTransaction(db, () => {
         const runs = queueRuns(db, { experimentName, configs, earlyStop: options.earlyStop ?? null });
         const experimentId = runs[0].experimentId;
-        if (options.search) recordSweep(db, experimentId, options.search.spec, options.search.samples, options.search.seed);
+        if (options.search)
+          recordSweep(db, experimentId, options.search.spec, options.search.samples, options.search.seed);
         return { experimentId, runIds: runs.map((r) => r.id) };
       }),
     requestStop: (runId, as) => void requestStop(db, runId, as),

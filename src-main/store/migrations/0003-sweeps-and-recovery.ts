@@ -15,7 +15,10 @@ import type { Database } from 'better-sqlite3';
 export default function sweepsAndRecovery(db: Database): void {
   const oldStatuses = "'interrupted', 'cancelled')";
   const newStatuses = "'interrupted', 'cancelled', 'stopped-early')";
-  const sql = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'runs'").pluck().get() as string;
+  const sql = db
+    .prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'runs'")
+    .pluck()
+    .get() as string;
   if (!sql.includes(oldStatuses)) throw new Error(`runs table: its status constraint is not the expected one: ${sql}`);
   const version = db.pragma('schema_version', { simple: true }) as number;
   db.unsafeMode(true);

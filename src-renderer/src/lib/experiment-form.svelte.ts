@@ -5,13 +5,7 @@ import {
   type ConfigKey,
   type ExperimentConfig,
 } from '../../../src-shared/config';
-import {
-  MAX_SWEEP_RUNS,
-  sweepSize,
-  type SweepAxes,
-  type SweepRanges,
-  type SweepSpec,
-} from '../../../src-shared/sweep';
+import { MAX_SWEEP_RUNS, sweepSize, type SweepAxes, type SweepRanges, type SweepSpec } from '../../../src-shared/sweep';
 import { isRangeText, readRange } from '../../../src-shared/parameters';
 import type { DatasetChoice } from '../../../src-shared/api';
 import { fieldMessage, fields, formatValue, parseValue, splitSweepText, sweepSuggestion } from './config-fields';

@@ -18,7 +18,7 @@ import {
 } from '../../src-shared/sweep';
 
 /** Flags of `queue` that shape the sweep rather than set a parameter. */
-export const searchFlagNames: readonly string[] = ['samples', 'log', 'search-seed', 'early-stop'];
+export const searchFlagNames: readonly string[] = ['log', 'search-seed', 'early-stop'];
 
 /**
  * Every engine parameter as a CLI flag, from the one parameter table. A comma list makes a sweep axis
@@ -82,7 +82,7 @@ A comma list makes a sweep axis; the runs are the grid product of all axes. x jo
 
 Random search: a range min..max draws values instead of listing them; --samples N runs are drawn, each parameter with
 a range from its range (integers for integer parameters) and each parameter with a comma list from its list.
-  --samples N                          how many runs a random search draws (1 to ${MAX_SWEEP_RUNS})
+  --samples N                          with a range: how many runs to draw (1 to ${MAX_SWEEP_RUNS}); then --mc-samples sets L
   --log                                draw every range log-uniformly (or write one range as "0.5..8 log")
   --search-seed N                      the search's seed (default: picked and recorded with the experiment)
   --early-stop median                  stop a run whose test ELBO trails the median of its finished peers
@@ -144,9 +144,12 @@ export function sweepFromFlags(values: Map<string, string>, file: ConfigFile | n
   const axes: Record<string, unknown[]> = { ...(file?.axes ?? {}) };
   const ranges: SweepRanges = {};
   const log = values.has('log');
+  // --samples is the MC samples' flag, except in a random search (a range among the flags), where it is the number
+  // of runs to draw, as in `--beta 0.5..8 --log --samples 20`; --mc-samples then sets the MC samples.
+  const isSearch = [...values].some(([name, raw]) => findConfigFlag(name) !== undefined && isRangeText(raw));
   for (const [name, raw] of values) {
     const flag = findConfigFlag(name);
-    if (!flag) continue;
+    if (!flag || (isSearch && name === 'samples')) continue;
     delete base[flag.key];
     delete axes[flag.key];
     if (isRangeText(raw)) {
@@ -171,7 +174,7 @@ export function sweepFromFlags(values: Map<string, string>, file: ConfigFile | n
   const spec: SweepSpec = { base: base as Partial<ExperimentConfig>, axes: axes as SweepAxes };
   const hasRanges = Object.keys(ranges).length > 0;
   if (log && !hasRanges) throw new FlagError('--log: no range to draw log-uniformly; give one, e.g. --beta 0.5..8');
-  const samples = values.get('samples');
+  const samples = hasRanges ? values.get('samples') : undefined;
   if (samples !== undefined) {
     const n = Number(samples);
     if (!Number.isInteger(n) || n < 1 || n > MAX_SWEEP_RUNS)
@@ -188,7 +191,8 @@ export function sweepFromFlags(values: Map<string, string>, file: ConfigFile | n
     const n = Number(seed);
     if (!Number.isInteger(n) || n < 0 || n > MAX_SEARCH_SEED)
       throw new FlagError(`--search-seed ${JSON.stringify(seed)}: allowed: an integer from 0 to ${MAX_SEARCH_SEED}`);
-    if (spec.samples === undefined) throw new FlagError('--search-seed: only a random search (--samples N) has a seed');
+    if (spec.samples === undefined)
+      throw new FlagError('--search-seed: only a random search (a range such as --beta 0.5..8) has a seed');
     spec.searchSeed = n;
   }
   const earlyStop = values.get('early-stop');

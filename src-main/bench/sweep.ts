@@ -87,20 +87,23 @@ async function main(): Promise<void> {
     `Sweep throughput: ${options.runs} runs of the reference MLP VAE (784-512-20, batch 128), ${options.epochs} epoch(s) on ` +
       `${options.trainSubset} MNIST training examples each; ${availableParallelism()} cores; each run in its own training process.`,
   );
-  const perHour: number[] = [];
+  // A list such as 1,2,1,2 alternates the settings, so load from other work on the machine falls on both alike.
+  const perHour = new Map<number, number[]>();
   for (const workers of options.workers) {
     const { seconds, finished, backend } = await sweepSeconds(options, workers);
     if (finished !== options.runs)
       throw new Error(`${workers} workers: only ${finished} of ${options.runs} runs finished`);
     const rate = (options.runs / seconds) * 3600;
-    perHour.push(rate);
+    perHour.set(workers, [...(perHour.get(workers) ?? []), rate]);
     console.log(
       `${workers} worker${workers === 1 ? ' ' : 's'}: ${seconds.toFixed(1)} s for ${options.runs} runs = ${rate.toFixed(0)} runs/hour (${backend})`,
     );
   }
-  if (perHour.length > 1) {
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const counts = [...perHour.keys()].sort((a, b) => a - b);
+  for (const workers of counts.slice(1)) {
     console.log(
-      `speed-up of ${options.workers[options.workers.length - 1]} workers over ${options.workers[0]}: ${(perHour[perHour.length - 1] / perHour[0]).toFixed(2)}×`,
+      `speed-up of ${workers} workers over ${counts[0]}: ${(mean(perHour.get(workers) ?? []) / mean(perHour.get(counts[0]) ?? [])).toFixed(2)}× (mean runs/hour)`,
     );
   }
 }

@@ -30,6 +30,7 @@ describe('random search', () => {
       expect(run.latentDim).toBeGreaterThanOrEqual(2);
       expect(run.latentDim).toBeLessThanOrEqual(20);
       expect(['bernoulli', 'gaussian']).toContain(run.likelihood);
+      expect(run.beta).toBe(Number(run.beta.toPrecision(4)));
       expect(run.epochs).toBe(1);
     }
     const dims = new Set(expandSweep(search({ samples: 400 })).map((r) => r.latentDim));

@@ -75,12 +75,17 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * One value from the range for u in [0, 1): uniform, or log-uniform (uniform in log space). Integer parameters draw
+ * One value from the range for u in [0, 1): uniform, or log-uniform (uniform in log space), to four significant
+ * digits. Integer parameters draw
  * integers with every integer of [min, max] reachable: uniform over them, or log-uniform over [min, max + 1).
  */
 export function drawFromRange(range: SweepRange, integer: boolean, u: number): number {
   const { min, max, log } = range;
-  if (!integer) return log ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
+  if (!integer) {
+    const x = log ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
+    // Four significant digits: names and tables read β = 3.123, not 3.122992879920888; the draw stays in range.
+    return Math.min(max, Math.max(min, Number(x.toPrecision(4))));
+  }
   const top = max + 1;
   const x = log ? Math.exp(Math.log(min) + u * (Math.log(top) - Math.log(min))) : min + u * (top - min);
   return Math.min(max, Math.max(min, Math.floor(x)));

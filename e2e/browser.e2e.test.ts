@@ -86,6 +86,63 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
     await exportReportFromCompare(page, dir, runNames, 2);
   });
 
+  it('a range in a sweep field makes a random search with a sample count; the Queue view sets runs at once', async () => {
+    const api = (method: string, input: unknown) =>
+      page.evaluate(
+        async ([m, i, token]) => {
+          const res = await fetch(`/api/${m}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-workbench-token': token as string },
+            body: JSON.stringify(i),
+          });
+          return ((await res.json()) as { result: unknown }).result;
+        },
+        [method, input, server.token] as const,
+      );
+    // Paused, so the drawn runs wait in the queue rather than train.
+    await api('setQueuePaused', { paused: true });
+    await page.locator('button.tab[data-view="new"]').click();
+    const sweepBeta = page.locator('button[data-sweep="beta"]');
+    if ((await sweepBeta.textContent())?.trim() === 'sweep') await sweepBeta.click();
+    await page.locator('#field-beta').fill('0.5..8 log');
+    await page.locator('[data-testid="search-samples"]').fill('4');
+    await expect.poll(() => page.locator('[data-testid="run-count"]').textContent()).toMatch(/^\s*4\s+runs/);
+    await expect.poll(() => page.locator('[data-testid="search-ranges"]').textContent()).toContain('0.5..8 log');
+    await page.locator('[data-testid="early-stop"]').check();
+    await page.locator('#experiment-name').fill('e2e random search');
+    await page.locator('[data-testid="queue-button"]').click();
+    await expect
+      .poll(() => page.locator('[data-testid="queued-message"]').textContent())
+      .toMatch(/Queued 4 runs .*search seed \d+/);
+    const runs = (await api('listRuns', { status: ['queued'] })) as {
+      config: { beta: number };
+      earlyStop: string | null;
+    }[];
+    expect(runs).toHaveLength(4);
+    for (const run of runs) {
+      expect(run.config.beta).toBeGreaterThanOrEqual(0.5);
+      expect(run.config.beta).toBeLessThanOrEqual(8);
+      expect(run.earlyStop).toBe('median');
+    }
+
+    await page.locator('button.tab[data-view="queue"]').click();
+    const workers = page.locator('[data-testid="queue-workers"]');
+    await workers.fill('999');
+    await workers.press('Enter');
+    await workers.blur();
+    await expect
+      .poll(() => page.locator('.error-banner').textContent())
+      .toMatch(/workers = 999: allowed: an integer from 1 to \d+/);
+    await page.locator('.error-banner[role="alert"] button').click();
+    await workers.fill('2');
+    await workers.blur();
+    await expect
+      .poll(() => page.locator('[data-testid="queue-workers-in-force"]').textContent())
+      .toContain('2 in force');
+    await shot(page, 'queue-workers');
+    expect(await api('getWorkers', {})).toMatchObject({ workers: 2, setting: 2 });
+  });
+
   it('says so when the server goes away', async () => {
     await server.close();
     await expect

@@ -64,6 +64,24 @@ export type RunProgressEvent = RunProgress;
 export interface QueuedSweep {
   experimentId: number;
   runIds: number[];
+  /** A random search's seed (given, or picked and recorded with the experiment); null for a grid. */
+  searchSeed: number | null;
+}
+
+/** How many runs train at once, and why. */
+export interface WorkersSetting {
+  /** In force now. */
+  workers: number;
+  /** What the researcher set (kept in the store); null: automatic. */
+  setting: number | null;
+  /** What automatic would choose here, and why. */
+  automatic: number;
+  reason: string;
+  /** The largest number allowed on this machine. */
+  max: number;
+  cores: number;
+  /** A number given on the command line (`serve --workers N`) wins over the setting until the app restarts. */
+  override: number | null;
 }
 
 export interface DatasetChoice {
@@ -103,7 +121,7 @@ const workbenchApi = {
   getRun: method<RunSummary>()(z.object({ runId }).strict()),
   getQueue: method<QueueState>()(noInput),
   setQueuePaused: method<QueueState>()(z.object({ paused: z.boolean() }).strict()),
-  /** Stops the run in training after its current batch; it keeps its epochs and can be resumed. */
+  /** Stops a run in training after its current batch (in this process or another); it keeps its epochs and can be resumed. */
   pauseRun: method<RunSummary>()(z.object({ runId }).strict()),
   /**
    * Puts a paused, interrupted, failed or cancelled run back at the FRONT of the queue (it trains next) and it
@@ -111,6 +129,10 @@ const workbenchApi = {
    */
   resumeRun: method<RunSummary>()(z.object({ runId }).strict()),
   cancelRun: method<RunSummary>()(z.object({ runId }).strict()),
+  /** How many runs train at once (each in its own training process). */
+  getWorkers: method<WorkersSetting>()(noInput),
+  /** Sets it (null: automatic, from the cores and the backend); checked against this machine's cores. */
+  setWorkers: method<WorkersSetting>()(z.object({ workers: z.number().int().nullable() }).strict()),
   /** Moves a queued run to a 0-based position among the queued runs. */
   moveRun: method<QueueState>()(z.object({ runId, toIndex: z.number().int().min(0) }).strict()),
   setRunNotes: method<RunSummary>()(z.object({ runId, notes: z.string().max(20_000) }).strict()),

@@ -39,13 +39,15 @@ export interface QueueState {
   paused: boolean;
   /** Queued runs in the order they will train. */
   runIds: number[];
-  /** The run in training, if any. */
+  /** The first run in training, if any (kept for callers that show one). */
   activeRunId: number | null;
+  /** Every run in training, in this process or another one working the same store. */
+  activeRunIds: number[];
 }
 
 /** Every event the UI may listen to; the event hub, the preload, the HTTP event stream and the client derive from it. */
 export const apiEvents = {
-  /** Progress of the run in training: sent every few batches. */
+  /** Progress of a run in training (each of them when several train at once): sent every few batches. */
   onRunProgress: event<RunProgress>(),
   /** The queue's order, membership or paused flag changed. */
   onQueueChanged: event<QueueState>(),

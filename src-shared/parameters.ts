@@ -457,3 +457,52 @@ export function paramValue(key: ConfigKey, config: ExperimentConfig): string {
 export function describeDifference(config: ExperimentConfig, keys: readonly ConfigKey[]): string {
   return keys.map((k) => `${paramLabels[k]} = ${paramValue(k, config)}`).join(', ');
 }
+
+// ---- Ranges: the sweep value list of a random search ----
+
+/**
+ * A range a random search draws values from: `0.5..8` uniform, `0.5..8 log` log-uniform (the CLI's --log marks every
+ * range log). Integer parameters draw integers within it. A range is one kind of sweep value list: where a comma list
+ * is a grid axis (or, in a random search, the choices to draw from), a range is an interval.
+ */
+export interface SweepRange {
+  min: number;
+  max: number;
+  log: boolean;
+}
+
+const RANGE_TEXT = /^\s*(\S+?)\s*\.\.\s*(\S+?)\s*(\blog)?\s*$/;
+
+/** True when the sweep text is a range (`a..b`, `a..b log`) rather than a comma list. */
+export function isRangeText(text: string): boolean {
+  return !text.includes(',') && RANGE_TEXT.test(text);
+}
+
+/** The range as the form and the CLI write it: 0.5..8 log. */
+export function formatRange(range: SweepRange): string {
+  return `${range.min}..${range.max}${range.log ? ' log' : ''}`;
+}
+
+export type CheckedRange = { ok: true; range: SweepRange } | { ok: false; message: string };
+
+/** Range text → a range whose ends are valid values of the parameter, or a message naming the text and what is allowed. */
+export function readRange(key: ConfigKey, text: string, log = false): CheckedRange {
+  const kind = parameter(key).kind;
+  const refuse = (why: string): CheckedRange => ({ ok: false, message: `${JSON.stringify(text.trim())}: ${why}` });
+  if (kind.type !== 'number' && kind.type !== 'integer') {
+    return refuse(`a range is for numeric parameters; allowed: ${allowedValues(key)}, or a comma list of choices`);
+  }
+  const match = RANGE_TEXT.exec(text);
+  if (!match) return refuse(`not a range; write it as min..max, e.g. 0.5..8 or 0.5..8 log`);
+  const ends: number[] = [];
+  for (const end of [match[1], match[2]]) {
+    const read = readParameter(key, end);
+    if (!read.ok) return refuse(`the end ${read.message}`);
+    ends.push(read.value as number);
+  }
+  const [min, max] = ends;
+  if (!(min < max)) return refuse(`the range is empty: ${min} is not below ${max}; write min..max`);
+  const isLog = log || match[3] !== undefined;
+  if (isLog && min <= 0) return refuse(`a log range needs min > 0, got ${min}`);
+  return { ok: true, range: { min, max, log: isLog } };
+}

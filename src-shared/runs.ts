@@ -2,7 +2,16 @@ import type { ExperimentConfig } from './config';
 
 /** Plain typed objects that leave the store; database rows never do. */
 
-export const runStatuses = ['queued', 'running', 'paused', 'finished', 'failed', 'interrupted', 'cancelled'] as const;
+export const runStatuses = [
+  'queued',
+  'running',
+  'paused',
+  'finished',
+  'failed',
+  'interrupted',
+  'cancelled',
+  'stopped-early',
+] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
 export type Split = 'train' | 'test';
@@ -76,7 +85,15 @@ export interface RunSummary {
   last: { train: SplitMetrics | null; test: SplitMetrics | null };
   best: { testElbo: number | null; testElboEpoch: number | null; testRecon: number | null; testKl: number | null };
   activeUnits: number | null;
+  /** The stopping rule of its sweep: 'median' stops it as `stopped-early` when it trails its finished peers. */
+  earlyStop: EarlyStopRule | null;
+  /** Times its training process died and the queue put it back by itself (reset when the researcher resumes it). */
+  retries: number;
 }
+
+/** Median stopping (Golovin et al., Google Vizier, 2017): see src-shared/early-stop.ts. */
+export const earlyStopRules = ['median'] as const;
+export type EarlyStopRule = (typeof earlyStopRules)[number];
 
 export interface CheckpointInfo {
   runId: number;

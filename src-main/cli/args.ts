@@ -12,7 +12,7 @@ export class UsageError extends Error {
 }
 
 /** Flags that take no value; every other flag needs one. */
-const BARE_FLAGS = new Set(['help', 'json', 'autoencoder', 'queue-only', 'no-run']);
+const BARE_FLAGS = new Set(['help', 'json', 'autoencoder', 'queue-only', 'no-run', 'log']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];
@@ -93,4 +93,14 @@ export function statusListFlag(raw: string | undefined): RunStatus[] | undefined
   const bad = values.find((v) => !(runStatuses as readonly string[]).includes(v));
   if (bad !== undefined) throw new UsageError(`--status ${JSON.stringify(bad)}: allowed: ${runStatuses.join(', ')}`);
   return values as RunStatus[];
+}
+
+/** --workers N: runs to train at once; the use case checks it against this machine's cores. undefined when absent. */
+export function workersFlag(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`--workers ${JSON.stringify(raw)}: allowed: a positive integer (runs trained at once)`);
+  }
+  return n;
 }

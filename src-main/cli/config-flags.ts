@@ -2,11 +2,23 @@ import { readFileSync } from 'node:fs';
 import { experimentConfigSchema, type ExperimentConfig } from '../../src-shared/config';
 import {
   allowedValues as allowedParameterValues,
+  isRangeText,
   parameters,
   readParameter,
+  readRange,
   splitSweep,
 } from '../../src-shared/parameters';
-import type { SweepAxes, SweepSpec } from '../../src-shared/sweep';
+import { earlyStopRules, type EarlyStopRule } from '../../src-shared/runs';
+import {
+  MAX_SEARCH_SEED,
+  MAX_SWEEP_RUNS,
+  type SweepAxes,
+  type SweepRanges,
+  type SweepSpec,
+} from '../../src-shared/sweep';
+
+/** Flags of `queue` that shape the sweep rather than set a parameter. */
+export const searchFlagNames: readonly string[] = ['log', 'search-seed', 'early-stop'];
 
 /**
  * Every engine parameter as a CLI flag, from the one parameter table. A comma list makes a sweep axis
@@ -67,6 +79,13 @@ A comma list makes a sweep axis; the runs are the grid product of all axes. x jo
   --seeds N                            shorthand for --seed 0,1,…,N−1
   --config FILE.json                   {"beta": 4, …} for one run, or {"experiment": "…", "base": {…}, "sweep": {"beta": [0, 1, 4]}}
   --experiment NAME                    the experiment the runs belong to (default: a name from the date)
+
+Random search: a range min..max draws values instead of listing them; --samples N runs are drawn, each parameter with
+a range from its range (integers for integer parameters) and each parameter with a comma list from its list.
+  --samples N                          with a range: how many runs to draw (1 to ${MAX_SWEEP_RUNS}); then --mc-samples sets L
+  --log                                draw every range log-uniformly (or write one range as "0.5..8 log")
+  --search-seed N                      the search's seed (default: picked and recorded with the experiment)
+  --early-stop median                  stop a run whose test ELBO trails the median of its finished peers
 ${rows.join('\n')}`;
 }
 
@@ -123,12 +142,23 @@ export function readConfigFile(path: string): ConfigFile {
 export function sweepFromFlags(values: Map<string, string>, file: ConfigFile | null): SweepSpec {
   const base: Record<string, unknown> = { ...(file?.base ?? {}) };
   const axes: Record<string, unknown[]> = { ...(file?.axes ?? {}) };
+  const ranges: SweepRanges = {};
+  const log = values.has('log');
+  // --samples is the MC samples' flag, except in a random search (a range among the flags), where it is the number
+  // of runs to draw, as in `--beta 0.5..8 --log --samples 20`; --mc-samples then sets the MC samples.
+  const isSearch = [...values].some(([name, raw]) => findConfigFlag(name) !== undefined && isRangeText(raw));
   for (const [name, raw] of values) {
     const flag = findConfigFlag(name);
-    if (!flag) continue;
-    const list = parseFlagValues(flag, raw);
+    if (!flag || (isSearch && name === 'samples')) continue;
     delete base[flag.key];
     delete axes[flag.key];
+    if (isRangeText(raw)) {
+      const read = readRange(flag.key, raw, log);
+      if (!read.ok) throw new FlagError(`--${flag.flag} ${read.message}`);
+      ranges[flag.key] = read.range;
+      continue;
+    }
+    const list = parseFlagValues(flag, raw);
     if (list.length === 1) base[flag.key] = list[0];
     else axes[flag.key] = list;
   }
@@ -141,5 +171,35 @@ export function sweepFromFlags(values: Map<string, string>, file: ConfigFile | n
     delete base.seed;
     axes.seed = Array.from({ length: n }, (_, i) => i);
   }
-  return { base: base as Partial<ExperimentConfig>, axes: axes as SweepAxes };
+  const spec: SweepSpec = { base: base as Partial<ExperimentConfig>, axes: axes as SweepAxes };
+  const hasRanges = Object.keys(ranges).length > 0;
+  if (log && !hasRanges) throw new FlagError('--log: no range to draw log-uniformly; give one, e.g. --beta 0.5..8');
+  const samples = hasRanges ? values.get('samples') : undefined;
+  if (samples !== undefined) {
+    const n = Number(samples);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_SWEEP_RUNS)
+      throw new FlagError(`--samples ${JSON.stringify(samples)}: allowed: an integer from 1 to ${MAX_SWEEP_RUNS}`);
+    spec.samples = n;
+  } else if (hasRanges) {
+    throw new FlagError(
+      `a range (${Object.keys(ranges).join(', ')}) makes a random search: give --samples N, how many runs to draw`,
+    );
+  }
+  if (hasRanges) spec.ranges = ranges;
+  const seed = values.get('search-seed');
+  if (seed !== undefined) {
+    const n = Number(seed);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_SEARCH_SEED)
+      throw new FlagError(`--search-seed ${JSON.stringify(seed)}: allowed: an integer from 0 to ${MAX_SEARCH_SEED}`);
+    if (spec.samples === undefined)
+      throw new FlagError('--search-seed: only a random search (a range such as --beta 0.5..8) has a seed');
+    spec.searchSeed = n;
+  }
+  const earlyStop = values.get('early-stop');
+  if (earlyStop !== undefined) {
+    if (!(earlyStopRules as readonly string[]).includes(earlyStop))
+      throw new FlagError(`--early-stop ${JSON.stringify(earlyStop)}: allowed: ${earlyStopRules.join(', ')}`);
+    spec.earlyStop = earlyStop as EarlyStopRule;
+  }
+  return spec;
 }

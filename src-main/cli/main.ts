@@ -2,7 +2,7 @@ import { renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { ApiError } from '../../src-shared/api';
 import { ConfigError } from '../../src-shared/config';
-import { sweepSize } from '../../src-shared/sweep';
+import { isRandomSearch, sweepSize } from '../../src-shared/sweep';
 import { DatasetError, DatasetIdError } from '../data/dataset';
 import { spawnInProcess } from '../latent/in-process';
 import { resolveDbPath } from '../paths';
@@ -15,8 +15,17 @@ import { exportMetricsCsv } from '../workbench/export';
 import { estimateTestNll, listNllEstimates } from '../workbench/nll';
 import { writeReport } from '../workbench/report';
 import { openWorkbench, type Workbench } from '../workbench/workbench';
-import { checkFlags, experimentIdFlag, idListFlag, parseArgs, runIdArg, statusListFlag, UsageError } from './args';
-import { configFlagNames, FlagError, queueHelp, readConfigFile, sweepFromFlags } from './config-flags';
+import {
+  checkFlags,
+  experimentIdFlag,
+  idListFlag,
+  parseArgs,
+  runIdArg,
+  statusListFlag,
+  UsageError,
+  workersFlag,
+} from './args';
+import { configFlagNames, FlagError, queueHelp, readConfigFile, searchFlagNames, sweepFromFlags } from './config-flags';
 import { formatDuration, formatRunLine, progressLine, runTable } from './format';
 import { formatMetric } from '../reports/format';
 
@@ -24,18 +33,19 @@ const HELP = `vae-workbench — train and compare variational autoencoders
 
 Usage: vae-workbench <command> [options]      (every command takes --db PATH; default $VAE_WORKBENCH_DB or ./experiments.db)
 
-  queue      queue one run or a sweep: comma lists make a grid, e.g. --beta 0,1,4 --latent 2,10 --seeds 3
-  run        work the queue until it is empty, one run at a time
+  queue      queue one run or a sweep: comma lists make a grid, e.g. --beta 0,1,4 --latent 2,10 --seeds 3;
+             ranges a random search, e.g. --beta 0.5..8 --log --samples 20   [--early-stop median]
+  run        work the queue until it is empty: interrupted runs continue by themselves   [--workers N]
   list       the runs, a line each                     [--status S,S] [--experiment ID] [--json]
   show RUN   one run: parameters, per-epoch metrics, checkpoints   [--json]
   resume RUN put a stopped run first in the queue and continue it from its last checkpoint   [--queue-only]
-  cancel RUN cancel a queued, paused or interrupted run
+  cancel RUN cancel a run: queued, stopped, or training (in this or another process; it stops after its batch)
   export     --csv FILE: one row per run, epoch and split   [--runs ID,ID] [--experiment ID]
   datasets   the datasets available to train on
   import     --id NAME --train-images F --train-labels F --test-images F --test-labels F [--title T]
   nll RUN    importance-sampled test NLL from a checkpoint, on the run's test examples   [--k 5000] [--examples N|all] [--epoch E]
   report     --out DIR [--runs ID,ID | --experiment ID]: report.html, report.pdf and metrics.csv
-  serve      the workbench in a browser: [--port N] [--host 127.0.0.1]
+  serve      the workbench in a browser: [--port N] [--host 127.0.0.1] [--workers N]
 
 Run \`vae-workbench queue --help\` for every training parameter.`;
 
@@ -55,6 +65,7 @@ async function withWorkbench<T>(
   flags: Map<string, string>,
   fn: (wb: Workbench) => Promise<T> | T,
   backend: string | null = null,
+  workers: number | null = null,
 ): Promise<T> {
   const wb = openWorkbench({
     dbPath: resolveDbPath(flags.get('db')),
@@ -65,6 +76,7 @@ async function withWorkbench<T>(
     transport: 'ipc',
     version: APP_VERSION,
     backend,
+    workers,
     workQueue: false,
   });
   try {
@@ -75,7 +87,11 @@ async function withWorkbench<T>(
 }
 
 async function cmdQueue(flags: Map<string, string>, io: Io): Promise<number> {
-  checkFlags('queue', flags, new Set([...common, ...configFlagNames, 'seeds', 'config', 'experiment']));
+  checkFlags(
+    'queue',
+    flags,
+    new Set([...common, ...configFlagNames, ...searchFlagNames, 'seeds', 'config', 'experiment']),
+  );
   if (flags.has('help')) {
     io.out(queueHelp());
     return 0;
@@ -88,11 +104,14 @@ async function cmdQueue(flags: Map<string, string>, io: Io): Promise<number> {
     `experiment ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
   if (experimentName.trim() === '') throw new UsageError('--experiment: the name is empty');
   return withWorkbench(flags, async (wb) => {
-    const { runIds } = await wb.call('queueSweep', { experimentName, sweep: spec });
+    const { runIds, searchSeed } = await wb.call('queueSweep', { experimentName, sweep: spec });
     const size = sweepSize(spec.axes);
-    io.out(
-      `Queued ${runIds.length} run${runIds.length === 1 ? '' : 's'} in "${experimentName}"${size > 1 ? ` (sweep over ${Object.keys(spec.axes).join(', ')})` : ''}:`,
-    );
+    const what = isRandomSearch(spec)
+      ? ` (random search over ${[...Object.keys(spec.ranges ?? {}), ...Object.keys(spec.axes)].join(', ')}, search seed ${searchSeed}: --search-seed ${searchSeed} draws the same runs)`
+      : size > 1
+        ? ` (sweep over ${Object.keys(spec.axes).join(', ')})`
+        : '';
+    io.out(`Queued ${runIds.length} run${runIds.length === 1 ? '' : 's'} in "${experimentName}"${what}:`);
     for (const runId of runIds) io.out(`  ${formatRunLine(await wb.call('getRun', { runId }))}`);
     io.out(`Train them with: vae-workbench run --db ${wb.dbPath}`);
     return 0;
@@ -132,7 +151,7 @@ async function workQueue(wb: Workbench, io: Io): Promise<number> {
     );
   });
   const interrupt = (): void => {
-    io.err('\nStopping: the run in training becomes interrupted and can be resumed.');
+    io.err('\nStopping: the runs in training become interrupted and continue when the queue is next worked.');
     void runner.shutdown();
   };
   process.once('SIGINT', interrupt);
@@ -159,18 +178,27 @@ async function workQueue(wb: Workbench, io: Io): Promise<number> {
 }
 
 async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
-  checkFlags('run', flags, new Set([...common, 'backend']));
+  checkFlags('run', flags, new Set([...common, 'backend', 'workers']));
   if (flags.has('help')) {
-    io.out('vae-workbench run [--db PATH] [--backend tensorflow|wasm|cpu]\nWorks the queue until it is empty.');
+    io.out(
+      'vae-workbench run [--db PATH] [--backend tensorflow|wasm|cpu] [--workers N]\n' +
+        'Works the queue until it is empty, N runs at once (default: the Queue view setting, else from the cores and\n' +
+        'the backend). Runs whose training process died are put back first and continue from their last checkpoint.',
+    );
     return 0;
   }
+  const workers = workersFlag(flags.get('workers')) ?? null;
   return withWorkbench(
     flags,
     (wb) => {
-      recoverRuns(wb.runner, io);
+      const requeued = wb.runner.requeueInterrupted();
+      if (requeued.length > 0)
+        io.out(`Interrupted runs back in the queue, continuing from their last checkpoint: ${requeued.join(', ')}`);
+      io.out(`Training up to ${wb.runner.workers} run${wb.runner.workers === 1 ? '' : 's'} at once.`);
       return workQueue(wb, io);
     },
     flags.get('backend') ?? null,
+    workers,
   );
 }
 
@@ -245,6 +273,8 @@ async function cmdCancel(positionals: string[], flags: Map<string, string>, io: 
   checkFlags('cancel', flags, new Set(common));
   const runId = runIdArg('cancel', positionals);
   return withWorkbench(flags, async (wb) => {
+    // A run left `running` by a process that is gone is interrupted first; one another process trains is asked to stop.
+    wb.runner.recover();
     const run = await wb.call('cancelRun', { runId });
     io.out(`run ${run.id} ${run.status}.`);
     return 0;
@@ -379,7 +409,8 @@ async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
 }
 
 async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
-  checkFlags('serve', flags, new Set([...common, 'port', 'host', 'backend']));
+  checkFlags('serve', flags, new Set([...common, 'port', 'host', 'backend', 'workers']));
+  const workers = workersFlag(flags.get('workers')) ?? null;
   const portRaw = flags.get('port') ?? '0';
   const port = Number(portRaw);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -392,6 +423,7 @@ async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
     port,
     host: flags.get('host') ?? '127.0.0.1',
     backend: flags.get('backend') ?? null,
+    workers,
   });
   io.out(`Workbench: ${server.url}`);
   await new Promise<void>((resolve) => {

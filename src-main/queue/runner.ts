@@ -7,14 +7,20 @@ import {
   markRunFailed,
   markRunFinished,
   markRunStopped,
+  readStopRequests,
+  recordInterruption,
   recoverOrphanedRuns,
+  requeueInterruptedRuns,
+  RETRY_LIMIT,
   setRunBackend,
 } from '../store/runs';
+import { testElboAgainstPeers } from '../store/sweeps';
 import type { FromWorker } from '../training/protocol';
+import { medianStopVerdict } from '../../src-shared/early-stop';
 import type { RunSummary } from '../../src-shared/runs';
 import type { RunProgress, SpawnTraining, TrainingProcess } from './types';
 
-export type StopReason = 'paused' | 'cancelled' | 'interrupted';
+export type StopReason = 'paused' | 'cancelled' | 'interrupted' | 'stopped-early';
 
 export interface QueueRunnerOptions {
   db: Database;
@@ -24,6 +30,15 @@ export interface QueueRunnerOptions {
   backend?: string | null;
   /** How long a stopped training process gets to finish its batch before it is killed. */
   stopGraceMs?: number;
+  /**
+   * How many runs train at once (each in its own training process, a "slot"); read again whenever a slot frees, so a
+   * new setting takes effect without a restart. Default 1.
+   */
+  workers?: number | (() => number);
+  /** Automatic requeues after a training process died, before the run is failed. */
+  retryLimit?: number;
+  /** How often runs in training are checked for a pause or cancel asked by another process, ms. */
+  stopPollMs?: number;
 }
 
 export interface RunOutcome {
@@ -35,6 +50,8 @@ interface ActiveRun {
   run: RunSummary;
   process: TrainingProcess;
   stopAs: StopReason | null;
+  /** What the run's error text says about the stop, when more than its status. */
+  stopReason: string | null;
   settled: Promise<RunOutcome>;
 }
 
@@ -49,10 +66,12 @@ function pidIsAlive(pid: number): boolean {
 }
 
 /**
- * Works the persistent queue one run at a time, each in its own training process. The store is the source of
- * truth: the runner claims a run, forwards the child's epochs into the store (one transaction each), and settles
- * the run's status when the child ends. A run whose child dies unexpectedly becomes `interrupted`, resumable from
- * its last checkpoint.
+ * Works the persistent queue, up to `workers` runs at once, each in its own training process (a slot). The store is the
+ * source of truth: the runner claims a run, forwards the child's epochs into the store (one transaction each), and
+ * settles the run's status when the child ends. A run whose child dies unexpectedly becomes `interrupted`; the next
+ * pass over the queue (this runner's, or any other process's) puts it back at the front to continue from its last
+ * checkpoint, up to the retry limit. A slot is whatever `spawn` returns: a forked process here; anything that speaks
+ * the training protocol (ChildHandle<ToWorker, FromWorker>) could stand in for one.
  */
 export class QueueRunner {
   private readonly db: Database;
@@ -60,10 +79,15 @@ export class QueueRunner {
   private readonly spawn: SpawnTraining;
   private readonly backend: string | null;
   private readonly stopGraceMs: number;
-  private active: ActiveRun | null = null;
+  private readonly retryLimit: number;
+  private readonly stopPollMs: number;
+  private workersOf: () => number;
+  private readonly active = new Map<number, ActiveRun>();
   private looping = false;
   private closed = false;
   private wakeUp: (() => void) | null = null;
+  private wakeRequested = false;
+  private stopPoll: ReturnType<typeof setInterval> | null = null;
   private readonly progressListeners = new Set<(progress: RunProgress) => void>();
   private readonly queueListeners = new Set<() => void>();
   private readonly runListeners = new Set<(runId: number) => void>();
@@ -74,6 +98,20 @@ export class QueueRunner {
     this.spawn = options.spawn;
     this.backend = options.backend ?? null;
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
+    this.retryLimit = options.retryLimit ?? RETRY_LIMIT;
+    this.stopPollMs = options.stopPollMs ?? 250;
+    this.workersOf = toWorkers(options.workers);
+  }
+
+  /** How many runs this runner trains at once, now. */
+  get workers(): number {
+    return Math.max(1, Math.floor(this.workersOf()));
+  }
+
+  /** A new number of slots: more start at once; fewer let the runs in training finish and start no new ones. */
+  setWorkers(workers: number | (() => number)): void {
+    this.workersOf = toWorkers(workers);
+    this.wake();
   }
 
   /** Runs found `running` whose owning process is gone (a kill -9 of the app) become `interrupted`. */
@@ -84,10 +122,22 @@ export class QueueRunner {
     return ids;
   }
 
+  /**
+   * Recovery without typing: orphaned runs become interrupted, and every interrupted run goes back to the front of the
+   * queue to continue from its last checkpoint. Returns the requeued ids.
+   */
+  requeueInterrupted(): number[] {
+    this.recover();
+    const ids = requeueInterruptedRuns(this.db);
+    for (const id of ids) this.emitRun(id);
+    if (ids.length > 0) this.emitQueue();
+    return ids;
+  }
+
   /** Works the queue in the background for as long as the runner lives; idles until `wake()` when it is empty. */
   start(): void {
     if (this.looping) return;
-    this.recover();
+    this.requeueInterrupted();
     this.looping = true;
     void this.loop(false).finally(() => {
       this.looping = false;
@@ -96,29 +146,43 @@ export class QueueRunner {
 
   /** Works the queue until no run is left to claim; resolves with each run's outcome (the CLI's `run`). */
   async runUntilEmpty(): Promise<RunOutcome[]> {
-    this.recover();
+    this.requeueInterrupted();
     return this.loop(true);
   }
 
   /** Call after queueing, resuming, reordering or un-pausing, so an idle runner looks again. */
   wake(): void {
+    this.wakeRequested = true;
     const wake = this.wakeUp;
     this.wakeUp = null;
     wake?.();
   }
 
+  /** The first run in training, if any (see activeRunIds for all of them). */
   get activeRunId(): number | null {
-    return this.active?.run.id ?? null;
+    return this.activeRunIds[0] ?? null;
+  }
+
+  /** Every run this runner is training, oldest claim first. */
+  get activeRunIds(): number[] {
+    return [...this.active.keys()];
+  }
+
+  isTraining(runId: number): boolean {
+    return this.active.has(runId);
   }
 
   /**
-   * Stops the run in training at the end of its current batch. It keeps every finished epoch and its checkpoint;
-   * a paused, interrupted or cancelled run can be resumed (requeueRun in the store says which).
+   * Stops a run in training at the end of its current batch. It keeps every finished epoch and its checkpoint;
+   * a paused, interrupted, stopped-early or cancelled run can be resumed (requeueRun in the store says which).
    */
-  async stopRun(runId: number, as: StopReason): Promise<void> {
-    const active = this.active;
-    if (!active || active.run.id !== runId) throw new Error(`run ${runId} is not training in this process`);
-    if (active.stopAs === null) active.stopAs = as;
+  async stopRun(runId: number, as: StopReason, reason?: string): Promise<void> {
+    const active = this.active.get(runId);
+    if (!active) throw new Error(`run ${runId} is not training in this process`);
+    if (active.stopAs === null) {
+      active.stopAs = as;
+      active.stopReason = reason ?? null;
+    }
     active.process.send({ type: 'stop' });
     const timer = setTimeout(() => active.process.kill(), this.stopGraceMs);
     try {
@@ -128,12 +192,11 @@ export class QueueRunner {
     }
   }
 
-  /** Stops the run in training (it becomes `interrupted`, resumable) and stops working the queue. */
+  /** Stops every run in training (they become `interrupted`, resumed by the next runner) and stops working the queue. */
   async shutdown(): Promise<void> {
     this.closed = true;
     this.wake();
-    const active = this.active;
-    if (active) await this.stopRun(active.run.id, 'interrupted');
+    await Promise.all(this.activeRunIds.map((id) => this.stopRun(id, 'interrupted')));
   }
 
   onProgress(listener: (progress: RunProgress) => void): () => void {
@@ -161,41 +224,87 @@ export class QueueRunner {
 
   private async loop(untilEmpty: boolean): Promise<RunOutcome[]> {
     const outcomes: RunOutcome[] = [];
+    const settling = new Set<Promise<unknown>>();
     while (!this.closed) {
-      const run = claimNextRun(this.db, process.pid);
-      if (!run) {
-        if (untilEmpty) break;
-        await new Promise<void>((resolve) => {
-          this.wakeUp = resolve;
-          // A second process (the CLI) may queue into the same database: look again now and then.
-          setTimeout(resolve, 2000).unref();
+      this.wakeRequested = false;
+      let claimed = false;
+      while (!this.closed && this.active.size < this.workers) {
+        const run = claimNextRun(this.db, process.pid);
+        if (!run) break;
+        claimed = true;
+        this.emitQueue();
+        this.emitRun(run.id);
+        const done = this.train(run).then((outcome) => {
+          outcomes.push(outcome);
+          settling.delete(done);
+          this.emitQueue();
+          this.wake();
         });
-        this.wakeUp = null;
-        continue;
+        settling.add(done);
       }
-      this.emitQueue();
-      this.emitRun(run.id);
-      outcomes.push(await this.train(run));
-      this.emitQueue();
+      if (untilEmpty && !claimed && this.active.size === 0) break;
+      if (!claimed && !untilEmpty && this.active.size === 0) {
+        // The background runner is the next pass over the queue for runs whose process died meanwhile.
+        if (this.requeueInterrupted().length > 0) continue;
+      }
+      if (this.wakeRequested) continue;
+      await new Promise<void>((resolve) => {
+        this.wakeUp = resolve;
+        // A second process (the CLI) may queue into the same database: look again now and then.
+        setTimeout(resolve, 2000).unref();
+      });
+      this.wakeUp = null;
     }
+    await Promise.all(settling);
     return outcomes;
+  }
+
+  /** Pauses and cancels asked by another process (the CLI's `cancel`) reach the run's training process here. */
+  private pollStopRequests(): void {
+    if (this.active.size === 0) return;
+    for (const [runId, as] of readStopRequests(this.db, this.activeRunIds)) {
+      const active = this.active.get(runId);
+      if (active && active.stopAs === null) void this.stopRun(runId, as, `${as} from another process`);
+    }
+  }
+
+  private ensureStopPoll(): void {
+    if (this.active.size > 0 && this.stopPoll === null) {
+      this.stopPoll = setInterval(() => this.pollStopRequests(), this.stopPollMs);
+      this.stopPoll.unref();
+    } else if (this.active.size === 0 && this.stopPoll !== null) {
+      clearInterval(this.stopPoll);
+      this.stopPoll = null;
+    }
+  }
+
+  /** Median stopping after a stored epoch: stops the run as `stopped-early` when it trails its finished peers. */
+  private checkEarlyStop(active: ActiveRun, epoch: number): void {
+    const { run } = active;
+    if (run.earlyStop !== 'median' || epoch >= run.config.epochs || active.stopAs !== null) return;
+    const { elbo, peers } = testElboAgainstPeers(this.db, run.id, epoch);
+    if (elbo === undefined) return;
+    const verdict = medianStopVerdict(epoch, elbo, peers);
+    if (verdict.stop) void this.stopRun(run.id, 'stopped-early', `stopped early: ${verdict.reason}`);
   }
 
   private train(run: RunSummary): Promise<RunOutcome> {
     let settle!: (outcome: RunOutcome) => void;
     const settled = new Promise<RunOutcome>((resolve) => (settle = resolve));
     let ended = false;
-    const end = (status: RunSummary['status'], apply: () => void): void => {
+    const end = (status: RunSummary['status'], apply: () => RunSummary['status'] | void): void => {
       if (ended) return;
       ended = true;
+      let final = status;
       try {
-        apply();
+        final = apply() ?? status;
       } catch (error) {
         console.error(`run ${run.id}: could not record its end: ${(error as Error).message}`);
       }
-      this.active = null;
+      this.active.delete(run.id);
+      this.ensureStopPoll();
       this.emitRun(run.id);
-      settle({ runId: run.id, status });
+      settle({ runId: run.id, status: final });
     };
 
     let child: TrainingProcess;
@@ -210,12 +319,13 @@ export class QueueRunner {
       child = this.spawn();
       child.send({ type: 'start', runId: run.id, config: run.config, dataset, resumeFrom, backend: this.backend });
     } catch (error) {
-      end('failed', () => markRunFailed(this.db, run.id, (error as Error).message));
+      end('failed', () => void markRunFailed(this.db, run.id, (error as Error).message));
       return settled;
     }
 
-    const active: ActiveRun = { run, process: child, stopAs: null, settled };
-    this.active = active;
+    const active: ActiveRun = { run, process: child, stopAs: null, stopReason: null, settled };
+    this.active.set(run.id, active);
+    this.ensureStopPoll();
     const epochs = run.config.epochs;
     let finished = false;
     let failure: string | null = null;
@@ -249,6 +359,7 @@ export class QueueRunner {
           case 'epoch':
             recordEpoch(this.db, run.id, message);
             this.emitRun(run.id);
+            this.checkEarlyStop(active, message.epoch);
             break;
           case 'failed':
             failure = `epoch ${message.epoch}: ${message.message}`;
@@ -267,25 +378,31 @@ export class QueueRunner {
     child.onExit((code, signal) => {
       if (failure !== null) {
         const message = failure;
-        end('failed', () => markRunFailed(this.db, run.id, message));
+        end('failed', () => void markRunFailed(this.db, run.id, message));
       } else if (finished) {
-        end('finished', () => markRunFinished(this.db, run.id));
+        end('finished', () => void markRunFinished(this.db, run.id));
       } else if (active.stopAs !== null) {
         const as = active.stopAs;
-        end(as, () => markRunStopped(this.db, run.id, as, `stopped (${as})`));
+        const reason = active.stopReason ?? `stopped (${as})`;
+        end(as, () => void markRunStopped(this.db, run.id, as, reason));
       } else {
         const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-        end('interrupted', () =>
-          markRunStopped(
-            this.db,
-            run.id,
-            'interrupted',
-            `training process ${how}; resume continues from the last checkpoint`,
-          ),
+        end(
+          'interrupted',
+          () =>
+            recordInterruption(this.db, run.id, `training process ${how}; resume continues from the last checkpoint`, {
+              retryLimit: this.retryLimit,
+            }).status,
         );
       }
     });
 
     return settled;
   }
+}
+
+function toWorkers(workers: number | (() => number) | undefined): () => number {
+  if (typeof workers === 'function') return workers;
+  const fixed = workers ?? 1;
+  return () => fixed;
 }

@@ -18,6 +18,8 @@ export interface ServerOptions {
   /** 127.0.0.1 unless told otherwise: the workbench trusts whoever holds the token. */
   host?: string;
   backend?: string | null;
+  /** Runs to train at once (`serve --workers N`); null: the stored setting, else automatic. */
+  workers?: number | null;
   /** The built renderer; found beside the bundle or in ./out/renderer when absent. */
   rendererDir?: string;
   spawn?: SpawnTraining;
@@ -58,6 +60,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     spawn: opts.spawn ?? (() => forkTraining()),
     spawnLatent: opts.spawnLatent ?? ((dbPath) => forkLatent(dbPath)),
     backend: opts.backend ?? null,
+    workers: opts.workers ?? null,
     transport: 'http',
     version: APP_VERSION,
   });

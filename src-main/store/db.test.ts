@@ -41,6 +41,7 @@ describe('openDatabase and migrations', () => {
         'queue_state',
         'run_tags',
         'runs',
+        'sweeps',
       ].sort(),
     );
     expect(tables.filter((t) => t.strict !== 1)).toEqual([]);

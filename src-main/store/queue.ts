@@ -71,3 +71,15 @@ export function addToQueue(db: Database, runId: number, at: QueuePlace = 'end'):
 export function removeFromQueue(db: Database, runId: number): void {
   statement(db, 'DELETE FROM queue WHERE run_id = ?').run(runId);
 }
+
+/** How many runs train at once as the researcher set it; null: chosen from the cores and the backend. */
+export function getWorkersSetting(db: Database): number | null {
+  return (statement(db, 'SELECT workers FROM queue_state WHERE id = 1').pluck().get() as number | null) ?? null;
+}
+
+export function setWorkersSetting(db: Database, workers: number | null): void {
+  if (workers !== null && (!Number.isInteger(workers) || workers < 1)) {
+    throw new StoreError('invalid', `workers = ${JSON.stringify(workers)}: allowed: a positive integer, or null`);
+  }
+  writeTransaction(db, () => statement(db, 'UPDATE queue_state SET workers = ? WHERE id = 1').run(workers));
+}

@@ -1,4 +1,4 @@
-import type { RunStatus, RunSummary, SplitMetrics } from '../../src-shared/runs';
+import type { EarlyStopRule, RunStatus, RunSummary, SplitMetrics } from '../../src-shared/runs';
 import { decodeConfig } from './config-columns';
 import { statement, type Database } from './db';
 import { runNotFound } from './errors';
@@ -69,6 +69,8 @@ function toRunSummary(row: Row): RunSummary {
       testKl: row.best_test_elbo_epoch === null ? null : readMetric(row.best_test_kl),
     },
     activeUnits: row.active_units as number | null,
+    earlyStop: (row.early_stop as EarlyStopRule | null) ?? null,
+    retries: (row.retries as number | undefined) ?? 0,
   };
 }
 

@@ -253,7 +253,7 @@ describe('run lifecycle', () => {
     store = openTempStore();
     const [a, b, c] = queueThree();
     expect(() => requeueRun(store.db, a)).toThrow(
-      `run ${a} is queued: only paused, interrupted, failed, cancelled runs can be queued again`,
+      `run ${a} is queued: only paused, interrupted, failed, cancelled, stopped-early runs can be queued again`,
     );
     claimNextRun(store.db, 1);
     expect(() => requeueRun(store.db, a)).toThrow(/is running/);

@@ -10,6 +10,7 @@ import { rewindEpochs } from './metrics';
 import { addToQueue, removeFromQueue, type QueuePlace } from './queue';
 import { readRun, readRuns, requireRunState } from './run-rows';
 import type { CheckpointKeep } from '../../src-shared/config';
+import type { EarlyStopRule } from '../../src-shared/runs';
 
 export const MAX_RUN_NAME_LENGTH = 200;
 export const MAX_NOTES_LENGTH = 20_000;
@@ -21,6 +22,8 @@ export interface QueueRunsInput {
   configs: ExperimentConfig[];
   /** One per config; default names describe the run, e.g. "β=4 z=2 seed=0". */
   names?: string[];
+  /** The sweep's stopping rule, kept with each run. */
+  earlyStop?: EarlyStopRule | null;
 }
 
 export interface RunFilter {
@@ -59,13 +62,16 @@ export function queueRuns(db: Database, input: QueueRunsInput): RunSummary[] {
         statement(db, 'INSERT INTO experiments (name, created_at) VALUES (?, ?)').run(experimentName, now)
           .lastInsertRowid,
       );
-    const columns = ['experiment_id', 'name', 'status', 'created_at', ...configColumnNames];
+    const columns = ['experiment_id', 'name', 'status', 'created_at', 'early_stop', ...configColumnNames];
     const insert = statement(
       db,
       `INSERT INTO runs (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
     );
     const ids = configs.map((config, i) => {
-      const id = Number(insert.run(experimentId, names[i], 'queued', now, ...encodeConfig(config)).lastInsertRowid);
+      const id = Number(
+        insert.run(experimentId, names[i], 'queued', now, input.earlyStop ?? null, ...encodeConfig(config))
+          .lastInsertRowid,
+      );
       addToQueue(db, id);
       return id;
     });
@@ -138,7 +144,8 @@ export function claimNextRun(db: Database, ownerPid: number): RunSummary | undef
     removeFromQueue(db, id);
     statement(
       db,
-      `UPDATE runs SET status = 'running', owner_pid = ?, started_at = coalesce(started_at, ?), finished_at = NULL, error = NULL
+      `UPDATE runs SET status = 'running', owner_pid = ?, started_at = coalesce(started_at, ?), finished_at = NULL, error = NULL,
+         stop_request = NULL
        WHERE id = ?`,
     ).run(ownerPid, nowIso(), id);
     return readRun(db, id)!;
@@ -192,17 +199,20 @@ export function markRunFailed(db: Database, id: number, message: string): RunSum
   });
 }
 
-/** The runner stopped a running run: paused (resumable by requeue), cancelled, or interrupted (process lost). */
+/**
+ * The runner stopped a running run: paused (resumable by requeue), cancelled, interrupted (process lost), or
+ * stopped-early (its sweep's stopping rule; resumable too).
+ */
 export function markRunStopped(
   db: Database,
   id: number,
-  status: 'paused' | 'cancelled' | 'interrupted',
+  status: 'paused' | 'cancelled' | 'interrupted' | 'stopped-early',
   reason?: string,
 ): RunSummary {
-  if (status !== 'paused' && status !== 'cancelled' && status !== 'interrupted') {
+  if (status !== 'paused' && status !== 'cancelled' && status !== 'interrupted' && status !== 'stopped-early') {
     throw new StoreError(
       'invalid',
-      `stop status ${JSON.stringify(status)} is not one of paused, cancelled, interrupted`,
+      `stop status ${JSON.stringify(status)} is not one of paused, cancelled, interrupted, stopped-early`,
     );
   }
   return writeTransaction(db, () => {
@@ -228,6 +238,7 @@ export function recoverOrphanedRuns(db: Database, isAlive: (pid: number) => bool
       owner_pid: number | null;
     }[];
     const orphaned = running.filter((run) => run.owner_pid === null || !isAlive(run.owner_pid));
+    // The runner itself died (kill -9, reboot): not the run's fault, so no retry is counted and it always goes back.
     const update = statement(db, "UPDATE runs SET status = 'interrupted', owner_pid = NULL, error = ? WHERE id = ?");
     for (const run of orphaned) {
       update.run(
@@ -239,15 +250,102 @@ export function recoverOrphanedRuns(db: Database, isAlive: (pid: number) => bool
   });
 }
 
+/** How many times the queue puts a run back by itself after its training process died. */
+export const RETRY_LIMIT = 3;
+
+/** How a death is compared with the last one: the same message once a pid is left out. */
+function failureWay(message: string): string {
+  return message.replace(/\s*\(pid \d+\)/g, '').trim();
+}
+
+/**
+ * A running run whose own training process died unexpectedly (crash, kill -9 of that process). It becomes
+ * `interrupted`, for the queue to put back by itself, unless it died the same way as last time or once more than the
+ * retry limit: then it is `failed`, with both errors in its error text. (A run whose runner died is recovered by
+ * recoverOrphanedRuns instead: that is not the run's fault and counts nothing.)
+ */
+export function recordInterruption(
+  db: Database,
+  id: number,
+  message: string,
+  options: { retryLimit?: number } = {},
+): RunSummary {
+  const limit = options.retryLimit ?? RETRY_LIMIT;
+  return writeTransaction(db, () => {
+    requireRunning(db, id, 'mark it interrupted');
+    const row = statement(db, 'SELECT retries, last_failure FROM runs WHERE id = ?').get(id) as {
+      retries: number;
+      last_failure: string | null;
+    };
+    const deaths = row.retries + 1;
+    const previous = row.last_failure;
+    let failed: string | null = null;
+    if (previous !== null && failureWay(previous) === failureWay(message)) {
+      failed = `failed twice the same way: first ${previous}; then ${message}`;
+    } else if (deaths > limit) {
+      failed = `its training process died ${deaths} times, more than the retry limit of ${limit}: last ${message}${previous ? `; before that ${previous}` : ''}`;
+    }
+    if (failed !== null) {
+      statement(
+        db,
+        "UPDATE runs SET status = 'failed', finished_at = ?, owner_pid = NULL, error = ?, retries = ?, last_failure = ? WHERE id = ?",
+      ).run(nowIso(), failed, deaths, message, id);
+    } else {
+      statement(
+        db,
+        "UPDATE runs SET status = 'interrupted', owner_pid = NULL, error = ?, retries = ?, last_failure = ? WHERE id = ?",
+      ).run(message, deaths, message, id);
+    }
+    return readRun(db, id)!;
+  });
+}
+
+/**
+ * Recovery without typing: every interrupted run goes back to the FRONT of the queue (oldest first), to continue from
+ * its last checkpoint. Paused, cancelled, failed and stopped-early runs stay as they are. Returns the requeued ids.
+ */
+export function requeueInterruptedRuns(db: Database): number[] {
+  return writeTransaction(db, () => {
+    const ids = statement(db, "SELECT id FROM runs WHERE status = 'interrupted' ORDER BY id DESC")
+      .pluck()
+      .all() as number[];
+    for (const id of ids) requeueRun(db, id, 'front', 'recovery');
+    return ids.reverse();
+  });
+}
+
+/** A pause or cancel asked of a run that another process trains; its runner polls this between batches. */
+export function requestStop(db: Database, id: number, as: 'paused' | 'cancelled'): RunSummary {
+  return writeTransaction(db, () => {
+    requireRunning(db, id, as === 'paused' ? 'pause it' : 'cancel it while it trains');
+    statement(db, 'UPDATE runs SET stop_request = ? WHERE id = ?').run(as, id);
+    return readRun(db, id)!;
+  });
+}
+
+/** The stop requests among the given running runs, by run id. */
+export function readStopRequests(db: Database, ids: readonly number[]): Map<number, 'paused' | 'cancelled'> {
+  const rows = statement(
+    db,
+    "SELECT id, stop_request FROM runs WHERE id IN (SELECT value FROM json_each(?)) AND stop_request IS NOT NULL AND status = 'running'",
+  ).all(JSON.stringify(ids)) as { id: number; stop_request: 'paused' | 'cancelled' }[];
+  return new Map(rows.map((r) => [r.id, r.stop_request]));
+}
+
 /** The statuses a run may be queued again from (resumed): the one statement of this rule. */
-const requeueable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
+const requeueable: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled', 'stopped-early'];
 
 /**
  * Puts a stopped run back in the queue, at its front (resume: it trains next) or its end. Its epochs are kept up
  * to the checkpoint a resume starts from (loadCheckpoint without an epoch); epochs after it are dropped, since
  * training repeats them.
  */
-export function requeueRun(db: Database, id: number, at: QueuePlace = 'end'): RunSummary {
+export function requeueRun(
+  db: Database,
+  id: number,
+  at: QueuePlace = 'end',
+  by: 'researcher' | 'recovery' = 'researcher',
+): RunSummary {
   return writeTransaction(db, () => {
     const run = requireRunState(db, id);
     if (!requeueable.includes(run.status)) {
@@ -262,12 +360,14 @@ export function requeueRun(db: Database, id: number, at: QueuePlace = 'end'): Ru
       db,
       "UPDATE runs SET status = 'queued', finished_at = NULL, owner_pid = NULL, error = NULL WHERE id = ?",
     ).run(id);
+    // A researcher's resume is a fresh start for the retry rules; the queue's own requeue keeps the count.
+    if (by === 'researcher') statement(db, 'UPDATE runs SET retries = 0, last_failure = NULL WHERE id = ?').run(id);
     addToQueue(db, id, at);
     return readRun(db, id)!;
   });
 }
 
-const cancellable: readonly RunStatus[] = ['queued', 'paused', 'interrupted'];
+const cancellable: readonly RunStatus[] = ['queued', 'paused', 'interrupted', 'stopped-early'];
 
 /** Cancels a run that is not training. A running run is stopped by the queue runner (markRunStopped). */
 export function cancelRun(db: Database, id: number): RunSummary {
@@ -319,4 +419,13 @@ export function setRunTags(db: Database, id: number, tags: string[]): RunSummary
     for (const tag of clean) insert.run(id, tag);
     return readRun(db, id)!;
   });
+}
+
+/** The backend of the run that started most recently and reported one; null before any. */
+export function latestRunBackend(db: Database): string | null {
+  return (
+    (statement(db, 'SELECT backend FROM runs WHERE backend IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1')
+      .pluck()
+      .get() as string | undefined) ?? null
+  );
 }

@@ -3,8 +3,19 @@ import { listDatasets } from '../catalog/datasets';
 import { listCheckpoints } from '../store/checkpoints';
 import { listExperiments } from '../store/experiments';
 import { getEpochImages, getEpochMetrics, getLatentStats } from '../store/metrics';
-import { getQueue, moveRun, setQueuePaused } from '../store/queue';
-import { cancelRun, getRun, listRuns, queueRuns, requeueRun, setRunNotes, setRunTags } from '../store/runs';
+import { getQueue, getWorkersSetting, moveRun, setQueuePaused, setWorkersSetting } from '../store/queue';
+import {
+  cancelRun,
+  getRun,
+  listRuns,
+  queueRuns,
+  requestStop,
+  requeueRun,
+  setRunNotes,
+  setRunTags,
+} from '../store/runs';
+import { recordSweep } from '../store/sweeps';
+import { writeTransaction } from '../store/db';
 import type { WorkbenchStore } from './use-cases';
 
 /** The use cases' view of the SQLite store. */
@@ -12,10 +23,19 @@ export function bindStore(db: Database): WorkbenchStore {
   return {
     listDatasets: () => listDatasets(db),
     listExperiments: () => listExperiments(db),
-    queueRuns: (experimentName, configs) => {
-      const runs = queueRuns(db, { experimentName, configs });
-      return { experimentId: runs[0].experimentId, runIds: runs.map((r) => r.id) };
-    },
+    queueRuns: (experimentName, configs, options = {}) =>
+      // The runs and the search that drew them are kept together or not at all.
+      writeTransaction(db, () => {
+        const runs = queueRuns(db, { experimentName, configs, earlyStop: options.earlyStop ?? null });
+        const experimentId = runs[0].experimentId;
+        if (options.search)
+          recordSweep(db, experimentId, options.search.spec, options.search.samples, options.search.seed);
+        return { experimentId, runIds: runs.map((r) => r.id) };
+      }),
+    requestStop: (runId, as) => void requestStop(db, runId, as),
+    runningRunIds: () => listRuns(db, { status: ['running'] }).map((r) => r.id),
+    getWorkersSetting: () => getWorkersSetting(db),
+    setWorkersSetting: (workers) => setWorkersSetting(db, workers),
     listRuns: (filter) => listRuns(db, filter),
     getRun: (runId) => getRun(db, runId),
     cancelRun: (runId) => void cancelRun(db, runId),

@@ -35,6 +35,8 @@ describe('API handlers over the store', () => {
     stops.length = 0;
     const runner: RunnerControl = {
       activeRunId: null,
+      workers: 1,
+      isTraining: () => false,
       wake: () => void wakes++,
       stopRun: async (runId, as) => void stops.push({ runId, as }),
     };
@@ -164,7 +166,7 @@ describe('API handlers over the store', () => {
     const refused = await failure(dispatch('resumeRun', { runId: runIds[0] }));
     expect(refused.name).toBe('StateError');
     expect(refused.message).toBe(
-      `run ${runIds[0]} is queued: only paused, interrupted, failed, cancelled runs can be queued again`,
+      `run ${runIds[0]} is queued: only paused, interrupted, failed, cancelled, stopped-early runs can be queued again`,
     );
   });
 

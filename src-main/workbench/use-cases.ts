@@ -4,9 +4,10 @@ import {
   type EpochImagesData,
   type QueueState,
   type WorkbenchInfo,
+  type WorkersSetting,
 } from '../../src-shared/api';
 import type { ExperimentConfig } from '../../src-shared/config';
-import { expandSweep, type SweepSpec } from '../../src-shared/sweep';
+import { expandSweep, isRandomSearch, MAX_SEARCH_SEED, type SweepSpec } from '../../src-shared/sweep';
 import type {
   CheckpointInfo,
   EpochMetrics,
@@ -21,6 +22,8 @@ import type { LatentHandlers } from '../latent/handlers';
 import type { reportApi } from '../../src-shared/report';
 import type { EpochImages } from '../records';
 import { backendOrder } from '../training/backend-order';
+import { automaticWorkers, checkWorkers, maxWorkers } from '../queue/workers';
+import { availableParallelism } from 'node:os';
 
 /**
  * What the use cases need from the store: plain typed objects in and out (bound to SQLite in store-binding.ts).
@@ -30,7 +33,17 @@ import { backendOrder } from '../training/backend-order';
 export interface WorkbenchStore {
   listDatasets(): DatasetChoice[];
   listExperiments(): Experiment[];
-  queueRuns(experimentName: string, configs: ExperimentConfig[]): { experimentId: number; runIds: number[] };
+  queueRuns(
+    experimentName: string,
+    configs: ExperimentConfig[],
+    options?: { earlyStop?: SweepSpec['earlyStop']; search?: { spec: SweepSpec; samples: number; seed: number } },
+  ): { experimentId: number; runIds: number[] };
+  /** Asks the process training the run to stop it (pause or cancel) after its current batch. */
+  requestStop(runId: number, as: 'paused' | 'cancelled'): void;
+  /** Every run whose status is running, whichever process trains it. */
+  runningRunIds(): number[];
+  getWorkersSetting(): number | null;
+  setWorkersSetting(workers: number | null): void;
   listRuns(filter: { experimentId?: number; status?: RunStatus[] }): RunSummary[];
   getRun(runId: number): RunSummary | undefined;
   cancelRun(runId: number): void;
@@ -50,8 +63,21 @@ export interface WorkbenchStore {
 /** What the handlers need from the queue runner. */
 export interface RunnerControl {
   readonly activeRunId: number | null;
+  readonly workers: number;
+  isTraining(runId: number): boolean;
   wake(): void;
   stopRun(runId: number, as: 'paused' | 'cancelled'): Promise<void>;
+}
+
+/** How many runs train at once: what the machine allows and what it would choose (src-main/queue/workers.ts). */
+export interface WorkersPolicy {
+  cores: number;
+  max: number;
+  automatic(): { workers: number; reason: string };
+  /** Throws an ApiError naming the value and the allowed range. */
+  check(workers: number): number;
+  /** A number given on the command line; it wins over the stored setting. */
+  override: number | null;
 }
 
 export interface HandlerContext {
@@ -59,6 +85,35 @@ export interface HandlerContext {
   runner: RunnerControl;
   events: EventHub;
   info: { version: string; dbPath: string; transport: 'ipc' | 'http' };
+  /** Default: this machine's cores, automatic for an unknown backend, no command-line number. */
+  workers?: WorkersPolicy;
+  /** How long a pause or cancel of a run another process trains may take to land, ms. */
+  remoteStopTimeoutMs?: number;
+}
+
+/** The machine's policy: its cores, the backend forced or last used, and a number from the command line if any. */
+export function workersPolicy(backend: string | null, override: number | null): WorkersPolicy {
+  const cores = availableParallelism();
+  return {
+    cores,
+    max: maxWorkers(cores),
+    automatic: () => automaticWorkers(backend, cores),
+    check: (workers) => checkWorkers(workers, cores),
+    override: override === null ? null : checkWorkers(override, cores),
+  };
+}
+
+/** The number of runs to train at once: the command line's, else the stored setting, else automatic. */
+export function workersInForce(store: Pick<WorkbenchStore, 'getWorkersSetting'>, policy: WorkersPolicy): number {
+  return policy.override ?? store.getWorkersSetting() ?? policy.automatic().workers;
+}
+
+/** The queue as the UI sees it: the order, the paused flag and every run in training, here or elsewhere. */
+export function queueStateOf(store: WorkbenchStore, runner: RunnerControl): QueueState {
+  const { paused, runIds } = store.getQueue();
+  const activeRunIds = store.runningRunIds();
+  const activeRunId = runner.activeRunId ?? activeRunIds[0] ?? null;
+  return { paused, runIds, activeRunId, activeRunIds };
 }
 
 /** The workbench's own use cases; the latent views' come from createLatentHandlers and are spread in beside them. */
@@ -66,6 +121,7 @@ export type WorkbenchHandlers = Omit<Handlers, keyof LatentHandlers | keyof type
 
 export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
   const { store, runner, events } = ctx;
+  const policy = ctx.workers ?? workersPolicy(null, null);
 
   const requireRun = (runId: number): RunSummary => {
     const run = store.getRun(runId);
@@ -73,9 +129,42 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     return run;
   };
 
-  const queueState = (): QueueState => {
-    const { paused, runIds } = store.getQueue();
-    return { paused, runIds, activeRunId: runner.activeRunId };
+  const queueState = (): QueueState => queueStateOf(store, runner);
+
+  const workersSetting = (): WorkersSetting => {
+    const auto = policy.automatic();
+    return {
+      workers: workersInForce(store, policy),
+      setting: store.getWorkersSetting(),
+      automatic: auto.workers,
+      reason: auto.reason,
+      max: policy.max,
+      cores: policy.cores,
+      override: policy.override,
+    };
+  };
+
+  /**
+   * Pause or cancel: the runner here stops a run it trains; a run another process trains gets a stop request in the
+   * store, which that process's runner reads between batches; this waits until the run has stopped.
+   */
+  const stopTraining = async (runId: number, as: 'paused' | 'cancelled'): Promise<void> => {
+    if (runner.isTraining(runId)) {
+      await runner.stopRun(runId, as);
+      return;
+    }
+    store.requestStop(runId, as);
+    const deadline = Date.now() + (ctx.remoteStopTimeoutMs ?? 60_000);
+    while (store.getRun(runId)?.status === 'running') {
+      if (Date.now() > deadline) {
+        throw new ApiError(
+          'StateError',
+          `run ${runId} is trained by another process that has not stopped it yet; it stops after its current batch once that process looks`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    runChanged(runId);
   };
 
   const queueChanged = (): void => events.emit('onQueueChanged', queueState());
@@ -99,7 +188,12 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     listExperiments: () => store.listExperiments(),
 
     queueSweep: ({ experimentName, sweep }) => {
-      const configs = expandSweep(sweep as SweepSpec);
+      const spec = sweep as SweepSpec;
+      // A random search's seed is part of what it is: picked here when not given, recorded with the experiment.
+      const random = isRandomSearch(spec);
+      const searchSeed = random ? (spec.searchSeed ?? Math.floor(Math.random() * MAX_SEARCH_SEED)) : null;
+      const drawn: SweepSpec = searchSeed === null ? spec : { ...spec, searchSeed };
+      const configs = expandSweep(drawn);
       const datasets = store.listDatasets();
       for (const id of new Set(configs.map((c) => c.dataset))) {
         const found = datasets.find((d) => d.id === id);
@@ -112,11 +206,14 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
         if (!found.available)
           throw new ApiError('ConfigError', `dataset = "${id}": not available (${found.note ?? 'not installed'})`);
       }
-      const queued = store.queueRuns(experimentName, configs);
+      const queued = store.queueRuns(experimentName, configs, {
+        earlyStop: spec.earlyStop,
+        search: searchSeed === null ? undefined : { spec: drawn, samples: configs.length, seed: searchSeed },
+      });
       runner.wake();
       queueChanged();
       for (const id of queued.runIds) runChanged(id);
-      return queued;
+      return { ...queued, searchSeed };
     },
 
     listRuns: (filter) => store.listRuns(filter),
@@ -132,13 +229,13 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
 
     pauseRun: async ({ runId }) => {
       const run = requireRun(runId);
-      if (runner.activeRunId !== runId) {
+      if (run.status !== 'running') {
         throw new ApiError(
           'StateError',
           `run ${runId} is ${run.status}, not training; only a training run can be paused`,
         );
       }
-      await runner.stopRun(runId, 'paused');
+      await stopTraining(runId, 'paused');
       queueChanged();
       return requireRun(runId);
     },
@@ -152,15 +249,24 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     },
 
     cancelRun: async ({ runId }) => {
-      // The run in training is stopped by the runner; any other goes through the store's rule.
-      if (runner.activeRunId === runId) {
-        await runner.stopRun(runId, 'cancelled');
+      // A run in training is stopped by the runner that trains it; any other goes through the store's rule.
+      if (requireRun(runId).status === 'running') {
+        await stopTraining(runId, 'cancelled');
       } else {
         store.cancelRun(runId);
         runChanged(runId);
       }
       queueChanged();
       return requireRun(runId);
+    },
+
+    getWorkers: () => workersSetting(),
+
+    setWorkers: ({ workers }) => {
+      store.setWorkersSetting(workers === null ? null : policy.check(workers));
+      runner.wake();
+      queueChanged();
+      return workersSetting();
     },
 
     moveRun: ({ runId, toIndex }) => {

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { openDatabase } from '../store/db';
+import { latestRunBackend } from '../store/runs';
 import { QueueRunner } from '../queue/runner';
 import type { SpawnTraining } from '../queue/types';
 import { createLatentHandlers } from '../latent/handlers';
@@ -9,7 +10,8 @@ import { createDispatcher, type Dispatch } from '../api/dispatcher';
 import { EventHub } from '../api/events';
 import { createReportHandlers } from './report';
 import { bindStore } from './store-binding';
-import { createHandlers } from './use-cases';
+import { createHandlers, queueStateOf, workersInForce, workersPolicy } from './use-cases';
+import { automaticWorkers } from '../queue/workers';
 
 export interface WorkbenchOptions {
   dbPath: string;
@@ -20,6 +22,8 @@ export interface WorkbenchOptions {
   version: string;
   /** Force a TF.js backend for every run; null picks the best available. */
   backend?: string | null;
+  /** Runs to train at once, from the command line (`--workers N`); null: the stored setting, else automatic. */
+  workers?: number | null;
   /**
    * Work the queue in the background from the start (the app). false leaves the runner idle until told (the CLI's
    * `run` works the queue in the foreground; its other commands never train).
@@ -44,9 +48,19 @@ export interface Workbench {
 
 export function openWorkbench(opts: WorkbenchOptions): Workbench {
   const db = openDatabase(opts.dbPath);
-  const runner = new QueueRunner({ db, dbPath: opts.dbPath, spawn: opts.spawn, backend: opts.backend ?? null });
-  const events = new EventHub();
   const store = bindStore(db);
+  // The automatic number depends on the backend: the one forced, else the one the latest run trained on.
+  const lastBackend = (): string | null => opts.backend ?? latestRunBackend(db);
+  const policy = workersPolicy(opts.backend ?? null, opts.workers ?? null);
+  policy.automatic = () => automaticWorkers(lastBackend(), policy.cores);
+  const runner = new QueueRunner({
+    db,
+    dbPath: opts.dbPath,
+    spawn: opts.spawn,
+    backend: opts.backend ?? null,
+    workers: () => workersInForce(store, policy),
+  });
+  const events = new EventHub();
   const latent = new LatentService({ dbPath: opts.dbPath, spawn: opts.spawnLatent });
   const dispatch = createDispatcher({
     ...createHandlers({
@@ -54,15 +68,13 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
       runner,
       events,
       info: { version: opts.version, dbPath: opts.dbPath, transport: opts.transport },
+      workers: policy,
     }),
     ...createLatentHandlers(latent),
     ...createReportHandlers({ db, latent, version: opts.version }),
   });
 
-  const queueState = () => {
-    const { paused, runIds } = store.getQueue();
-    return { paused, runIds, activeRunId: runner.activeRunId };
-  };
+  const queueState = () => queueStateOf(store, runner);
   const offs = [
     runner.onProgress((progress) => events.emit('onRunProgress', progress)),
     runner.onQueueChanged(() => events.emit('onQueueChanged', queueState())),

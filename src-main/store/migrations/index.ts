@@ -1,11 +1,17 @@
 import type { Database } from 'better-sqlite3';
 import initial from './0001-initial';
+import sweepsAndRecovery from './0003-sweeps-and-recovery';
 
 export interface Migration {
-  /** user_version after this step; steps are numbered 1, 2, 3… with no gaps. */
+  /** user_version after this step; steps are numbered 1, 2, 3… */
   version: number;
   name: string;
   up: (db: Database) => void;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: '0001-initial', up: initial }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: '0001-initial', up: initial },
+  // Version 2 belongs to a schema change developed alongside 0003; this empty step stands in its place until then.
+  { version: 2, name: '0002-reserved', up: () => undefined },
+  { version: 3, name: '0003-sweeps-and-recovery', up: sweepsAndRecovery },
+];

@@ -49,7 +49,11 @@ export function sweepSuggestion(key: ConfigKey, current: string): string {
 
 /** Placeholder of a field's text box: an example in the shared syntax. */
 export function placeholder(field: FieldSpec, swept: boolean): string {
-  if (swept) return field.sweep ? `comma separated, e.g. ${formatSweep(field.key, field.sweep)}` : 'comma separated';
+  const range = field.kind.type === 'number' || field.kind.type === 'integer' ? ', or a range min..max' : '';
+  if (swept)
+    return field.sweep
+      ? `comma separated, e.g. ${formatSweep(field.key, field.sweep)}${range}`
+      : `comma separated${range}`;
   if (field.kind.type === 'subset') return 'all';
   if (field.kind.type === 'widths') return 'widths joined by x, e.g. 512x256';
   return '';

@@ -5,7 +5,8 @@ import {
   type ConfigKey,
   type ExperimentConfig,
 } from '../../../src-shared/config';
-import { MAX_SWEEP_RUNS, sweepSize, type SweepAxes, type SweepSpec } from '../../../src-shared/sweep';
+import { MAX_SWEEP_RUNS, sweepSize, type SweepAxes, type SweepRanges, type SweepSpec } from '../../../src-shared/sweep';
+import { isRangeText, readRange } from '../../../src-shared/parameters';
 import type { DatasetChoice } from '../../../src-shared/api';
 import { fieldMessage, fields, formatValue, parseValue, splitSweepText, sweepSuggestion } from './config-fields';
 
@@ -32,11 +33,23 @@ export class ExperimentForm {
   swept = $state<PerField<boolean>>({});
   sweepText = $state<PerField<string>>({});
   datasets = $state.raw<DatasetChoice[]>([]);
+  /** A random search's number of runs, as typed (used once a sweep field holds a range such as 0.5..8). */
+  samplesText = $state('20');
+  /** Median stopping for the sweep's runs. */
+  earlyStop = $state(false);
 
   /** The base config and each field's message. */
   base = $derived.by(() => this.validateBase());
   sweep = $derived.by(() => this.validateSweep(this.base.config));
-  runCount = $derived(sweepSize(this.sweep.axes));
+  /** A range in any sweep field makes the sweep a random search. */
+  isSearch = $derived(Object.keys(this.sweep.ranges).length > 0);
+  samples = $derived.by((): { value: number | null; error: string | null } => {
+    const n = Number(this.samplesText.trim());
+    if (this.samplesText.trim() === '' || !Number.isInteger(n) || n < 1 || n > MAX_SWEEP_RUNS)
+      return { value: null, error: `samples = "${this.samplesText}": allowed: an integer from 1 to ${MAX_SWEEP_RUNS}` };
+    return { value: n, error: null };
+  });
+  runCount = $derived(this.isSearch ? (this.samples.value ?? 0) : sweepSize(this.sweep.axes));
   nameError = $derived(
     this.experimentName.trim() === ''
       ? 'an experiment needs a name'
@@ -48,7 +61,8 @@ export class ExperimentForm {
     Object.keys(this.base.errors).length +
       Object.keys(this.sweep.errors).length +
       this.base.general.length +
-      (this.nameError ? 1 : 0),
+      (this.nameError ? 1 : 0) +
+      (this.isSearch && this.samples.error ? 1 : 0),
   );
   tooMany = $derived(this.runCount > MAX_SWEEP_RUNS);
   valid = $derived(this.errorCount === 0 && !this.tooMany);
@@ -64,7 +78,12 @@ export class ExperimentForm {
     if (on && !this.sweepText[key]) this.sweepText[key] = sweepSuggestion(key, this.text[key]);
   };
 
-  spec = (): SweepSpec => ({ base: this.base.config, axes: this.sweep.axes });
+  spec = (): SweepSpec => ({
+    base: this.base.config,
+    axes: this.sweep.axes,
+    ...(this.isSearch ? { ranges: this.sweep.ranges, samples: this.samples.value ?? undefined } : {}),
+    ...(this.earlyStop ? { earlyStop: 'median' as const } : {}),
+  });
 
   private validateBase(): { config: ExperimentConfig; errors: PerField<string>; general: string[] } {
     const errors: PerField<string> = {};
@@ -77,7 +96,13 @@ export class ExperimentForm {
     // Swept parameters take their first value here; each value is checked in validateSweep.
     for (const f of fields) {
       if (!this.swept[f.key]) continue;
-      const first = splitSweepText(this.sweepText[f.key] ?? '')[0];
+      const text = this.sweepText[f.key] ?? '';
+      if (isRangeText(text)) {
+        const range = readRange(f.key, text);
+        if (range.ok) candidate[f.key] = range.range.min;
+        continue;
+      }
+      const first = splitSweepText(text)[0];
       const parsed = first === undefined ? null : parseValue(f.key, first);
       if (parsed?.ok) candidate[f.key] = parsed.value;
     }
@@ -99,11 +124,22 @@ export class ExperimentForm {
     return { config: (result.success ? result.data : candidate) as ExperimentConfig, errors, general };
   }
 
-  private validateSweep(base: ExperimentConfig): { axes: SweepAxes; errors: PerField<string> } {
+  private validateSweep(base: ExperimentConfig): {
+    axes: SweepAxes;
+    ranges: SweepRanges;
+    errors: PerField<string>;
+  } {
     const axes: Record<string, unknown[]> = {};
+    const ranges: SweepRanges = {};
     const errors: PerField<string> = {};
     for (const f of fields) {
       if (!this.swept[f.key]) continue;
+      if (isRangeText(this.sweepText[f.key] ?? '')) {
+        const range = readRange(f.key, this.sweepText[f.key] ?? '');
+        if (range.ok) ranges[f.key] = range.range;
+        else errors[f.key] = `${f.key}: ${range.message}`;
+        continue;
+      }
       const texts = splitSweepText(this.sweepText[f.key] ?? '');
       if (texts.length === 0) {
         errors[f.key] = `${f.key}: a sweep needs at least one value`;
@@ -126,6 +162,6 @@ export class ExperimentForm {
       if (keys.some((k, i) => keys.indexOf(k) !== i)) errors[f.key] ??= `${f.key}: a value is listed twice`;
       axes[f.key] = values;
     }
-    return { axes: axes as SweepAxes, errors };
+    return { axes: axes as SweepAxes, ranges, errors };
   }
 }

@@ -30,6 +30,8 @@ function run(
     last: { train: test, test },
     best: { testElbo: elbo, testElboEpoch: 10, testRecon: null, testKl: null },
     activeUnits: 3,
+    earlyStop: null,
+    retries: 0,
   };
 }
 

@@ -31,7 +31,7 @@ export class WorkbenchState {
   runs = $state.raw<RunSummary[]>([]);
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- rebuilt whole from `runs`, never mutated
   runsById = $derived(new Map(this.runs.map((r) => [r.id, r])));
-  queue = $state.raw<QueueState>({ paused: false, runIds: [], activeRunId: null });
+  queue = $state.raw<QueueState>({ paused: false, runIds: [], activeRunId: null, activeRunIds: [] });
   progress = $state.raw<Record<number, RunProgressEvent>>({});
   selected = $state.raw<number[]>([]);
   view = $state<ViewId>('new');

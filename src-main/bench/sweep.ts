@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src-shared/config';
+import { forkTraining } from '../queue/fork';
+import { QueueRunner } from '../queue/runner';
+import { openDatabase } from '../store/db';
+import { listRuns, queueRuns } from '../store/runs';
+
+/**
+ * Sweep throughput: runs per hour of a small reference sweep (the reference MLP VAE 784-512-20, batch 128, on a
+ * subset of MNIST) trained by the local queue with 1 and with 2 workers, each run in its own training process.
+ * Usage: bench-sweep [--runs N] [--epochs N] [--train-subset N] [--workers 1,2] [--backend wasm|cpu|tensorflow]
+ */
+
+interface Options {
+  runs: number;
+  epochs: number;
+  trainSubset: number;
+  workers: number[];
+  backend: string | null;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { runs: 6, epochs: 1, trainSubset: 6000, workers: [1, 2], backend: null };
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i];
+    const value = argv[i + 1] ?? '';
+    const positiveInt = (text: string): number => {
+      const n = Number(text);
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error(`${flag} ${JSON.stringify(text)}: expected a positive integer`);
+      return n;
+    };
+    if (flag === '--runs') options.runs = positiveInt(value);
+    else if (flag === '--epochs') options.epochs = positiveInt(value);
+    else if (flag === '--train-subset') options.trainSubset = positiveInt(value);
+    else if (flag === '--workers') options.workers = value.split(',').map(positiveInt);
+    else if (flag === '--backend') options.backend = value;
+    else
+      throw new Error(
+        `unknown argument ${flag}; use --runs N, --epochs N, --train-subset N, --workers 1,2, --backend NAME`,
+      );
+  }
+  return options;
+}
+
+async function sweepSeconds(
+  options: Options,
+  workers: number,
+): Promise<{ seconds: number; finished: number; backend: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vae-bench-sweep-'));
+  const dbPath = join(dir, 'bench.db');
+  const db = openDatabase(dbPath);
+  try {
+    const configs = Array.from({ length: options.runs }, (_, seed) =>
+      parseConfig({
+        hiddenSizes: [512],
+        latentDim: 20,
+        batchSize: 128,
+        epochs: options.epochs,
+        trainSubset: options.trainSubset,
+        testSubset: 1000,
+        seed,
+      }),
+    );
+    queueRuns(db, { experimentName: `bench ${workers} workers`, configs });
+    const runner = new QueueRunner({ db, dbPath, spawn: () => forkTraining(), backend: options.backend, workers });
+    const started = performance.now();
+    const outcomes = await runner.runUntilEmpty();
+    const seconds = (performance.now() - started) / 1000;
+    const runs = listRuns(db);
+    return {
+      seconds,
+      finished: outcomes.filter((o) => o.status === 'finished').length,
+      backend: [...new Set(runs.map((r) => r.backend ?? '?'))].join(', '),
+    };
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  console.log(
+    `Sweep throughput: ${options.runs} runs of the reference MLP VAE (784-512-20, batch 128), ${options.epochs} epoch(s) on ` +
+      `${options.trainSubset} MNIST training examples each; ${availableParallelism()} cores; each run in its own training process.`,
+  );
+  // A list such as 1,2,1,2 alternates the settings, so load from other work on the machine falls on both alike.
+  const perHour = new Map<number, number[]>();
+  for (const workers of options.workers) {
+    const { seconds, finished, backend } = await sweepSeconds(options, workers);
+    if (finished !== options.runs)
+      throw new Error(`${workers} workers: only ${finished} of ${options.runs} runs finished`);
+    const rate = (options.runs / seconds) * 3600;
+    perHour.set(workers, [...(perHour.get(workers) ?? []), rate]);
+    console.log(
+      `${workers} worker${workers === 1 ? ' ' : 's'}: ${seconds.toFixed(1)} s for ${options.runs} runs = ${rate.toFixed(0)} runs/hour (${backend})`,
+    );
+  }
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const counts = [...perHour.keys()].sort((a, b) => a - b);
+  for (const workers of counts.slice(1)) {
+    console.log(
+      `speed-up of ${workers} workers over ${counts[0]}: ${(mean(perHour.get(workers) ?? []) / mean(perHour.get(counts[0]) ?? [])).toFixed(2)}× (mean runs/hour)`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

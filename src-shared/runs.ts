@@ -49,8 +49,27 @@ export interface EpochTiming {
   numTensors: number;
 }
 
+/** The WebGPU adapter a run trained on, as the driver names it (GPUAdapterInfo). */
+export interface GpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A CPU emulation (lavapipe, SwiftShader): isFallbackAdapter or architecture 'software'. */
+  software: boolean;
+}
+
+/** "mesa software llvmpipe (software adapter)": how the UI, the CLI and reports name an adapter in one line. */
+export function describeAdapter(adapter: GpuAdapter): string {
+  const parts = [adapter.vendor, adapter.architecture, adapter.device].filter((p) => p !== '');
+  const name = parts.length > 0 ? parts.join(' ') : adapter.description || 'unnamed adapter';
+  return adapter.software ? `${name} (software adapter)` : name;
+}
+
 export interface BackendInfo {
   backend: string;
+  /** For webgpu: the adapter it runs on. */
+  adapter?: GpuAdapter;
   /** Why each better backend was not used, e.g. "tensorflow: @tensorflow/tfjs-node-gpu is not installed". */
   skipped: { backend: string; reason: string }[];
 }
@@ -63,6 +82,8 @@ export interface RunSummary {
   status: RunStatus;
   config: ExperimentConfig;
   backend: string | null;
+  /** The WebGPU adapter, for runs trained on webgpu. */
+  adapter: GpuAdapter | null;
   backendNote: string | null;
   error: string | null;
   epochsDone: number;

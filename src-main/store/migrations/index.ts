@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import initial from './0001-initial';
+import runAdapter from './0002-run-adapter';
 
 export interface Migration {
   /** user_version after this step; steps are numbered 1, 2, 3… with no gaps. */
@@ -8,4 +9,7 @@ export interface Migration {
   up: (db: Database) => void;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: '0001-initial', up: initial }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: '0001-initial', up: initial },
+  { version: 2, name: '0002-run-adapter', up: runAdapter },
+];

@@ -66,6 +66,12 @@ export function describeAdapter(adapter: GpuAdapter): string {
   return adapter.software ? `${name} (software adapter)` : name;
 }
 
+/** "webgpu on mesa software llvmpipe (software adapter)", "wasm", or null before the run has started. */
+export function describeRunBackend(run: { backend: string | null; adapter: GpuAdapter | null }): string | null {
+  if (run.backend === null) return null;
+  return run.adapter === null ? run.backend : `${run.backend} on ${describeAdapter(run.adapter)}`;
+}
+
 export interface BackendInfo {
   backend: string;
   /** For webgpu: the adapter it runs on. */

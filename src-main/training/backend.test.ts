@@ -45,8 +45,10 @@ describe('selectBackend', () => {
     process.env.VAE_WORKBENCH_BACKEND = 'cpu';
     try {
       expect((await selectBackend(null)).backend).toBe('cpu');
+      // An explicit auto is the order, whatever the environment says.
+      expect((await selectBackend('auto')).backend).not.toBe('cpu');
       process.env.VAE_WORKBENCH_BACKEND = 'cuda';
-      await expect(selectBackend('auto')).rejects.toThrow(
+      await expect(selectBackend(null)).rejects.toThrow(
         /VAE_WORKBENCH_BACKEND = 'cuda' is not a backend; use one of auto/,
       );
     } finally {

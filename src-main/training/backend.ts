@@ -284,7 +284,7 @@ function allowSoftwareFromEnv(): boolean {
 
 /**
  * Activates a backend. `preferred` forces one (a name in backendNames) and throws, naming why, if it cannot start;
- * null or 'auto' uses VAE_WORKBENCH_BACKEND if set, else tries them best first. The result names the backend in use
+ * 'auto' tries them best first; null takes VAE_WORKBENCH_BACKEND if set, else is 'auto'. The result names the backend in use
  * (and the adapter, for webgpu) and why each better one was skipped.
  */
 export async function selectBackend(preferred: string | null, options: SelectOptions = {}): Promise<BackendInfo> {
@@ -298,7 +298,8 @@ export async function selectBackend(preferred: string | null, options: SelectOpt
     );
   }
   let wanted = preferred === 'auto' ? null : preferred;
-  if (wanted === null) {
+  // Only an unnamed choice defers to the environment: an explicit 'auto' means the order above.
+  if (preferred === null) {
     try {
       wanted = parseBackendChoice(process.env[backendEnvVar], backendEnvVar);
     } catch (error) {

@@ -21,7 +21,8 @@ import { configFlagNames, FlagError, queueHelp, readConfigFile, sweepFromFlags }
 import { formatDuration, formatRunLine, progressLine, runTable } from './format';
 import { formatMetric } from '../reports/format';
 import { BackendError, listBackends, selectBackend } from '../training/backend';
-import { allowSoftwareGpuEnvVar, backendChoices, backendEnvVar, parseBackendChoice } from '../training/backend-order';
+import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
+import { backendChoices, parseBackendChoice } from '../../src-shared/backends';
 
 const HELP = `vae-workbench — train and compare variational autoencoders
 

@@ -1,13 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import nodeUtil from 'node:util';
 import type { BackendInfo, GpuAdapter } from '../../src-shared/runs';
-import {
-  allowSoftwareGpuEnvVar,
-  backendCandidates,
-  backendEnvVar,
-  parseBackendChoice,
-  type BackendCandidate,
-} from './backend-order';
+import { allowSoftwareGpuEnvVar, backendCandidates, backendEnvVar, type BackendCandidate } from './backend-order';
+import { parseBackendChoice } from '../../src-shared/backends';
 
 /**
  * Picks the fastest TF.js backend that works here, in the order of backendCandidates (backend-order.ts). A backend

@@ -55,7 +55,7 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
     epoch = message.resumeFrom === null ? 1 : message.resumeFrom.epoch + 1;
     void (async () => {
       try {
-        const backend = await selectBackend(message.backend);
+        const backend = await selectBackend(message.backend, { allowSoftwareGpu: message.allowSoftwareGpu });
         await port.send({ type: 'ready', backend });
         const dataset = await deps.loadDataset(message.dataset);
         if (stopRequested) return port.exit(0);

@@ -20,6 +20,8 @@ import type { EventHub } from '../api/events';
 import type { LatentHandlers } from '../latent/handlers';
 import type { reportApi } from '../../src-shared/report';
 import type { EpochImages } from '../records';
+import type { BackendPreference } from '../../src-shared/backends';
+import { describeAdapter } from '../../src-shared/runs';
 import { backendOrder } from '../training/backend-order';
 
 /**
@@ -52,6 +54,8 @@ export interface RunnerControl {
   readonly activeRunId: number | null;
   wake(): void;
   stopRun(runId: number, as: 'paused' | 'cancelled'): Promise<void>;
+  readonly backendPreference: BackendPreference;
+  setBackendPreference(preference: BackendPreference): void;
 }
 
 export interface HandlerContext {
@@ -90,7 +94,15 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
       );
       return {
         ...ctx.info,
-        backend: latest ? { name: latest.backend ?? '', note: latest.backendNote, runId: latest.id } : null,
+        backend: latest
+          ? {
+              name: latest.backend ?? '',
+              adapter: latest.adapter === null ? null : describeAdapter(latest.adapter),
+              note: latest.backendNote,
+              runId: latest.id,
+            }
+          : null,
+        backendPreference: runner.backendPreference,
         backendOrder,
       };
     },
@@ -122,6 +134,11 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     listRuns: (filter) => store.listRuns(filter),
     getRun: ({ runId }) => requireRun(runId),
     getQueue: () => queueState(),
+
+    setBackendPreference: (preference) => {
+      runner.setBackendPreference(preference);
+      return runner.backendPreference;
+    },
 
     setQueuePaused: ({ paused }) => {
       store.setQueuePaused(paused);

@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import nodeUtil from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { listBackends, restoreRemovedUtil, selectBackend, type BackendHost, type GpuLike } from './backend';
+import { listBackends, restoreRemovedUtil, selectBackend } from './backend';
+import {
+  brokenNative,
+  brokenNativeHost,
+  fakeCandidates,
+  removeBrokenNative,
+  softwareOnly,
+} from '../testing/fake-backends';
 
 afterAll(async () => {
   await selectBackend('wasm');
@@ -57,59 +64,8 @@ describe('selectBackend', () => {
   });
 });
 
-// A native TensorFlow package as tfjs-node 4.22 behaves on Node ≥ 23: it registers 'fake-tensorflow', setBackend
-// succeeds, and the first op throws.
-const brokenNative = 'fake-tensorflow';
-function brokenNativeHost(gpu: GpuLike | null = null): BackendHost {
-  return {
-    async importNative() {
-      tf.registerBackend(brokenNative, () => new (tf.findBackend('cpu')!.constructor as new () => tf.KernelBackend)());
-      for (const kernelName of ['BatchMatMul', 'Add', '_FusedMatMul']) {
-        tf.registerKernel({
-          kernelName,
-          backendName: brokenNative,
-          kernelFunc: () => {
-            throw new TypeError('util_1.isNullOrUndefined is not a function');
-          },
-        });
-      }
-    },
-    async gpu() {
-      if (gpu === null)
-        throw Object.assign(new Error("Cannot find package 'webgpu'"), { code: 'ERR_MODULE_NOT_FOUND' });
-      return gpu;
-    },
-    async importWebgpuBackend() {
-      throw new Error('not expected: the adapter should have been refused');
-    },
-  };
-}
-
-const softwareOnly: GpuLike = {
-  async requestAdapter() {
-    return {
-      info: {
-        vendor: 'mesa',
-        architecture: 'software',
-        device: 'llvmpipe',
-        description: 'llvmpipe: Mesa 25.0.7',
-        isFallbackAdapter: true,
-      },
-    };
-  },
-};
-
-const fakeCandidates = [
-  { label: 'tensorflow (CPU)', backend: brokenNative, nativePackage: '@tensorflow/tfjs-node' },
-  { label: 'webgpu', backend: 'webgpu', nativePackage: null },
-  { label: 'cpu', backend: 'cpu', nativePackage: null },
-];
-
 describe('selectBackend with fakes', () => {
-  afterEach(() => {
-    if (tf.findBackendFactory(brokenNative) !== null) tf.removeBackend(brokenNative);
-    for (const kernelName of ['BatchMatMul', 'Add', '_FusedMatMul']) tf.unregisterKernel(kernelName, brokenNative);
-  });
+  afterEach(removeBrokenNative);
 
   it('skips a native backend whose first op throws, with the reason, and trains on the next', async () => {
     const info = await selectBackend(null, { host: brokenNativeHost(), candidates: fakeCandidates });

@@ -109,6 +109,14 @@ describe('selectBackend with fakes', () => {
     });
   });
 
+  it('does not try Dawn inside Electron, saying why', async () => {
+    const host = { ...brokenNativeHost(softwareOnly), electronVersion: '45.0.0' };
+    const info = await selectBackend(null, { host, candidates: fakeCandidates, allowSoftwareGpu: true });
+    expect(info.backend).toBe('cpu');
+    expect(info.skipped[1].backend).toBe('webgpu');
+    expect(info.skipped[1].reason).toMatch(/inside Electron 45\.0\.0 \(external ArrayBuffers are refused/);
+  });
+
   it('lists every backend with why not, and the adapters found', async () => {
     const rows = await listBackends({ host: brokenNativeHost(softwareOnly), candidates: fakeCandidates });
     expect(rows.map((r) => [r.label, r.available])).toEqual([

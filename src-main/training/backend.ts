@@ -41,6 +41,8 @@ export interface BackendHost {
   gpu(): Promise<GpuLike>;
   /** Imports the webgpu backend once `navigator.gpu` is set. */
   importWebgpuBackend(gpu: GpuLike): Promise<void>;
+  /** Electron's version when running inside Electron (process.versions.electron); absent on plain Node. */
+  electronVersion?: string;
 }
 
 export interface SelectOptions {
@@ -61,6 +63,7 @@ const nodeHost: BackendHost = {
     await import(/* @vite-ignore */ specifier);
   },
   gpu: dawnGpu,
+  electronVersion: process.versions.electron,
   async importWebgpuBackend(gpu) {
     // tfjs-backend-webgpu registers itself at import only if navigator.gpu exists. On Node ≥ 21 `navigator` is a
     // getter-only global, so the property is defined rather than assigned.
@@ -237,6 +240,15 @@ async function requestGpuAdapter(host: BackendHost): Promise<{ gpu: GpuLike; ada
 }
 
 async function tryWebgpu(host: BackendHost, allowSoftwareGpu: boolean): Promise<Attempt> {
+  if (host.electronVersion !== undefined) {
+    // Dawn's binding (src/dawn/node/binding/GPUBuffer.cpp, getMappedRange) hands mapped GPU memory to JavaScript as
+    // an external ArrayBuffer, which Electron ≥ 21's V8 memory cage refuses; the failed mapping is then left behind
+    // and a later unmap can abort the whole process, which no smoke op could catch. So it is not tried there.
+    return {
+      ok: false,
+      reason: `Dawn's Node binding cannot read GPU buffers inside Electron ${host.electronVersion} (external ArrayBuffers are refused by its memory cage); use the CLI or browser mode (serve) for webgpu`,
+    };
+  }
   const found = await requestGpuAdapter(host);
   if (typeof found === 'string') return { ok: false, reason: found };
   const adapter = adapterOf(found.adapter);

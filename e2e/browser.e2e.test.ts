@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import type { RunningServer } from '../src-main/server/server';
 import {
   badValueIsRefused,
+  chooseBackend,
   exportReportFromCompare,
   queueBetaSweep,
   runsTableAndCompare,
@@ -68,6 +69,8 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
   });
 
   it('queues β ∈ {0, 1, 4} from the form, shows progress, then three finished runs to compare', async () => {
+    // wasm by name: a backend that could not start would fail the runs, naming why.
+    await chooseBackend(page, 'wasm');
     await queueBetaSweep(page, 'e2e β sweep');
     await watchQueue(page, 300_000);
     await runsTableAndCompare(page);

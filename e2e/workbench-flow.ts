@@ -194,3 +194,14 @@ export async function exportReportFromCompare(
   const rows = readFileSync(file('metrics.csv'), 'utf8').trim().split('\n');
   expect(rows).toHaveLength(1 + runNames.length * epochs * 2);
 }
+
+/** The backend badge sets what the next runs ask for; the choice is the server's, so it survives a reload. */
+export async function chooseBackend(page: Page, backend: string): Promise<void> {
+  await page.locator('[data-testid="backend"]').click();
+  await page.locator('[data-testid="backend-preference"]').selectOption(backend);
+  await page.reload();
+  await page.locator('[data-testid="backend"]').click();
+  await expect.poll(() => page.locator('[data-testid="backend-preference"]').inputValue()).toBe(backend);
+  await shot(page, 'backend-preference');
+  await page.locator('[data-testid="backend"]').click();
+}

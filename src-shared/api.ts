@@ -8,6 +8,7 @@ import {
   type SpecInputParsed,
   type SpecOutput,
 } from './contract';
+import { backendChoices, type BackendPreference } from './backends';
 import { latentApi } from './latent';
 import { reportApi } from './report';
 import { sweepSpecSchema } from './sweep';
@@ -38,8 +39,13 @@ export const TAG = /^[\p{L}\p{N}_.:/=+-]{1,40}$/u;
 export interface WorkbenchInfo {
   version: string;
   dbPath: string;
-  /** The TF.js backend of the most recent run that reported one, and why the better ones were skipped. */
-  backend: { name: string; note: string | null; runId: number } | null;
+  /**
+   * The TF.js backend of the most recent run that reported one, its WebGPU adapter in words ("mesa software
+   * llvmpipe (software adapter)") and why the better ones were skipped.
+   */
+  backend: { name: string; adapter: string | null; note: string | null; runId: number } | null;
+  /** What the next runs ask for (setBackendPreference changes it; --backend or VAE_WORKBENCH_BACKEND set it at start). */
+  backendPreference: BackendPreference;
   /** Backend preference order tried by the training process, best first. */
   backendOrder: string[];
   /** 'ipc' in the desktop app, 'http' in browser mode. */
@@ -121,6 +127,13 @@ const workbenchApi = {
   getRun: method<RunSummary>()(z.object({ runId }).strict()),
   getQueue: method<QueueState>()(noInput),
   setQueuePaused: method<QueueState>()(z.object({ paused: z.boolean() }).strict()),
+  /**
+   * The backend the next runs ask for: `auto` (the best that starts) or one by name, which fails the run naming why
+   * if it cannot start; a software WebGPU adapter only with allowSoftwareGpu. A run in training keeps its backend.
+   */
+  setBackendPreference: method<BackendPreference>()(
+    z.object({ backend: z.enum(backendChoices), allowSoftwareGpu: z.boolean() }).strict(),
+  ),
   /** Stops a run in training after its current batch (in this process or another); it keeps its epochs and can be resumed. */
   pauseRun: method<RunSummary>()(z.object({ runId }).strict()),
   /**

@@ -58,8 +58,33 @@ export interface EpochTiming {
   numTensors: number;
 }
 
+/** The WebGPU adapter a run trained on, as the driver names it (GPUAdapterInfo). */
+export interface GpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A CPU emulation (lavapipe, SwiftShader): isFallbackAdapter or architecture 'software'. */
+  software: boolean;
+}
+
+/** "mesa software llvmpipe (software adapter)": how the UI, the CLI and reports name an adapter in one line. */
+export function describeAdapter(adapter: GpuAdapter): string {
+  const parts = [adapter.vendor, adapter.architecture, adapter.device].filter((p) => p !== '');
+  const name = parts.length > 0 ? parts.join(' ') : adapter.description || 'unnamed adapter';
+  return adapter.software ? `${name} (software adapter)` : name;
+}
+
+/** "webgpu on mesa software llvmpipe (software adapter)", "wasm", or null before the run has started. */
+export function describeRunBackend(run: { backend: string | null; adapter: GpuAdapter | null }): string | null {
+  if (run.backend === null) return null;
+  return run.adapter === null ? run.backend : `${run.backend} on ${describeAdapter(run.adapter)}`;
+}
+
 export interface BackendInfo {
   backend: string;
+  /** For webgpu: the adapter it runs on. */
+  adapter?: GpuAdapter;
   /** Why each better backend was not used, e.g. "tensorflow: @tensorflow/tfjs-node-gpu is not installed". */
   skipped: { backend: string; reason: string }[];
 }
@@ -72,6 +97,8 @@ export interface RunSummary {
   status: RunStatus;
   config: ExperimentConfig;
   backend: string | null;
+  /** The WebGPU adapter, for runs trained on webgpu. */
+  adapter: GpuAdapter | null;
   backendNote: string | null;
   error: string | null;
   epochsDone: number;

@@ -1,4 +1,4 @@
-import type { RunSummary } from '../../src-shared/runs';
+import { describeRunBackend, type RunSummary } from '../../src-shared/runs';
 import type { RunProgress } from '../queue/types';
 import { formatMetric as num } from '../reports/format';
 
@@ -31,7 +31,7 @@ export function runTable(runs: readonly RunSummary[]): string {
     num(r.last.test?.recon),
     num(r.last.test?.kl),
     r.activeUnits === null ? '—' : String(r.activeUnits),
-    r.backend ?? '—',
+    describeRunBackend(r) ?? '—',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string =>

@@ -1,6 +1,7 @@
 import { renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { ApiError } from '../../src-shared/api';
+import { describeAdapter, describeRunBackend } from '../../src-shared/runs';
 import { ConfigError } from '../../src-shared/config';
 import { isRandomSearch, sweepSize } from '../../src-shared/sweep';
 import { DatasetError, DatasetIdError } from '../data/dataset';
@@ -28,6 +29,9 @@ import {
 import { configFlagNames, FlagError, queueHelp, readConfigFile, searchFlagNames, sweepFromFlags } from './config-flags';
 import { formatDuration, formatRunLine, progressLine, runTable } from './format';
 import { formatMetric } from '../reports/format';
+import { BackendError, listBackends, selectBackend } from '../training/backend';
+import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
+import { backendChoices, parseBackendChoice } from '../../src-shared/backends';
 
 const HELP = `vae-workbench — train and compare variational autoencoders
 
@@ -35,7 +39,8 @@ Usage: vae-workbench <command> [options]      (every command takes --db PATH; de
 
   queue      queue one run or a sweep: comma lists make a grid, e.g. --beta 0,1,4 --latent 2,10 --seeds 3;
              ranges a random search, e.g. --beta 0.5..8 --log --samples 20   [--early-stop median]
-  run        work the queue until it is empty: interrupted runs continue by themselves   [--workers N]
+  run        work the queue until it is empty: interrupted runs continue by themselves
+             [--workers N] [--backend auto|webgpu|…] [--allow-software-gpu]
   list       the runs, a line each                     [--status S,S] [--experiment ID] [--json]
   show RUN   one run: parameters, per-epoch metrics, checkpoints   [--json]
   resume RUN put a stopped run first in the queue and continue it from its last checkpoint   [--queue-only]
@@ -45,7 +50,8 @@ Usage: vae-workbench <command> [options]      (every command takes --db PATH; de
   import     --id NAME --train-images F --train-labels F --test-images F --test-labels F [--title T]
   nll RUN    importance-sampled test NLL from a checkpoint, on the run's test examples   [--k 5000] [--examples N|all] [--epoch E]
   report     --out DIR [--runs ID,ID | --experiment ID]: report.html, report.pdf and metrics.csv
-  serve      the workbench in a browser: [--port N] [--host 127.0.0.1] [--workers N]
+  serve      the workbench in a browser: [--port N] [--host 127.0.0.1] [--workers N] [--backend B] [--allow-software-gpu]
+  backends   every TF.js backend, best first: available or why not, and the WebGPU adapters found   [--json]
 
 Run \`vae-workbench queue --help\` for every training parameter.`;
 
@@ -168,7 +174,7 @@ async function workQueue(wb: Workbench, io: Io): Promise<number> {
   for (const outcome of outcomes) {
     const run = await wb.call('getRun', { runId: outcome.runId });
     io.out(
-      `run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ''} (${run.name}, ${run.backend ?? 'no backend'})`,
+      `run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ''} (${run.name}, ${describeRunBackend(run) ?? 'no backend'})`,
     );
   }
   io.out(
@@ -177,17 +183,51 @@ async function workQueue(wb: Workbench, io: Io): Promise<number> {
   return outcomes.some((o) => o.status !== 'finished') ? 1 : 0;
 }
 
+const backendFlags = ['backend', 'allow-software-gpu'];
+
+/**
+ * --backend and --allow-software-gpu (or VAE_WORKBENCH_BACKEND): the backend every run of this process asks for;
+ * null for the best available. A named backend is started here first, so that one which cannot start is refused
+ * with its reason before any run is claimed (and marked failed).
+ */
+async function backendOption(flags: Map<string, string>): Promise<string | null> {
+  // The training and latent processes inherit the environment: the flag reaches them through it.
+  if (flags.has('allow-software-gpu')) process.env[allowSoftwareGpuEnvVar] = '1';
+  const raw = flags.get('backend');
+  let named: string | null;
+  try {
+    named =
+      raw === undefined
+        ? parseBackendChoice(process.env[backendEnvVar], backendEnvVar)
+        : parseBackendChoice(raw, '--backend');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (named !== null) {
+    try {
+      await selectBackend(named);
+    } catch (error) {
+      if (error instanceof BackendError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  return raw ?? null;
+}
+
 async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
-  checkFlags('run', flags, new Set([...common, 'backend', 'workers']));
+  checkFlags('run', flags, new Set([...common, ...backendFlags, 'workers']));
   if (flags.has('help')) {
     io.out(
-      'vae-workbench run [--db PATH] [--backend tensorflow|wasm|cpu] [--workers N]\n' +
+      `vae-workbench run [--db PATH] [--workers N] [--backend ${backendChoices.join('|')}] [--allow-software-gpu]\n` +
         'Works the queue until it is empty, N runs at once (default: the Queue view setting, else from the cores and\n' +
-        'the backend). Runs whose training process died are put back first and continue from their last checkpoint.',
+        'the backend). Runs whose training process died are put back first and continue from their last checkpoint.\n' +
+        `auto (the default, or $${backendEnvVar}) takes the best backend that starts; see \`vae-workbench backends\`.\n` +
+        '--allow-software-gpu lets webgpu run on a software adapter (lavapipe, SwiftShader): for tests, slower than wasm.',
     );
     return 0;
   }
   const workers = workersFlag(flags.get('workers')) ?? null;
+  const backend = await backendOption(flags);
   return withWorkbench(
     flags,
     (wb) => {
@@ -197,9 +237,34 @@ async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
       io.out(`Training up to ${wb.runner.workers} run${wb.runner.workers === 1 ? '' : 's'} at once.`);
       return workQueue(wb, io);
     },
-    flags.get('backend') ?? null,
+    backend,
     workers,
   );
+}
+
+async function cmdBackends(flags: Map<string, string>, io: Io): Promise<number> {
+  checkFlags('backends', flags, new Set([...common, 'json', 'allow-software-gpu']));
+  if (flags.has('help')) {
+    io.out(
+      'vae-workbench backends [--json] [--allow-software-gpu]\nStarts every TF.js backend in turn (a small computation read back) and says which work here, best first.',
+    );
+    return 0;
+  }
+  const rows = await listBackends({ allowSoftwareGpu: flags.has('allow-software-gpu') || undefined });
+  if (flags.has('json')) {
+    io.out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  io.out('Backends, best first (auto takes the first available):');
+  for (const row of rows) {
+    io.out(`  ${row.label.padEnd(17)} ${row.available ? 'available' : `no: ${row.reason ?? ''}`}`);
+    if (row.adapters !== undefined) {
+      if (row.adapters.length === 0) io.out('      no WebGPU adapter');
+      for (const a of row.adapters)
+        io.out(`      adapter: ${describeAdapter(a)}${a.description ? ` — ${a.description}` : ''}`);
+    }
+  }
+  return 0;
 }
 
 async function cmdList(flags: Map<string, string>, io: Io): Promise<number> {
@@ -228,7 +293,7 @@ async function cmdShow(positionals: string[], flags: Map<string, string>, io: Io
     }
     io.out(`run ${run.id} "${run.name}" — ${run.status}${run.error ? `: ${run.error}` : ''}`);
     io.out(
-      `experiment ${run.experimentId} "${run.experimentName}"; backend ${run.backend ?? '—'}${run.backendNote ? ` (${run.backendNote})` : ''}`,
+      `experiment ${run.experimentId} "${run.experimentName}"; backend ${describeRunBackend(run) ?? '—'}${run.backendNote ? ` (${run.backendNote})` : ''}`,
     );
     io.out(
       `epochs ${run.epochsDone}/${run.config.epochs}; duration ${formatDuration(run.durationSec)}; active units ${run.activeUnits ?? '—'}`,
@@ -253,8 +318,9 @@ async function cmdShow(positionals: string[], flags: Map<string, string>, io: Io
 }
 
 async function cmdResume(positionals: string[], flags: Map<string, string>, io: Io): Promise<number> {
-  checkFlags('resume', flags, new Set([...common, 'queue-only', 'backend']));
+  checkFlags('resume', flags, new Set([...common, 'queue-only', ...backendFlags]));
   const runId = runIdArg('resume', positionals);
+  const backend = await backendOption(flags);
   return withWorkbench(
     flags,
     async (wb) => {
@@ -265,7 +331,7 @@ async function cmdResume(positionals: string[], flags: Map<string, string>, io: 
       if (flags.has('queue-only')) return 0;
       return workQueue(wb, io);
     },
-    flags.get('backend') ?? null,
+    backend,
   );
 }
 
@@ -409,7 +475,7 @@ async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
 }
 
 async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
-  checkFlags('serve', flags, new Set([...common, 'port', 'host', 'backend', 'workers']));
+  checkFlags('serve', flags, new Set([...common, 'port', 'host', 'workers', ...backendFlags]));
   const workers = workersFlag(flags.get('workers')) ?? null;
   const portRaw = flags.get('port') ?? '0';
   const port = Number(portRaw);
@@ -417,12 +483,13 @@ async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
     throw new UsageError(
       `--port ${JSON.stringify(portRaw)}: allowed: an integer from 0 to 65535 (0 picks a free port)`,
     );
+  const backend = await backendOption(flags);
   const { startServer } = await import('../server/server');
   const server = await startServer({
     dbPath: resolveDbPath(flags.get('db')),
     port,
     host: flags.get('host') ?? '127.0.0.1',
-    backend: flags.get('backend') ?? null,
+    backend,
     workers,
   });
   io.out(`Workbench: ${server.url}`);
@@ -451,6 +518,7 @@ const commands = new Map<string, Command>([
   ['nll', cmdNll],
   ['report', (_, flags, io) => cmdReport(flags, io)],
   ['serve', (_, flags, io) => cmdServe(flags, io)],
+  ['backends', (_, flags, io) => cmdBackends(flags, io)],
 ]);
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {

@@ -126,7 +126,7 @@ export class LatentEngine implements LatentEngineMethods {
         );
       }
     });
-    return { ...this.imageFrame(loaded), images: this.decodeImages(loaded.model, input.codes) };
+    return { ...this.imageFrame(loaded), images: await this.decodeImages(loaded.model, input.codes) };
   }
 
   async latentManifold(input: MethodInputParsed<'latentManifold'>): Promise<MethodOutput<'latentManifold'>> {
@@ -151,7 +151,7 @@ export class LatentEngine implements LatentEngineMethods {
     const n = input.n;
     const gridWidth = n * width;
     const pixels = new Uint8Array(gridWidth * n * height);
-    const tiles = this.decodeImages(loaded.model, codes);
+    const tiles = await this.decodeImages(loaded.model, codes);
     tiles.forEach((tile, i) => {
       const ox = (i % n) * width;
       const oy = Math.floor(i / n) * height;
@@ -180,7 +180,7 @@ export class LatentEngine implements LatentEngineMethods {
     // z ~ N(0, I) from the prior-samples stream keyed by the request's seed: the same seed draws the same codes.
     const eps = fillNormal(rngFor(input.seed, Stream.priorSamples, 0x1a7e), new Float32Array(input.count * J));
     const codes = Array.from({ length: input.count }, (_, i) => Array.from(eps.subarray(i * J, (i + 1) * J)));
-    return { ...this.imageFrame(loaded), codes, images: this.decodeImages(loaded.model, codes) };
+    return { ...this.imageFrame(loaded), codes, images: await this.decodeImages(loaded.model, codes) };
   }
 
   async latentEncodeTest(input: MethodInputParsed<'latentEncodeTest'>): Promise<MethodOutput<'latentEncodeTest'>> {
@@ -194,7 +194,7 @@ export class LatentEngine implements LatentEngineMethods {
     }
     const end = Math.min(split.count, input.offset + input.count);
     const indices = Array.from({ length: end - input.offset }, (_, i) => input.offset + i);
-    const mu = this.encodeMeans(loaded, split, indices);
+    const mu = await this.encodeMeans(loaded, split, indices);
     const J = loaded.config.latentDim;
     let projection: LatentEncodeTestResult['projection'];
     if (J <= 2) {
@@ -258,7 +258,7 @@ export class LatentEngine implements LatentEngineMethods {
         return z;
       }),
     );
-    const images = this.decodeImages(loaded.model, codes);
+    const images = await this.decodeImages(loaded.model, codes);
     const steps = values.length;
     return {
       ...this.imageFrame(loaded),
@@ -273,11 +273,11 @@ export class LatentEngine implements LatentEngineMethods {
     const split = await this.testSplit(loaded);
     this.checkTestIndices([input.from], split, 'latentInterpolate', 'from', loaded.config.dataset);
     this.checkTestIndices([input.to], split, 'latentInterpolate', 'to', loaded.config.dataset);
-    const [a, b] = this.encodeMeans(loaded, split, [input.from, input.to]);
+    const [a, b] = await this.encodeMeans(loaded, split, [input.from, input.to]);
     const codes = lerpCodes(a, b, input.steps);
     return {
       ...this.imageFrame(loaded),
-      images: this.decodeImages(loaded.model, codes),
+      images: await this.decodeImages(loaded.model, codes),
       from: input.from,
       to: input.to,
       codes,
@@ -400,7 +400,7 @@ export class LatentEngine implements LatentEngineMethods {
   // ── TF.js ───────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** Mean images of p(x|z), 0–255 grey, one per code. */
-  private decodeImages(model: VaeModel, codes: readonly (readonly number[])[]): Uint8Array[] {
+  private async decodeImages(model: VaeModel, codes: readonly (readonly number[])[]): Promise<Uint8Array[]> {
     const J = model.config.latentDim;
     const pixels = model.pixels;
     const out: Uint8Array[] = [];
@@ -409,8 +409,13 @@ export class LatentEngine implements LatentEngineMethods {
       const flat = new Float32Array(chunk.length * J);
       chunk.forEach((code, i) => flat.set(code, i * J));
       const scaled = tf.tidy(() => tf.mul(decoderMean(decode(model, tf.tensor2d(flat, [chunk.length, J]))), 255));
-      const values = scaled.dataSync() as Float32Array;
-      scaled.dispose();
+      // Read asynchronously: synchronous reads throw on the webgpu backend in Node.
+      let values: Float32Array;
+      try {
+        values = (await scaled.data()) as Float32Array;
+      } finally {
+        scaled.dispose();
+      }
       // Uint8ClampedArray rounds to nearest and clamps: exactly the 0–255 conversion wanted.
       const bytes = new Uint8Array(Uint8ClampedArray.from(values).buffer);
       for (let i = 0; i < chunk.length; i++) out.push(bytes.slice(i * pixels, (i + 1) * pixels));
@@ -422,7 +427,7 @@ export class LatentEngine implements LatentEngineMethods {
    * E_q[z|x] of test examples, to four decimals: far below what a scatter plot or a decoder can show, and it keeps
    * 10,000 points' JSON small. Encoded from the pixels the run's test metrics saw (binarized the same way, if it was).
    */
-  private encodeMeans(loaded: LoadedModel, split: ImageSplit, indices: readonly number[]): number[][] {
+  private async encodeMeans(loaded: LoadedModel, split: ImageSplit, indices: readonly number[]): Promise<number[][]> {
     const J = loaded.config.latentDim;
     const pixels = loaded.model.pixels;
     const mode = testPixelMode(loaded.config.binarization, loaded.config.seed);
@@ -434,8 +439,12 @@ export class LatentEngine implements LatentEngineMethods {
         const posterior = encode(loaded.model, tf.tensor2d(x, [chunk.length, pixels]));
         return posterior.mu;
       });
-      const values = means.dataSync() as Float32Array;
-      means.dispose();
+      let values: Float32Array;
+      try {
+        values = (await means.data()) as Float32Array;
+      } finally {
+        means.dispose();
+      }
       for (let i = 0; i < chunk.length; i++) mu.push(Array.from(values.subarray(i * J, (i + 1) * J), round4));
     }
     return mu;

@@ -18,6 +18,8 @@ import { testElboAgainstPeers } from '../store/sweeps';
 import type { FromWorker } from '../training/protocol';
 import { medianStopVerdict } from '../../src-shared/early-stop';
 import type { RunSummary } from '../../src-shared/runs';
+import { backendChoices, type BackendPreference } from '../../src-shared/backends';
+import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
 import type { RunProgress, SpawnTraining, TrainingProcess } from './types';
 
 export type StopReason = 'paused' | 'cancelled' | 'interrupted' | 'stopped-early';
@@ -26,7 +28,7 @@ export interface QueueRunnerOptions {
   db: Database;
   dbPath: string;
   spawn: SpawnTraining;
-  /** Force a TF.js backend; null picks the best available. */
+  /** Force a TF.js backend, or 'auto'; null takes VAE_WORKBENCH_BACKEND, else the best available. */
   backend?: string | null;
   /** How long a stopped training process gets to finish its batch before it is killed. */
   stopGraceMs?: number;
@@ -77,7 +79,9 @@ export class QueueRunner {
   private readonly db: Database;
   private readonly dbPath: string;
   private readonly spawn: SpawnTraining;
-  private readonly backend: string | null;
+  private backend: string | null;
+  /** null: the training process reads VAE_WORKBENCH_ALLOW_SOFTWARE_GPU. */
+  private allowSoftwareGpu: boolean | null = null;
   private readonly stopGraceMs: number;
   private readonly retryLimit: number;
   private readonly stopPollMs: number;
@@ -112,6 +116,22 @@ export class QueueRunner {
   setWorkers(workers: number | (() => number)): void {
     this.workersOf = toWorkers(workers);
     this.wake();
+  }
+
+  /** What the next runs ask for: the choice made here, else the one the environment gives the training process. */
+  get backendPreference(): BackendPreference {
+    const named = this.backend ?? process.env[backendEnvVar];
+    const allowEnv = process.env[allowSoftwareGpuEnvVar];
+    return {
+      backend: backendChoices.find((c) => c === named) ?? 'auto',
+      allowSoftwareGpu: this.allowSoftwareGpu ?? (allowEnv !== undefined && allowEnv !== '' && allowEnv !== '0'),
+    };
+  }
+
+  /** Applies from the next run on; the run in training keeps its backend. */
+  setBackendPreference(preference: BackendPreference): void {
+    this.backend = preference.backend;
+    this.allowSoftwareGpu = preference.allowSoftwareGpu;
   }
 
   /** Runs found `running` whose owning process is gone (a kill -9 of the app) become `interrupted`. */
@@ -317,7 +337,15 @@ export class QueueRunner {
         );
       }
       child = this.spawn();
-      child.send({ type: 'start', runId: run.id, config: run.config, dataset, resumeFrom, backend: this.backend });
+      child.send({
+        type: 'start',
+        runId: run.id,
+        config: run.config,
+        dataset,
+        resumeFrom,
+        backend: this.backend,
+        ...(this.allowSoftwareGpu === null ? {} : { allowSoftwareGpu: this.allowSoftwareGpu }),
+      });
     } catch (error) {
       end('failed', () => void markRunFailed(this.db, run.id, (error as Error).message));
       return settled;

@@ -1,4 +1,5 @@
 import type { ConfigKey } from '../../src-shared/config';
+import { describeRunBackend } from '../../src-shared/runs';
 import { paramLabels, parameters, paramValue } from '../../src-shared/parameters';
 import type { EpochImages } from '../records';
 import { chartSvg } from './chart';
@@ -63,7 +64,7 @@ export function reportHtml(report: Report): string {
   const differing = new Set(report.differing);
   const columns = parameterColumns(report.differing);
   const shared = parameters.map((p) => p.key).filter((k) => !columns.includes(k));
-  const backends = [...new Set(runs.map((r) => r.backend ?? 'not started'))].join(', ');
+  const backends = [...new Set(runs.map((r) => describeRunBackend(r) ?? 'not started'))].join(', ');
   const datasets = [...new Set(runs.map((r) => r.config.dataset))].join(', ');
 
   const paramRows = report.runs
@@ -77,7 +78,7 @@ export function reportHtml(report: Report): string {
   const metricRows = report.runs
     .map(({ run, nll }) => {
       const t = run.last.test;
-      return `<tr><td>${run.id}</td><td>${esc(run.status)}</td><td class="num">${run.epochsDone}</td><td class="num">${formatMetric(t?.elbo)}</td><td class="num">${formatMetric(t?.recon)}</td><td class="num">${formatMetric(t?.kl)}</td><td class="num">${run.activeUnits ?? '—'} / ${run.config.latentDim}</td><td class="num">${esc(formatNll(nll))}</td><td class="num">${formatMetric(run.best.testElbo)}${run.best.testElboEpoch ? ` (epoch ${run.best.testElboEpoch})` : ''}</td><td>${esc(run.backend ?? '—')}</td></tr>`;
+      return `<tr><td>${run.id}</td><td>${esc(run.status)}</td><td class="num">${run.epochsDone}</td><td class="num">${formatMetric(t?.elbo)}</td><td class="num">${formatMetric(t?.recon)}</td><td class="num">${formatMetric(t?.kl)}</td><td class="num">${run.activeUnits ?? '—'} / ${run.config.latentDim}</td><td class="num">${esc(formatNll(nll))}</td><td class="num">${formatMetric(run.best.testElbo)}${run.best.testElboEpoch ? ` (epoch ${run.best.testElboEpoch})` : ''}</td><td>${esc(describeRunBackend(run) ?? '—')}</td></tr>`;
     })
     .join('');
 

@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import type { ConfigKey } from '../../src-shared/config';
+import { describeRunBackend } from '../../src-shared/runs';
 import type { ChartLayout } from './chart';
 import { paramLabels, paramValue } from '../../src-shared/parameters';
 import { parameterColumns } from './html';
@@ -143,7 +144,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
   doc.font('Helvetica').fontSize(9).fillColor('#555');
   doc.text(
     pdfText(
-      `${report.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC - VAE Workbench ${report.appVersion} - backend: ${[...new Set(runs.map((r) => r.backend ?? 'not started'))].join(', ')} - dataset: ${[...new Set(runs.map((r) => r.config.dataset))].join(', ')} - ${runs.length} runs`,
+      `${report.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC - VAE Workbench ${report.appVersion} - backend: ${[...new Set(runs.map((r) => describeRunBackend(r) ?? 'not started'))].join(', ')} - dataset: ${[...new Set(runs.map((r) => r.config.dataset))].join(', ')} - ${runs.length} runs`,
     ),
   );
   doc.moveDown(0.6);
@@ -196,7 +197,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
       `${run.activeUnits ?? '-'} / ${run.config.latentDim}`,
       formatNll(nll),
       formatMetric(run.best.testElbo),
-      run.backend ?? '-',
+      describeRunBackend(run) ?? '-',
     ]),
     [],
     left,

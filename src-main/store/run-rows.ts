@@ -1,4 +1,4 @@
-import type { EarlyStopRule, RunStatus, RunSummary, SplitMetrics } from '../../src-shared/runs';
+import type { EarlyStopRule, GpuAdapter, RunStatus, RunSummary, SplitMetrics } from '../../src-shared/runs';
 import { decodeConfig } from './config-columns';
 import { statement, type Database } from './db';
 import { runNotFound } from './errors';
@@ -40,6 +40,17 @@ function splitMetrics(row: Row, split: 'train' | 'test'): SplitMetrics {
   };
 }
 
+function readAdapter(row: Row): GpuAdapter | null {
+  if (row.adapter_software === null || row.adapter_software === undefined) return null;
+  return {
+    vendor: (row.adapter_vendor as string | null) ?? '',
+    architecture: (row.adapter_architecture as string | null) ?? '',
+    device: (row.adapter_device as string | null) ?? '',
+    description: (row.adapter_description as string | null) ?? '',
+    software: row.adapter_software === 1,
+  };
+}
+
 function toRunSummary(row: Row): RunSummary {
   const epochsDone = row.epochs_done as number;
   const hasEpochs = epochsDone > 0;
@@ -51,6 +62,7 @@ function toRunSummary(row: Row): RunSummary {
     status: row.status as RunStatus,
     config: decodeConfig(row),
     backend: row.backend as string | null,
+    adapter: readAdapter(row),
     backendNote: row.backend_note as string | null,
     error: row.error as string | null,
     epochsDone,

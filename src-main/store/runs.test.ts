@@ -164,6 +164,24 @@ describe('claimNextRun and the queue', () => {
 });
 
 describe('run lifecycle', () => {
+  it('records the WebGPU adapter with the backend, and forgets it when the run restarts on another backend', () => {
+    store = openTempStore();
+    const [a] = queueThree();
+    claimNextRun(store.db, 1);
+    const adapter = {
+      vendor: 'mesa',
+      architecture: 'software',
+      device: 'llvmpipe',
+      description: 'llvmpipe: Mesa 25.0.7',
+      software: true,
+    };
+    expect(setRunBackend(store.db, a, { backend: 'webgpu', adapter, skipped: [] }).adapter).toEqual(adapter);
+    expect(getRun(store.db, a)?.adapter).toEqual(adapter);
+    const hardware = { ...adapter, vendor: 'nvidia', architecture: 'ampere', software: false };
+    expect(setRunBackend(store.db, a, { backend: 'webgpu', adapter: hardware, skipped: [] }).adapter).toEqual(hardware);
+    expect(setRunBackend(store.db, a, { backend: 'wasm', skipped: [] }).adapter).toBeNull();
+  });
+
   it('records the backend, finishing, failing and stopping, and refuses them on a run that is not running', () => {
     store = openTempStore();
     const [a, b, c] = queueThree();
@@ -177,6 +195,7 @@ describe('run lifecycle', () => {
       ],
     });
     expect(withBackend.backend).toBe('wasm');
+    expect(withBackend.adapter).toBeNull();
     expect(withBackend.backendNote).toBe(
       'tensorflow: @tensorflow/tfjs-node-gpu is not installed; tensorflow-cpu: @tensorflow/tfjs-node is not installed',
     );

@@ -157,12 +157,27 @@ function checkPid(pid: number): void {
     throw new StoreError('invalid', `owner pid ${JSON.stringify(pid)} must be a positive integer`);
 }
 
-/** The backend the run trains on, and why better ones were skipped ("tensorflow: not installed; …"). */
+/** The backend (and WebGPU adapter) the run trains on, and why better ones were skipped ("tensorflow: not installed; …"). */
 export function setRunBackend(db: Database, id: number, info: BackendInfo): RunSummary {
   return writeTransaction(db, () => {
     requireRunState(db, id);
     const note = info.skipped.length === 0 ? null : info.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-    statement(db, 'UPDATE runs SET backend = ?, backend_note = ? WHERE id = ?').run(info.backend, note, id);
+    // A resumed run may move to another backend: the adapter columns always describe the latest start.
+    const a = info.adapter ?? null;
+    statement(
+      db,
+      `UPDATE runs SET backend = ?, backend_note = ?, adapter_vendor = ?, adapter_architecture = ?, adapter_device = ?,
+        adapter_description = ?, adapter_software = ? WHERE id = ?`,
+    ).run(
+      info.backend,
+      note,
+      a?.vendor ?? null,
+      a?.architecture ?? null,
+      a?.device ?? null,
+      a?.description ?? null,
+      a === null ? null : a.software ? 1 : 0,
+      id,
+    );
     return readRun(db, id)!;
   });
 }

@@ -7,7 +7,7 @@ import { saveImportedDataset } from '../store/datasets';
 import { openDatabase, type Database } from '../store/db';
 import { recordEpoch } from '../store/metrics';
 import { claimNextRun, markRunFinished, queueRuns } from '../store/runs';
-import { buildModel, disposeModel, modelWeights } from '../training/model';
+import { buildModel, disposeModel } from '../training/model';
 import type { EpochResult } from '../records';
 
 /**
@@ -81,7 +81,12 @@ export function openLatentFixture(): LatentFixture {
           shape: { height: FIXTURE_SIZE, width: FIXTURE_SIZE },
           seed: config.seed + epoch,
         });
-        const weights = modelWeights(model);
+        // Fixtures are written on wasm, where a synchronous read is fine and keeps addRun synchronous.
+        const weights = model.params.map(({ name, variable }) => ({
+          name,
+          shape: [...variable.shape],
+          data: (variable.dataSync() as Float32Array).slice(),
+        }));
         disposeModel(model);
         const metrics = { recon: 40, kl: 5, betaKl: 5, elbo: -45, loss: 45 };
         const result: EpochResult = {

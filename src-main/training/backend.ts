@@ -1,46 +1,145 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../../src-shared/runs';
-import { backendCandidates, backendNames, type BackendName } from './backend-order';
+import nodeUtil from 'node:util';
+import type { BackendInfo, GpuAdapter } from '../../src-shared/runs';
+import { allowSoftwareGpuEnvVar, backendCandidates, backendEnvVar, type BackendCandidate } from './backend-order';
+import { parseBackendChoice } from '../../src-shared/backends';
 
 /**
- * Picks the fastest TF.js backend that works here, in the order of backendCandidates (backend-order.ts).
- * Every better backend that was skipped is recorded with the reason, so the run's page can say why it is slow.
+ * Picks the fastest TF.js backend that works here, in the order of backendCandidates (backend-order.ts). A backend
+ * counts only once a smoke op's result has been read back and checked: `setBackend` succeeding proves nothing
+ * (tfjs-node 4.22 on Node ≥ 23 starts and then fails on its first op, tensorflow/tfjs#8609). Every better backend
+ * that was skipped is recorded with the reason, so the run's page can say why it is slow.
  */
 
 export class BackendError extends Error {
   override name = 'BackendError';
 }
 
-type Attempt = { ok: true } | { ok: false; reason: string };
-
-// The specifier is a variable: the native packages are optional and absent on most machines, so neither
-// TypeScript nor the bundler may resolve them at build time.
-async function tryNative(specifier: string): Promise<Attempt> {
-  try {
-    await import(specifier);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      return { ok: false, reason: `${specifier} is not installed` };
-    }
-    return { ok: false, reason: `${specifier} failed to load: ${firstLine(error)}` };
-  }
-  if (tf.findBackendFactory('tensorflow') === null) {
-    return {
-      ok: false,
-      reason: `${specifier} loaded but registered its backend with another copy of @tensorflow/tfjs-core; install the version matching @tensorflow/tfjs ${tf.version.tfjs}`,
-    };
-  }
-  return activate('tensorflow');
+/** The small part of WebGPU's GPU and GPUAdapter that choosing an adapter needs (real: Dawn's `webgpu` package). */
+export interface GpuLike {
+  requestAdapter(options?: {
+    powerPreference?: 'low-power' | 'high-performance';
+    forceFallbackAdapter?: boolean;
+  }): Promise<GpuAdapterLike | null>;
+}
+export interface GpuAdapterLike {
+  info?: {
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+    isFallbackAdapter?: boolean;
+  };
+  isFallbackAdapter?: boolean;
 }
 
-async function tryWasm(): Promise<Attempt> {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-  } catch (error) {
-    return { ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(error)}` };
+/** Where backends come from; tests pass fakes (a native module whose ops throw, a software-only GPU). */
+export interface BackendHost {
+  /** Imports a native TensorFlow package, which registers the 'tensorflow' backend as a side effect. */
+  importNative(specifier: string): Promise<void>;
+  /** Dawn's GPU object with its globals installed, ready for @tensorflow/tfjs-backend-webgpu. */
+  gpu(): Promise<GpuLike>;
+  /** Imports the webgpu backend once `navigator.gpu` is set. */
+  importWebgpuBackend(gpu: GpuLike): Promise<void>;
+  /** Electron's version when running inside Electron (process.versions.electron); absent on plain Node. */
+  electronVersion?: string;
+}
+
+export interface SelectOptions {
+  /** Lets webgpu run on a software adapter; default: the VAE_WORKBENCH_ALLOW_SOFTWARE_GPU environment variable. */
+  allowSoftwareGpu?: boolean;
+  host?: BackendHost;
+  /** Replaces backendCandidates (tests). */
+  candidates?: readonly BackendCandidate[];
+}
+
+type Attempt = { ok: true; adapter?: GpuAdapter } | { ok: false; reason: string };
+
+const nodeHost: BackendHost = {
+  // The specifier is a variable: the native packages are optional and absent on most machines, so neither
+  // TypeScript nor the bundler may resolve them at build time.
+  async importNative(specifier) {
+    restoreRemovedUtil();
+    await import(/* @vite-ignore */ specifier);
+  },
+  gpu: dawnGpu,
+  electronVersion: process.versions.electron,
+  async importWebgpuBackend(gpu) {
+    // tfjs-backend-webgpu registers itself at import only if navigator.gpu exists. On Node ≥ 21 `navigator` is a
+    // getter-only global, so the property is defined rather than assigned.
+    const nav = (globalThis as { navigator?: object }).navigator;
+    if (nav === undefined) {
+      Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    } else if ((nav as { gpu?: unknown }).gpu !== gpu) {
+      Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
+    }
+    await import('@tensorflow/tfjs-backend-webgpu');
+  },
+};
+
+let dawn: Promise<GpuLike> | null = null;
+
+/** One Dawn instance per process; its globals (GPUBufferUsage, GPUMapMode, …) are what tfjs-backend-webgpu uses. */
+function dawnGpu(): Promise<GpuLike> {
+  dawn ??= (async () => {
+    const specifier = 'webgpu';
+    const module = (await import(/* @vite-ignore */ specifier)) as {
+      create?: (options: string[]) => GpuLike;
+      globals?: Record<string, unknown>;
+      default?: { create?: (options: string[]) => GpuLike; globals?: Record<string, unknown> };
+    };
+    const create = module.create ?? module.default?.create;
+    const globals = module.globals ?? module.default?.globals ?? {};
+    if (create === undefined) throw new Error("the 'webgpu' package has no create()");
+    for (const [name, value] of Object.entries(globals)) {
+      if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+    }
+    return create([]);
+  })();
+  dawn.catch(() => (dawn = null));
+  return dawn;
+}
+
+/**
+ * tfjs-node 4.22 calls `util.isNullOrUndefined`, `util.isArray` and other helpers that Node 23 removed
+ * (tensorflow/tfjs#8609, fixed upstream but unreleased). It looks them up on the shared `util` module object at
+ * call time, so putting faithful versions back before it loads makes it work; existing ones are left alone.
+ */
+export function restoreRemovedUtil(): string[] {
+  const util = nodeUtil as unknown as Record<string, unknown>;
+  const removed: Record<string, (value: unknown) => boolean> = {
+    isArray: (v) => Array.isArray(v),
+    isBoolean: (v) => typeof v === 'boolean',
+    isBuffer: (v) => Buffer.isBuffer(v),
+    isDate: (v) => v instanceof Date,
+    isError: (v) => v instanceof Error,
+    isFunction: (v) => typeof v === 'function',
+    isNull: (v) => v === null,
+    isNullOrUndefined: (v) => v === null || v === undefined,
+    isNumber: (v) => typeof v === 'number',
+    isObject: (v) => v !== null && typeof v === 'object',
+    isPrimitive: (v) => v === null || (typeof v !== 'object' && typeof v !== 'function'),
+    isRegExp: (v) => v instanceof RegExp,
+    isString: (v) => typeof v === 'string',
+    isSymbol: (v) => typeof v === 'symbol',
+    isUndefined: (v) => v === undefined,
+  };
+  const restored: string[] = [];
+  for (const [name, fn] of Object.entries(removed)) {
+    if (typeof util[name] === 'function') continue;
+    try {
+      util[name] = fn;
+      restored.push(name);
+    } catch {
+      // A frozen util (some embedders): the native backend then fails its smoke op and is skipped with the reason.
+    }
   }
-  return activate('wasm');
+  return restored;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0];
 }
 
 /** setBackend resolves false (and TF.js quietly keeps another backend) when initialisation fails: check both. */
@@ -61,33 +160,163 @@ async function activate(name: string): Promise<Attempt> {
   }
   const active = tf.getBackend();
   if (active !== name) return { ok: false, reason: `asked for '${name}' but TF.js is running '${active}'` };
-  return { ok: true };
+  return smoke();
 }
 
-function attempt(backend: BackendName, nativePackage: string | null): Promise<Attempt> {
-  if (nativePackage !== null) return tryNative(nativePackage);
-  return backend === 'wasm' ? tryWasm() : activate(backend);
+/** [[1,2],[3,4]]·[5,6]ᵀ + 1 = [18, 40], read back asynchronously (synchronous reads throw on webgpu in Node). */
+async function smoke(): Promise<Attempt> {
+  let result: tf.Tensor | null = null;
+  try {
+    result = tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6], [2, 1])).add(1));
+    const values = Array.from(await result.data());
+    if (values.length !== 2 || values[0] !== 18 || values[1] !== 40) {
+      return { ok: false, reason: `its first op computed [${values.join(', ')}] instead of [18, 40]` };
+    }
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: `its first op failed: ${firstLine(error)}` };
+  } finally {
+    result?.dispose();
+  }
 }
 
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0];
+async function tryNative(host: BackendHost, specifier: string, name: string, wantGpu: boolean): Promise<Attempt> {
+  try {
+    await host.importNative(specifier);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      return { ok: false, reason: `${specifier} is not installed` };
+    }
+    return { ok: false, reason: `${specifier} failed to load: ${firstLine(error)}` };
+  }
+  if (tf.findBackendFactory(name) === null) {
+    return {
+      ok: false,
+      reason: `${specifier} loaded but registered its backend with another copy of @tensorflow/tfjs-core; install the version matching @tensorflow/tfjs ${tf.version.tfjs}`,
+    };
+  }
+  const result = await activate(name);
+  if (!result.ok) return { ok: false, reason: `${specifier}: ${result.reason}` };
+  if (wantGpu && (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice !== true) {
+    // tfjs-node-gpu is built for CUDA 11.2/cuDNN 8.1 and elsewhere runs on the CPU without saying so.
+    return { ok: false, reason: `${specifier} loaded but TensorFlow sees no GPU (it needs CUDA 11.2 and cuDNN 8.1)` };
+  }
+  return result;
+}
+
+export function adapterOf(adapter: GpuAdapterLike): GpuAdapter {
+  const info = adapter.info ?? {};
+  const architecture = info.architecture ?? '';
+  return {
+    vendor: info.vendor ?? '',
+    architecture,
+    device: info.device ?? '',
+    description: info.description ?? '',
+    software: info.isFallbackAdapter === true || adapter.isFallbackAdapter === true || architecture === 'software',
+  };
+}
+
+/** The adapter tfjs-backend-webgpu will get: it asks for 'high-performance' too. */
+async function requestGpuAdapter(host: BackendHost): Promise<{ gpu: GpuLike; adapter: GpuAdapterLike } | string> {
+  let gpu: GpuLike;
+  try {
+    gpu = await host.gpu();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return "the 'webgpu' package is not installed";
+    return `Dawn (the 'webgpu' package) failed to load: ${firstLine(error)}`;
+  }
+  let adapter: GpuAdapterLike | null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (error) {
+    return `requestAdapter failed: ${firstLine(error)}`;
+  }
+  if (adapter === null) {
+    return 'no WebGPU adapter found (on Linux Dawn needs libvulkan1 and a Vulkan driver: NVIDIA/AMD/Intel, or Mesa ≥ 24 lavapipe for tests)';
+  }
+  return { gpu, adapter };
+}
+
+async function tryWebgpu(host: BackendHost, allowSoftwareGpu: boolean): Promise<Attempt> {
+  if (host.electronVersion !== undefined) {
+    // Dawn's binding (src/dawn/node/binding/GPUBuffer.cpp, getMappedRange) hands mapped GPU memory to JavaScript as
+    // an external ArrayBuffer, which Electron ≥ 21's V8 memory cage refuses; the failed mapping is then left behind
+    // and a later unmap can abort the whole process, which no smoke op could catch. So it is not tried there.
+    return {
+      ok: false,
+      reason: `Dawn's Node binding cannot read GPU buffers inside Electron ${host.electronVersion} (external ArrayBuffers are refused by its memory cage); use the CLI or browser mode (serve) for webgpu`,
+    };
+  }
+  const found = await requestGpuAdapter(host);
+  if (typeof found === 'string') return { ok: false, reason: found };
+  const adapter = adapterOf(found.adapter);
+  if (adapter.software && !allowSoftwareGpu) {
+    return {
+      ok: false,
+      reason: `the only adapter is a software one (${adapter.description || adapter.device || adapter.vendor}), slower than wasm; pass --allow-software-gpu (or set ${allowSoftwareGpuEnvVar}=1) to use it anyway`,
+    };
+  }
+  try {
+    await host.importWebgpuBackend(found.gpu);
+  } catch (error) {
+    return { ok: false, reason: `@tensorflow/tfjs-backend-webgpu failed to load: ${firstLine(error)}` };
+  }
+  const result = await activate('webgpu');
+  return result.ok ? { ok: true, adapter } : result;
+}
+
+async function tryWasm(): Promise<Attempt> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+  } catch (error) {
+    return { ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(error)}` };
+  }
+  return activate('wasm');
+}
+
+function attempt(candidate: BackendCandidate, host: BackendHost, allowSoftwareGpu: boolean): Promise<Attempt> {
+  if (candidate.nativePackage !== null) {
+    return tryNative(host, candidate.nativePackage, candidate.backend, candidate.label.includes('GPU'));
+  }
+  if (candidate.backend === 'webgpu') return tryWebgpu(host, allowSoftwareGpu);
+  return candidate.backend === 'wasm' ? tryWasm() : activate(candidate.backend);
+}
+
+function allowSoftwareFromEnv(): boolean {
+  const value = process.env[allowSoftwareGpuEnvVar];
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false';
 }
 
 /**
- * Activates a backend. `preferred` forces one ('tensorflow', 'wasm' or 'cpu') and throws if it cannot start;
- * null tries them best first. The result names the backend in use and why each better one was skipped.
+ * Activates a backend. `preferred` forces one (a name in backendNames) and throws, naming why, if it cannot start;
+ * 'auto' tries them best first; null takes VAE_WORKBENCH_BACKEND if set, else is 'auto'. The result names the backend in use
+ * (and the adapter, for webgpu) and why each better one was skipped.
  */
-export async function selectBackend(preferred: string | null): Promise<BackendInfo> {
-  if (preferred !== null && !(backendNames as readonly string[]).includes(preferred)) {
+export async function selectBackend(preferred: string | null, options: SelectOptions = {}): Promise<BackendInfo> {
+  const host = options.host ?? nodeHost;
+  const candidates = options.candidates ?? backendCandidates;
+  const allowSoftwareGpu = options.allowSoftwareGpu ?? allowSoftwareFromEnv();
+  const known = [...new Set(candidates.map((c) => c.backend))];
+  if (preferred !== null && preferred !== 'auto' && !known.includes(preferred)) {
     throw new BackendError(
-      `backend '${preferred}' is not known; use one of ${backendNames.join(', ')} (or none for the best available)`,
+      `backend '${preferred}' is not known; use one of ${known.join(', ')} (or auto for the best available)`,
     );
   }
+  let wanted = preferred === 'auto' ? null : preferred;
+  // Only an unnamed choice defers to the environment: an explicit 'auto' means the order above.
+  if (preferred === null) {
+    try {
+      wanted = parseBackendChoice(process.env[backendEnvVar], backendEnvVar);
+    } catch (error) {
+      throw new BackendError((error as Error).message);
+    }
+  }
   const skipped: BackendInfo['skipped'] = [];
-  for (const candidate of backendCandidates) {
-    if (preferred !== null && candidate.backend !== preferred) continue;
-    const result = await attempt(candidate.backend, candidate.nativePackage);
+  for (const candidate of candidates) {
+    if (wanted !== null && candidate.backend !== wanted) continue;
+    const result = await attempt(candidate, host, allowSoftwareGpu);
     if (result.ok) {
       await tf.ready();
       if (candidate.backend === 'wasm' && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
@@ -96,14 +325,66 @@ export async function selectBackend(preferred: string | null): Promise<BackendIn
           reason: 'this runtime has no WebAssembly SIMD; the plain wasm build is several times slower',
         });
       }
-      return { backend: candidate.backend, skipped };
+      return result.adapter === undefined
+        ? { backend: candidate.backend, skipped }
+        : { backend: candidate.backend, adapter: result.adapter, skipped };
     }
     skipped.push({ backend: candidate.label, reason: result.reason });
   }
   const reasons = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
   throw new BackendError(
-    preferred === null
-      ? `no TF.js backend could start (${reasons})`
-      : `backend '${preferred}' could not start (${reasons})`,
+    wanted === null ? `no TF.js backend could start (${reasons})` : `backend '${wanted}' could not start (${reasons})`,
   );
+}
+
+export interface BackendAvailability {
+  label: string;
+  backend: string;
+  available: boolean;
+  /** Why not, when unavailable; for a software-only webgpu, also what would allow it. */
+  reason: string | null;
+  /** webgpu only: every adapter Dawn offers (the preferred one, a low-power one, the fallback), without repeats. */
+  adapters?: GpuAdapter[];
+}
+
+/** Tries every candidate in turn (each smoke-tested) and leaves TF.js on the last one that worked. */
+export async function listBackends(options: SelectOptions = {}): Promise<BackendAvailability[]> {
+  const host = options.host ?? nodeHost;
+  const candidates = options.candidates ?? backendCandidates;
+  const allowSoftwareGpu = options.allowSoftwareGpu ?? allowSoftwareFromEnv();
+  const rows: BackendAvailability[] = [];
+  for (const candidate of candidates) {
+    const result = await attempt(candidate, host, allowSoftwareGpu);
+    const row: BackendAvailability = {
+      label: candidate.label,
+      backend: candidate.backend,
+      available: result.ok,
+      reason: result.ok ? null : result.reason,
+    };
+    if (candidate.backend === 'webgpu') row.adapters = await listAdapters(host);
+    rows.push(row);
+  }
+  return rows;
+}
+
+async function listAdapters(host: BackendHost): Promise<GpuAdapter[]> {
+  let gpu: GpuLike;
+  try {
+    gpu = await host.gpu();
+  } catch {
+    return [];
+  }
+  const found: GpuAdapter[] = [];
+  const requests = [
+    { powerPreference: 'high-performance' as const },
+    { powerPreference: 'low-power' as const },
+    { forceFallbackAdapter: true },
+  ];
+  for (const request of requests) {
+    const adapter = await gpu.requestAdapter(request).catch(() => null);
+    if (adapter === null) continue;
+    const info = adapterOf(adapter);
+    if (!found.some((a) => JSON.stringify(a) === JSON.stringify(info))) found.push(info);
+  }
+  return found;
 }

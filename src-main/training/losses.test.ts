@@ -151,10 +151,10 @@ describe('importance-sampled log-likelihood', () => {
     [-1.2, 0.4, 2.5],
   ];
 
-  function withBatch<T>(rows: number[][], f: (x: tf.Tensor2D) => T): T {
+  async function withBatch<T>(rows: number[][], f: (x: tf.Tensor2D) => Promise<T>): Promise<T> {
     const x = tf.tensor2d(rows);
     try {
-      return f(x);
+      return await f(x);
     } finally {
       x.dispose();
     }
@@ -206,22 +206,22 @@ describe('importance-sampled log-likelihood', () => {
     };
   }
 
-  it('is exact for every k when q is the true posterior (zero-variance weights), across chunks', () => {
+  it('is exact for every k when q is the true posterior (zero-variance weights), across chunks', async () => {
     const exact = xs.map(exactLogPx);
-    const nll = withBatch(xs, (x) => estimateNllWith(linearGaussian('exact'), x, 7, { maxChunkValues: 20 }));
+    const nll = await withBatch(xs, (x) => estimateNllWith(linearGaussian('exact'), x, 7, { maxChunkValues: 20 }));
     nll.forEach((v, i) => expect(-v).toBeCloseTo(exact[i], 4));
   });
 
-  it('converges to the exact value with the prior as a generic proposal', () => {
+  it('converges to the exact value with the prior as a generic proposal', async () => {
     const exact = xs.map(exactLogPx);
-    const few = withBatch(xs, (x) => estimateNllWith(linearGaussian('prior'), x, 5, { seed: 1 }));
-    const many = withBatch(xs, (x) => estimateNllWith(linearGaussian('prior'), x, 50_000, { seed: 1 }));
+    const few = await withBatch(xs, (x) => estimateNllWith(linearGaussian('prior'), x, 5, { seed: 1 }));
+    const many = await withBatch(xs, (x) => estimateNllWith(linearGaussian('prior'), x, 50_000, { seed: 1 }));
     many.forEach((v, i) => expect(Math.abs(-v - exact[i])).toBeLessThan(0.02));
     // With 5 samples the estimate is visibly off for the outlying second example: the test can tell them apart.
     expect(Math.abs(-few[1] - exact[1])).toBeGreaterThan(Math.abs(-many[1] - exact[1]));
   });
 
-  it('on a VAE gives a tighter bound than the single-sample ELBO, and leaks no tensors', () => {
+  it('on a VAE gives a tighter bound than the single-sample ELBO, and leaks no tensors', async () => {
     const model = buildModel({
       config: { ...defaultConfig, hiddenSizes: [16], latentDim: 3 },
       shape: { height: 4, width: 4 },
@@ -232,7 +232,7 @@ describe('importance-sampled log-likelihood', () => {
       [5, 16],
     );
     const before = tf.memory().numTensors;
-    const nll = estimateNll(model, x, 2000, { seed: 2 });
+    const nll = await estimateNll(model, x, 2000, { seed: 2 });
     expect(tf.memory().numTensors).toBe(before);
     const negElbo = tf.tidy(() => {
       const q = encode(model, x);

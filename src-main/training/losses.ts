@@ -86,8 +86,18 @@ export function estimateNllWith(
   x: tf.Tensor2D,
   k: number,
   options: EstimateNllOptions = {},
-): Float64Array {
+): Promise<Float64Array> {
+  // Checked before anything is awaited, so a bad k throws where it is passed.
   if (!Number.isInteger(k) || k < 1) throw new ModelError(`importance samples k = ${k} must be a positive integer`);
+  return importanceSample(model, x, k, options);
+}
+
+async function importanceSample(
+  model: ImportanceSamplingModel,
+  x: tf.Tensor2D,
+  k: number,
+  options: EstimateNllOptions,
+): Promise<Float64Array> {
   const [n, pixels] = x.shape;
   const j = model.latentDim;
   const seed = options.seed ?? 0;
@@ -116,8 +126,12 @@ export function estimateNllWith(
         const logQz = tf.mul(tf.sum(tf.add(tf.square(e), logVarS), 1), -0.5);
         return tf.add(logPxz, tf.sub(logPz, logQz));
       });
-      const values = logW.dataSync();
-      logW.dispose();
+      let values: Float32Array;
+      try {
+        values = (await logW.data()) as Float32Array;
+      } finally {
+        logW.dispose();
+      }
       for (let sample = 0; sample < s; sample++) {
         for (let i = 0; i < n; i++) {
           const w = values[sample * n + i];
@@ -145,7 +159,7 @@ export function estimateNll(
   x: tf.Tensor2D,
   k: number,
   options: EstimateNllOptions = {},
-): Float64Array {
+): Promise<Float64Array> {
   if (model.config.autoencoder) {
     throw new ModelError(
       'the importance-sampled NLL needs a stochastic encoder q(z|x); this run is a plain autoencoder (z = μ(x))',

@@ -148,13 +148,13 @@ describe('convolutions as patches × dense', () => {
 });
 
 describe('weights', () => {
-  it('same seed → same init; another seed → different; Glorot/He ranges respected', () => {
+  it('same seed → same init; another seed → different; Glorot/He ranges respected', async () => {
     const a = buildModel({ config: mlp, shape: { height: 4, width: 4 }, seed: 7 });
     const b = buildModel({ config: mlp, shape: { height: 4, width: 4 }, seed: 7 });
     const c = buildModel({ config: mlp, shape: { height: 4, width: 4 }, seed: 8 });
-    const wa = modelWeights(a);
-    expect(wa).toEqual(modelWeights(b));
-    expect(wa[0].data).not.toEqual(modelWeights(c)[0].data);
+    const wa = await modelWeights(a);
+    expect(wa).toEqual(await modelWeights(b));
+    expect(wa[0].data).not.toEqual((await modelWeights(c))[0].data);
     // He uniform for the first ReLU layer: |w| ≤ √(6 / fanIn) with fanIn 16.
     expect(Math.max(...wa[0].data.map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / 16));
     expect(Math.max(...wa[0].data.map(Math.abs))).toBeGreaterThan(0.5 * Math.sqrt(6 / 16));
@@ -163,9 +163,9 @@ describe('weights', () => {
     [a, b, c].forEach(disposeModel);
   });
 
-  it('loadModel rebuilds a checkpoint that encodes and decodes exactly like the original', () => {
+  it('loadModel rebuilds a checkpoint that encodes and decodes exactly like the original', async () => {
     const model = buildModel({ config: conv, shape: { height: 8, width: 8 }, seed: 1 });
-    const copy = loadModel(conv, { height: 8, width: 8 }, modelWeights(model));
+    const copy = loadModel(conv, { height: 8, width: 8 }, await modelWeights(model));
     tf.tidy(() => {
       const x = tf.randomUniform([2, 64], 0, 1, 'float32', 5) as tf.Tensor2D;
       const a = decode(model, encode(model, x).mu);
@@ -176,9 +176,9 @@ describe('weights', () => {
     disposeModel(copy);
   });
 
-  it('loadModel names a missing, extra or misshapen weight', () => {
+  it('loadModel names a missing, extra or misshapen weight', async () => {
     const model = buildModel({ config: mlp, shape: { height: 4, width: 4 }, seed: 1 });
-    const weights = modelWeights(model);
+    const weights = await modelWeights(model);
     disposeModel(model);
     expect(() => loadModel(mlp, { height: 4, width: 4 }, weights.slice(1))).toThrow(/no weight 'enc\/dense0\/W'/);
     expect(() => loadModel(mlp, { height: 5, width: 4 }, weights)).toThrow(

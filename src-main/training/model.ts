@@ -207,13 +207,15 @@ function checkWeight(spec: ParamSpec, weight: NamedArray | undefined): void {
   }
 }
 
-/** Copies the weights out as plain arrays, in checkpoint order. */
-export function modelWeights(model: VaeModel): NamedArray[] {
-  return model.params.map(({ name, variable }) => ({
-    name,
-    shape: [...variable.shape],
-    data: (variable.dataSync() as Float32Array).slice(),
-  }));
+/** Copies the weights out as plain arrays, in checkpoint order (read asynchronously, as webgpu in Node needs). */
+export async function modelWeights(model: VaeModel): Promise<NamedArray[]> {
+  return Promise.all(
+    model.params.map(async ({ name, variable }) => ({
+      name,
+      shape: [...variable.shape],
+      data: ((await variable.data()) as Float32Array).slice(),
+    })),
+  );
 }
 
 /** Replaces the weights (through variable.assign: the wasm backend caches packed weights by tensor, never write in place). */

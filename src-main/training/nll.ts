@@ -41,7 +41,8 @@ export async function testSplitNll(
       const batch = tf.tensor2d(x.subarray(start * pixels, (start + n) * pixels), [n, pixels]);
       try {
         // Seeded per batch, so the same run, k and examples give the same estimate.
-        for (const value of estimateNll(model, batch, options.k, { seed: config.seed * 100_003 + start })) sum += value;
+        for (const value of await estimateNll(model, batch, options.k, { seed: config.seed * 100_003 + start }))
+          sum += value;
       } finally {
         batch.dispose();
       }

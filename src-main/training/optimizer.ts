@@ -32,6 +32,10 @@ export class AdamError extends Error {
   override name = 'AdamError';
 }
 
+function checkLearningRate(learningRate: number): void {
+  if (!(learningRate > 0)) throw new AdamError(`learning rate ${learningRate} must be > 0`);
+}
+
 export class Adam {
   readonly learningRate: number;
   readonly beta1: number;
@@ -41,20 +45,39 @@ export class Adam {
   step = 0;
   private readonly slots: Slot[];
 
-  constructor(params: Param[], options: AdamOptions) {
-    if (!(options.learningRate > 0)) throw new AdamError(`learning rate ${options.learningRate} must be > 0`);
+  /**
+   * An optimizer whose master copy starts from the variables' current values. Reading them back is asynchronous:
+   * synchronous reads throw on the webgpu backend in Node.
+   */
+  static async create(params: Param[], options: AdamOptions): Promise<Adam> {
+    checkLearningRate(options.learningRate);
+    const weights = await Promise.all(params.map(async (p) => (await p.variable.data()) as Float32Array));
+    return new Adam(params, options, weights);
+  }
+
+  private constructor(params: Param[], options: AdamOptions, weights: Float32Array[]) {
     this.learningRate = options.learningRate;
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
-    this.slots = params.map((param) => {
-      const weights = (param.variable.dataSync() as Float32Array).slice();
-      return { param, weights, spare: null, m: new Float32Array(weights.length), v: new Float32Array(weights.length) };
+    this.slots = params.map((param, i) => {
+      const w = weights[i].slice();
+      return { param, weights: w, spare: null, m: new Float32Array(w.length), v: new Float32Array(w.length) };
     });
   }
 
-  /** One update. grads maps TF.js variable names (param.variable.name) to gradients, as tf.variableGrads returns. */
-  apply(grads: tf.NamedTensorMap): void {
+  /**
+   * One update. grads maps TF.js variable names (param.variable.name) to gradients, as tf.variableGrads returns;
+   * the caller disposes them. All gradients are read back together: one wait for the device, not one per weight.
+   */
+  async apply(grads: tf.NamedTensorMap): Promise<void> {
+    const read = await Promise.all(
+      this.slots.map((slot) => {
+        const grad = grads[slot.param.variable.name];
+        if (grad === undefined) throw new AdamError(`no gradient for '${slot.param.name}'`);
+        return grad.data() as Promise<Float32Array>;
+      }),
+    );
     this.step += 1;
     const t = this.step;
     const { beta1, beta2, epsilon } = this;
@@ -66,10 +89,8 @@ export class Adam {
     // The wasm backend copies an array into its heap when a tensor is made from it, so two buffers per weight can
     // alternate; other backends (cpu) may keep a reference to the array, so they get a fresh one each step.
     const reuse = tf.getBackend() === 'wasm';
-    for (const slot of this.slots) {
-      const grad = grads[slot.param.variable.name];
-      if (grad === undefined) throw new AdamError(`no gradient for '${slot.param.name}'`);
-      const g = grad.dataSync() as Float32Array;
+    this.slots.forEach((slot, index) => {
+      const g = read[index];
       const { weights, m, v } = slot;
       const next = reuse && slot.spare !== null ? slot.spare : new Float32Array(weights.length);
       for (let i = 0; i < g.length; i++) {
@@ -86,7 +107,7 @@ export class Adam {
       // assign, never a write into the variable's memory: the wasm backend caches packed weights per tensor.
       slot.param.variable.assign(value);
       value.dispose();
-    }
+    });
   }
 
   /** The current weights (the master copy), in parameter order. */

@@ -18,8 +18,10 @@ export type ToWorker =
       dataset: DatasetSource;
       /** Resume from this checkpoint: training continues at checkpoint.epoch + 1. */
       resumeFrom: CheckpointPayload | null;
-      /** Force a backend (tests, benchmarks); null picks the best available. */
+      /** Force a backend, or 'auto'; null takes VAE_WORKBENCH_BACKEND, else the best available. */
       backend: string | null;
+      /** Lets webgpu use a software adapter; absent: VAE_WORKBENCH_ALLOW_SOFTWARE_GPU decides. */
+      allowSoftwareGpu?: boolean;
     }
   | { type: 'stop' };
 

@@ -63,7 +63,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
   const run = prepare(config, dataset, options.resumeFrom);
   const { model } = run;
   try {
-    const adam = new Adam(model.params, { learningRate: config.learningRate });
+    const adam = await Adam.create(model.params, { learningRate: config.learningRate });
     if (options.resumeFrom?.optimizer) adam.restore(options.resumeFrom.optimizer);
     const variables = model.params.map((p) => p.variable);
     const interval = options.batchIntervalMs ?? 100;
@@ -91,22 +91,23 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
               rngFor(config.seed, Stream.epsilon, epoch, batch),
               new Float32Array(config.mcSamples * n * config.latentDim),
             );
-        const values = tf.tidy(() => {
-          const x = tf.tensor2d(pixels, [n, run.pixels]);
-          const epsT = eps === null ? null : tf.tensor2d(eps, [config.mcSamples * n, config.latentDim]);
-          // recon, KL and loss leave the differentiated function through tf.keep; one read brings all three back.
-          const kept: { terms?: tf.Tensor } = {};
-          const { grads, value } = tf.variableGrads(() => {
-            const { loss, recon, kl } = objective(model, config, x, epsT, beta);
-            kept.terms = tf.keep(tf.stack([recon, kl, loss]));
-            return loss;
-          }, variables);
-          const out = kept.terms!.dataSync().slice();
-          kept.terms!.dispose();
-          if (out.every(Number.isFinite)) adam.apply(grads);
-          value.dispose();
-          return out;
-        });
+        const x = tf.tensor2d(pixels, [n, run.pixels]);
+        const epsT = eps === null ? null : tf.tensor2d(eps, [config.mcSamples * n, config.latentDim]);
+        // recon, KL and loss leave the differentiated function through tf.keep; one read brings all three back.
+        const kept: { terms?: tf.Tensor } = {};
+        const { grads, value } = tf.variableGrads(() => {
+          const { loss, recon, kl } = objective(model, config, x, epsT, beta);
+          kept.terms = tf.keep(tf.stack([recon, kl, loss]));
+          return loss;
+        }, variables);
+        let values: Float32Array;
+        // Reads are asynchronous (synchronous ones throw on webgpu in Node), so no tf.tidy here: dispose by hand.
+        try {
+          values = (await kept.terms!.data()).slice() as Float32Array;
+          if (values.every(Number.isFinite)) await adam.apply(grads);
+        } finally {
+          tf.dispose([x, ...(epsT === null ? [] : [epsT]), kept.terms!, value, ...Object.values(grads)]);
+        }
         const [recon, kl, loss] = values;
         if (![recon, kl, loss].every(Number.isFinite)) {
           return {
@@ -139,7 +140,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
       const trainSeconds = (performance.now() - epochStart) / 1000;
 
       const train = splitMetrics(config, beta, reconSum / seen, klSum / seen);
-      const evaluation = evaluateTest(model, config, run, beta);
+      const evaluation = await evaluateTest(model, config, run, beta);
       if (![evaluation.test.recon, evaluation.test.kl].every(Number.isFinite)) {
         return {
           status: 'failed',
@@ -147,7 +148,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
           message: divergenceMessage(config, epoch, null, batches, evaluation.test),
         };
       }
-      const images = epochImages(model, run);
+      const images = await epochImages(model, run);
       const saveCheckpoint = epoch % config.checkpointEvery === 0 || epoch === config.epochs;
       const checkpoint: CheckpointPayload | null = saveCheckpoint
         ? { epoch, weights: adam.weights(), optimizer: adam.state() }
@@ -288,7 +289,12 @@ interface TestEvaluation {
 }
 
 /** A full pass over the test split without gradients; ε is the same every epoch, so the curve shows the model's change only. */
-function evaluateTest(model: VaeModel, config: ExperimentConfig, run: PreparedRun, beta: number): TestEvaluation {
+async function evaluateTest(
+  model: VaeModel,
+  config: ExperimentConfig,
+  run: PreparedRun,
+  beta: number,
+): Promise<TestEvaluation> {
   const j = config.latentDim;
   const klSum = new Float64Array(j);
   const muSum = new Float64Array(j);
@@ -299,7 +305,7 @@ function evaluateTest(model: VaeModel, config: ExperimentConfig, run: PreparedRu
   const batchSize = Math.max(1, Math.floor(EVAL_BATCH / config.mcSamples));
   for (let start = 0, batch = 0; start < count; start += batchSize, batch++) {
     const n = Math.min(batchSize, count - start);
-    const [recon, klPerDim, mu] = tf.tidy(() => {
+    const outputs = tf.tidy(() => {
       const x = tf.tensor2d(run.testPixels.subarray(start * run.pixels, (start + n) * run.pixels), [n, run.pixels]);
       const posterior = encode(model, x);
       let z = posterior.mu;
@@ -314,12 +320,10 @@ function evaluateTest(model: VaeModel, config: ExperimentConfig, run: PreparedRu
         config.mcSamples === 1 || posterior.logVar === null ? x : (tf.tile(x, [config.mcSamples, 1]) as tf.Tensor2D);
       const reconTotal = tf.div(tf.sum(reconstructionNll(config, decode(model, z), target)), z.shape[0] / n);
       const kl = posterior.logVar === null ? tf.zeros([j]) : tf.sum(klPerDimension(posterior.mu, posterior.logVar), 0);
-      return [
-        reconTotal.dataSync()[0],
-        kl.dataSync() as Float32Array,
-        posterior.mu.dataSync() as Float32Array,
-      ] as const;
+      return [reconTotal, kl, posterior.mu];
     });
+    const [reconValues, klPerDim, mu] = await readAll(outputs);
+    const recon = reconValues[0];
     reconSum += recon;
     for (let d = 0; d < j; d++) klSum[d] += klPerDim[d];
     for (let i = 0; i < n; i++) {
@@ -337,6 +341,15 @@ function evaluateTest(model: VaeModel, config: ExperimentConfig, run: PreparedRu
   return { test: splitMetrics(config, beta, reconSum / count, kl), klPerDim, muVariancePerDim };
 }
 
+/** Reads float tensors back together (asynchronously: synchronous reads throw on webgpu in Node) and disposes them. */
+async function readAll(tensors: tf.Tensor[]): Promise<Float32Array[]> {
+  try {
+    return (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
 function toBytes(values: Float32Array | Int32Array | Uint8Array, images: number, pixels: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < images; i++) {
@@ -348,15 +361,15 @@ function toBytes(values: Float32Array | Int32Array | Uint8Array, images: number,
 }
 
 /** The first test inputs beside their reconstructions (mean of p(x|z) at z = μ), and decoded fixed prior draws. */
-function epochImages(model: VaeModel, run: PreparedRun): EpochImages {
+async function epochImages(model: VaeModel, run: PreparedRun): Promise<EpochImages> {
   const n = Math.min(STRIP_SIZE, run.testCount);
   const inputs = run.testPixels.subarray(0, n * run.pixels);
-  const [reconstructions, samples] = tf.tidy(() => {
-    const x = tf.tensor2d(inputs, [n, run.pixels]);
-    const recon = decoderMean(decode(model, encode(model, x).mu));
-    const sampled = decoderMean(decode(model, run.stripZ));
-    return [recon.dataSync() as Float32Array, sampled.dataSync() as Float32Array] as const;
-  });
+  const [reconstructions, samples] = await readAll(
+    tf.tidy(() => {
+      const x = tf.tensor2d(inputs, [n, run.pixels]);
+      return [decoderMean(decode(model, encode(model, x).mu)), decoderMean(decode(model, run.stripZ))];
+    }),
+  );
   return {
     width: model.shape.width,
     height: model.shape.height,

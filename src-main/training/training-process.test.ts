@@ -6,7 +6,9 @@ import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
 import { builtinDatasetSource } from '../data/builtin';
 import type { FromWorker, ToWorker } from './protocol';
 import { rectanglesDataset } from '../testing/rectangles-dataset';
-import { runTrainingProcess, type WorkerPort } from './training-process';
+import { selectBackend } from './backend';
+import { brokenNativeHost, fakeCandidates, removeBrokenNative } from '../testing/fake-backends';
+import { runTrainingProcess, type TrainingProcessDeps, type WorkerPort } from './training-process';
 
 const config: ExperimentConfig = {
   ...defaultConfig,
@@ -29,7 +31,7 @@ const source = {
 /** Drives the message loop through an in-memory port and resolves with what it sent and its exit code. */
 function drive(
   messages: ToWorker[],
-  options: { stopAfterFirstBatch?: boolean } = {},
+  options: { stopAfterFirstBatch?: boolean; startBackend?: TrainingProcessDeps['startBackend'] } = {},
 ): Promise<{ sent: FromWorker[]; code: number }> {
   return new Promise((done) => {
     const sent: FromWorker[] = [];
@@ -43,18 +45,21 @@ function drive(
       onMessage: (l) => (listener = l),
       exit: (code) => done({ sent, code }),
     };
-    runTrainingProcess(port, { loadDataset: async () => rectanglesDataset({ train: 300, test: 50 }) });
+    runTrainingProcess(port, {
+      loadDataset: async () => rectanglesDataset({ train: 300, test: 50 }),
+      startBackend: options.startBackend,
+    });
     for (const m of messages) listener!(m);
   });
 }
 
-const start = (c: ExperimentConfig): ToWorker => ({
+const start = (c: ExperimentConfig, backend = 'wasm'): ToWorker => ({
   type: 'start',
   runId: 1,
   config: c,
   dataset: source,
   resumeFrom: null,
-  backend: 'wasm',
+  backend,
 });
 
 describe('training process message loop', () => {
@@ -65,6 +70,33 @@ describe('training process message loop', () => {
     expect(sent.filter((m) => m.type === 'epoch').map((m) => (m as { epoch: number }).epoch)).toEqual([1, 2]);
     expect(sent.some((m) => m.type === 'batch')).toBe(true);
     expect(sent[sent.length - 1]).toEqual({ type: 'finished' });
+  });
+
+  it('with native TensorFlow broken as on Node ≥ 23, auto skips it with the reason and trains on the next backend', async () => {
+    try {
+      const { sent, code } = await drive([start(config, 'auto')], {
+        startBackend: (preferred, options) =>
+          selectBackend(preferred, { ...options, host: brokenNativeHost(), candidates: fakeCandidates }),
+      });
+      expect(code).toBe(0);
+      expect(sent[0]).toEqual({
+        type: 'ready',
+        backend: {
+          backend: 'cpu',
+          skipped: [
+            {
+              backend: 'tensorflow (CPU)',
+              reason: '@tensorflow/tfjs-node: its first op failed: util_1.isNullOrUndefined is not a function',
+            },
+            { backend: 'webgpu', reason: "the 'webgpu' package is not installed" },
+          ],
+        },
+      });
+      expect(sent[sent.length - 1]).toEqual({ type: 'finished' });
+    } finally {
+      removeBrokenNative();
+      await selectBackend('wasm');
+    }
   });
 
   it('stop: ends after the current batch, no finished message, exit 0', async () => {

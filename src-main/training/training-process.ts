@@ -1,4 +1,5 @@
 import type { ParentPort } from '../child/parent-port';
+import type { BackendInfo } from '../../src-shared/runs';
 import type { ImageDataset } from '../records';
 import { selectBackend } from './backend';
 import type { DatasetSource } from '../records';
@@ -14,6 +15,8 @@ export type WorkerPort = ParentPort<ToWorker, FromWorker>;
 
 export interface TrainingProcessDeps {
   loadDataset(source: DatasetSource): Promise<ImageDataset>;
+  /** Starts the backend (default: selectBackend); tests pass one with fake native packages. */
+  startBackend?: (preferred: string | null, options: { allowSoftwareGpu?: boolean }) => Promise<BackendInfo>;
 }
 
 /** Exit codes: 0 finished or stopped, 1 the run failed (reported in a 'failed' message), 2 a protocol error. */
@@ -55,7 +58,9 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
     epoch = message.resumeFrom === null ? 1 : message.resumeFrom.epoch + 1;
     void (async () => {
       try {
-        const backend = await selectBackend(message.backend);
+        const backend = await (deps.startBackend ?? selectBackend)(message.backend, {
+          allowSoftwareGpu: message.allowSoftwareGpu,
+        });
         await port.send({ type: 'ready', backend });
         const dataset = await deps.loadDataset(message.dataset);
         if (stopRequested) return port.exit(0);

@@ -1,6 +1,7 @@
 import { describe, expect, it, beforeEach } from 'vitest';
 import type { Database } from 'better-sqlite3';
-import { ApiError } from '../../src-shared/api';
+import { ApiError, type WorkbenchInfo } from '../../src-shared/api';
+import type { BackendPreference } from '../../src-shared/backends';
 import { openDatabase } from '../store/db';
 import { createDispatcher, type Dispatch } from '../api/dispatcher';
 import { EventHub } from '../api/events';
@@ -33,12 +34,17 @@ describe('API handlers over the store', () => {
     events = new EventHub();
     wakes = 0;
     stops.length = 0;
+    let preference: BackendPreference = { backend: 'auto', allowSoftwareGpu: false };
     const runner: RunnerControl = {
       activeRunId: null,
       workers: 1,
       isTraining: () => false,
       wake: () => void wakes++,
       stopRun: async (runId, as) => void stops.push({ runId, as }),
+      get backendPreference() {
+        return preference;
+      },
+      setBackendPreference: (p) => void (preference = p),
     };
     const latentService = new LatentService({
       dbPath: ':memory:',
@@ -63,6 +69,21 @@ describe('API handlers over the store', () => {
     const error = await failure(dispatch('__proto__', {}));
     expect(error.name).toBe('UnknownMethod');
     expect(error.message).toContain('queueSweep');
+  });
+
+  it('reads and sets the backend the next runs ask for, refusing one that is not a backend', async () => {
+    expect(((await dispatch('getInfo', {})) as WorkbenchInfo).backendPreference).toEqual({
+      backend: 'auto',
+      allowSoftwareGpu: false,
+    });
+    expect(await dispatch('setBackendPreference', { backend: 'webgpu', allowSoftwareGpu: true })).toEqual({
+      backend: 'webgpu',
+      allowSoftwareGpu: true,
+    });
+    expect(((await dispatch('getInfo', {})) as WorkbenchInfo).backendPreference.backend).toBe('webgpu');
+    const bad = await failure(dispatch('setBackendPreference', { backend: 'cuda', allowSoftwareGpu: false }));
+    expect(bad.name).toBe('ValidationError');
+    expect(bad.message).toMatch(/cuda|auto/);
   });
 
   it('refuses a report of nothing, of a run that does not exist, or of an unknown experiment', async () => {

@@ -21,6 +21,8 @@ import type { EventHub } from '../api/events';
 import type { LatentHandlers } from '../latent/handlers';
 import type { reportApi } from '../../src-shared/report';
 import type { EpochImages } from '../records';
+import type { BackendPreference } from '../../src-shared/backends';
+import { describeAdapter } from '../../src-shared/runs';
 import { backendOrder } from '../training/backend-order';
 import { automaticWorkers, checkWorkers, maxWorkers } from '../queue/workers';
 import { availableParallelism } from 'node:os';
@@ -67,6 +69,8 @@ export interface RunnerControl {
   isTraining(runId: number): boolean;
   wake(): void;
   stopRun(runId: number, as: 'paused' | 'cancelled'): Promise<void>;
+  readonly backendPreference: BackendPreference;
+  setBackendPreference(preference: BackendPreference): void;
 }
 
 /** How many runs train at once: what the machine allows and what it would choose (src-main/queue/workers.ts). */
@@ -179,7 +183,15 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
       );
       return {
         ...ctx.info,
-        backend: latest ? { name: latest.backend ?? '', note: latest.backendNote, runId: latest.id } : null,
+        backend: latest
+          ? {
+              name: latest.backend ?? '',
+              adapter: latest.adapter === null ? null : describeAdapter(latest.adapter),
+              note: latest.backendNote,
+              runId: latest.id,
+            }
+          : null,
+        backendPreference: runner.backendPreference,
         backendOrder,
       };
     },
@@ -219,6 +231,11 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     listRuns: (filter) => store.listRuns(filter),
     getRun: ({ runId }) => requireRun(runId),
     getQueue: () => queueState(),
+
+    setBackendPreference: (preference) => {
+      runner.setBackendPreference(preference);
+      return runner.backendPreference;
+    },
 
     setQueuePaused: ({ paused }) => {
       store.setQueuePaused(paused);

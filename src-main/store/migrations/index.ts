@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import initial from './0001-initial';
+import runAdapter from './0002-run-adapter';
 import sweepsAndRecovery from './0003-sweeps-and-recovery';
 
 export interface Migration {
@@ -11,7 +12,6 @@ export interface Migration {
 
 export const migrations: readonly Migration[] = [
   { version: 1, name: '0001-initial', up: initial },
-  // Version 2 belongs to a schema change developed alongside 0003; this empty step stands in its place until then.
-  { version: 2, name: '0002-reserved', up: () => undefined },
+  { version: 2, name: '0002-run-adapter', up: runAdapter },
   { version: 3, name: '0003-sweeps-and-recovery', up: sweepsAndRecovery },
 ];

@@ -17,6 +17,7 @@ function run(
     status: 'finished',
     config: { ...defaultConfig, beta: over.beta ?? 1, latentDim: over.latentDim ?? 20 },
     backend: 'wasm',
+    adapter: null,
     backendNote: null,
     error: null,
     epochsDone: 10,

@@ -1,3 +1,4 @@
+import type { BackendPreference } from '../../../src-shared/backends';
 import { getContext, setContext } from 'svelte';
 import type {
   DatasetChoice,
@@ -83,6 +84,14 @@ export class WorkbenchState {
       this.datasets = datasets;
       this.runs = runs;
       this.queue = queue;
+    });
+  };
+
+  /** The backend the next runs ask for; the run in training keeps its own. */
+  setBackendPreference = async (preference: BackendPreference): Promise<void> => {
+    await this.attempt(async () => {
+      const backendPreference = await this.client.call('setBackendPreference', preference);
+      if (this.info) this.info = { ...this.info, backendPreference };
     });
   };
 

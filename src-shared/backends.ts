@@ -1,0 +1,23 @@
+/**
+ * The TF.js backends a researcher can ask for, by name (src-main/training/backend-order.ts lists how each is tried).
+ * Pure data: the CLI, the API contract and the UI's setting all take their choices from here.
+ */
+export const backendNames = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof backendNames)[number];
+
+/** A backend by name, or `auto` for the best that starts. */
+export const backendChoices = ['auto', ...backendNames] as const;
+export type BackendChoice = (typeof backendChoices)[number];
+
+/** What the runs of this workbench ask for; a software WebGPU adapter (lavapipe, SwiftShader) only when allowed. */
+export interface BackendPreference {
+  backend: BackendChoice;
+  allowSoftwareGpu: boolean;
+}
+
+/** Checks a backend choice from a flag, the environment or a setting; null and 'auto' both mean the best that starts. */
+export function parseBackendChoice(value: string | null | undefined, source: string): BackendName | null {
+  if (value === null || value === undefined || value === '' || value === 'auto') return null;
+  if ((backendNames as readonly string[]).includes(value)) return value as BackendName;
+  throw new RangeError(`${source} = '${value}' is not a backend; use one of ${backendChoices.join(', ')}`);
+}

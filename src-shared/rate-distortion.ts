@@ -48,7 +48,31 @@ export interface RdLayout {
     dx: number;
     dy: number;
     trajectory: [number, number][];
+    /** Where the label's baseline starts: beside the point, moved down past labels it would overlap. */
+    labelX: number;
+    labelY: number;
   }[];
+}
+
+/** Greedy placement: each label beside its point, stepped down until it clears the labels placed before it. */
+function placeLabels(points: { x: number; y: number; label: string }[]): { x: number; y: number }[] {
+  const boxes: { x1: number; x2: number; y1: number; y2: number }[] = [];
+  const placed = points.map(() => ({ x: 0, y: 0 }));
+  const order = points.map((_, i) => i).sort((a, b) => points[a].y - points[b].y || points[a].x - points[b].x);
+  for (const i of order) {
+    const p = points[i];
+    const x = p.x + 8;
+    const w = p.label.length * 6.4;
+    let y = p.y - 7;
+    for (let step = 0; step < 40; step++) {
+      const box = { x1: x, x2: x + w, y1: y - 11, y2: y + 2 };
+      if (!boxes.some((b) => b.x1 < box.x2 && box.x1 < b.x2 && b.y1 < box.y2 && box.y1 < b.y2)) break;
+      y += 13;
+    }
+    boxes.push({ x1: x, x2: x + w, y1: y - 11, y2: y + 2 });
+    placed[i] = { x, y };
+  }
+  return placed;
 }
 
 function niceStep(span: number, count: number): number {
@@ -136,6 +160,7 @@ export function layoutRateDistortion(options: {
     });
   }
 
+  const labels = placeLabels(points.map((p) => ({ x: sx(p.rate), y: sy(p.distortion), label: p.label })));
   return {
     width,
     height,
@@ -143,7 +168,7 @@ export function layoutRateDistortion(options: {
     xTicks: ticks(xMin, xMax, xStep, sx),
     yTicks: ticks(yMin, yMax, yStep, sy),
     isoLines,
-    points: points.map((p) => ({
+    points: points.map((p, i) => ({
       id: p.id,
       label: p.label,
       color: p.color,
@@ -156,6 +181,8 @@ export function layoutRateDistortion(options: {
       dy:
         p.distortionStd && Number.isFinite(p.distortionStd) ? sy(p.distortion) - sy(p.distortion + p.distortionStd) : 0,
       trajectory: p.trajectory.filter((t) => ok(t.rate, t.distortion)).map((t) => [sx(t.rate), sy(t.distortion)]),
+      labelX: labels[i].x,
+      labelY: labels[i].y,
     })),
   };
 }
@@ -209,7 +236,7 @@ export function rateDistortionSvg(layout: RdLayout, title = 'Rate–distortion p
         `<line x1="${f(p.x)}" x2="${f(p.x)}" y1="${f(p.y - p.dy)}" y2="${f(p.y + p.dy)}" stroke="${p.color}"/>`,
       );
     parts.push(`<circle cx="${f(p.x)}" cy="${f(p.y)}" r="4.5" fill="${p.color}" stroke="#fff"/>`);
-    parts.push(`<text x="${f(p.x + 7)}" y="${f(p.y - 6)}" fill="#222">${esc(p.label)}</text>`);
+    parts.push(`<text x="${f(p.labelX)}" y="${f(p.labelY)}" fill="#222">${esc(p.label)}</text>`);
   }
   parts.push('</g></svg>');
   return parts.join('');

@@ -27,7 +27,8 @@ const metric = (
   id,
   title,
   help,
-  width: 108,
+  // Wide enough for a group's "−532.4 ± 0.4".
+  width: 124,
   align: 'right',
   metric: true,
   value: (r) => value(r) ?? null,

@@ -151,7 +151,7 @@ export async function nllFromTheWindow(page: Page): Promise<number> {
   const progress = control.locator('[data-testid="nll-progress"]');
   // Caught once the first batch is done, with its ETA.
   await expect
-    .poll(async () => Number((await progress.getAttribute('value').catch(() => null)) ?? 0), {
+    .poll(async () => Number((await progress.getAttribute('data-done').catch(() => null)) ?? 0), {
       timeout: 30_000,
       interval: 50,
     })

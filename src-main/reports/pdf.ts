@@ -70,6 +70,11 @@ function drawChart(doc: PDFKit.PDFDocument, layout: ChartLayout, x0: number, y0:
     align: 'center',
     lineBreak: false,
   });
+  for (const b of layout.bands) {
+    doc.moveTo(X(b.polygon[0][0]), Y(b.polygon[0][1]));
+    for (const [x, y] of b.polygon.slice(1)) doc.lineTo(X(x), Y(y));
+    doc.closePath().fillOpacity(0.18).fill(b.color).fillOpacity(1);
+  }
   for (const p of layout.paths) {
     for (const seg of p.segments) {
       if (seg.length === 0) continue;

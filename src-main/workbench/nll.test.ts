@@ -48,6 +48,10 @@ describe('NLL estimates started from the window', () => {
     const running = events.filter((e) => e.state === 'running' && e.total > 0);
     expect(running.length).toBeGreaterThan(0);
     expect(running.map((e) => e.done)).toEqual([...running.map((e) => e.done)].sort((a, b) => a - b));
+    // From the first batch on, an ETA: non-negative, and 0 once every example is done.
+    const withEta = running.filter((e) => e.done > 0);
+    expect(withEta.every((e) => e.etaSec !== null && e.etaSec >= 0)).toBe(true);
+    expect(withEta.at(-1)?.etaSec).toBe(0);
     expect(nll.list()).toEqual([]);
     const stored = listNllEstimates(fixture.db, runId).find((e) => e.k === 4 && e.epoch === 2);
     expect(stored?.nll).toBe(last.nll);

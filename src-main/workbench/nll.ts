@@ -106,7 +106,8 @@ export class NllJobs {
       cancelled: false,
     };
     this.jobs.set(run.id, job);
-    // The pace is measured from the first batch on: the start (TF.js, the dataset) is not part of it.
+    // The pace is measured from the first progress message (sent once TF.js, the model and the dataset are loaded),
+    // so the start-up is not part of it and the first batch already gives an ETA.
     let paceFrom: { at: number; done: number } | null = null;
     const update = (patch: Partial<NllProgress>): void => {
       job.progress = { ...job.progress, ...patch };
@@ -122,7 +123,7 @@ export class NllJobs {
       if (message.type === 'fatal') end({ state: 'failed', error: message.error.message });
       else if (message.type === 'progress') {
         const t = now();
-        if (paceFrom === null && message.done > 0) paceFrom = { at: t, done: message.done };
+        if (paceFrom === null) paceFrom = { at: t, done: message.done };
         const pace =
           paceFrom && message.done > paceFrom.done ? (t - paceFrom.at) / 1000 / (message.done - paceFrom.done) : null;
         update({

@@ -52,7 +52,12 @@ export function layoutChart(options: {
   const plot = { left: 58, top: 26, right: width - 12, bottom: height - 38 };
   const finite = [
     ...series.flatMap((s) => s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))),
-    ...bandPoints.flatMap((b) => b.points.flatMap((p) => [{ x: p.x, y: p.lo }, { x: p.x, y: p.hi }])),
+    ...bandPoints.flatMap((b) =>
+      b.points.flatMap((p) => [
+        { x: p.x, y: p.lo },
+        { x: p.x, y: p.hi },
+      ]),
+    ),
   ];
   let xMin = Math.min(...finite.map((p) => p.x));
   let xMax = Math.max(...finite.map((p) => p.x));

@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openView, shot } from './workbench-flow';
+import { exportReportFromCompare, openView, SCREENSHOTS, shot } from './workbench-flow';
 
 /**
  * The analysis views on a small β × seed sweep: runs grouped over seeds (mean ± std bands, aggregated tables), the
@@ -164,8 +167,58 @@ export async function nllFromTheWindow(page: Page): Promise<number> {
   await shot(page, 'compare-nll-done');
   await openView(page, 'runs');
   await page.locator('[data-testid="group-toggle"]').uncheck();
+  const row = page.locator(`[data-testid="runs-table"] .tr[data-run-id="${runId}"]`);
+  await expect.poll(() => row.locator('[data-col="nll"]').textContent()).toBe(nll.toFixed(2));
+  await row.click();
   await expect
-    .poll(() => page.locator(`[data-testid="runs-table"] .tr[data-run-id="${runId}"] [data-col="nll"]`).textContent())
-    .toBe(nll.toFixed(2));
+    .poll(() => page.locator('[data-testid="run-detail"] [data-testid="nll-value"]').textContent())
+    .toContain(nll.toFixed(2));
+  await shot(page, 'runs-detail-nll');
   return nll;
+}
+
+/**
+ * Exports the report of the grouped comparison and keeps images of it to look at: the HTML as the browser draws it
+ * (its SVG rate–distortion plane) and the PDF's pages.
+ */
+export async function groupedReport(
+  page: Page,
+  dir: string,
+  token: string,
+): Promise<{ html: string; pdfText: string }> {
+  const runNames = await page.evaluate(async (t) => {
+    const res = await fetch('/api/listRuns', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-workbench-token': t },
+      body: '{}',
+    });
+    return ((await res.json()) as { result: { name: string }[] }).result.map((r) => r.name);
+  }, token);
+  await openView(page, 'compare');
+  await exportReportFromCompare(page, dir, runNames, 3);
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  const browser = page.context().browser();
+  if (!browser) throw new Error('no browser behind the page');
+  const viewer = await browser.newPage();
+  await viewer.setViewportSize({ width: 1200, height: 900 });
+  await viewer.goto(`file://${join(dir, 'report.html')}`);
+  await viewer.locator('h2', { hasText: 'Rate–distortion plane' }).scrollIntoViewIfNeeded();
+  await viewer.locator('h2', { hasText: 'Runs grouped by' }).scrollIntoViewIfNeeded();
+  await shot(viewer, 'report-html-grouped');
+  await viewer.locator('h2', { hasText: 'Rate–distortion plane' }).scrollIntoViewIfNeeded();
+  await shot(viewer, 'report-html-rate-distortion');
+  await viewer.close();
+  execFileSync('pdftoppm', [
+    '-png',
+    '-r',
+    '60',
+    '-f',
+    '1',
+    '-l',
+    '3',
+    join(dir, 'report.pdf'),
+    join(SCREENSHOTS, 'report-pdf'),
+  ]);
+  const pdfText = execFileSync('pdftotext', ['-layout', join(dir, 'report.pdf'), '-'], { encoding: 'utf8' });
+  return { html, pdfText };
 }

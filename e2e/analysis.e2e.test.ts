@@ -5,6 +5,7 @@ import { openBrowserSession, type BrowserSession } from './browser';
 import {
   betas,
   groupedCompare,
+  groupedReport,
   groupedRunsTable,
   nllFromTheWindow,
   parallelCoordinatesBrush,
@@ -17,11 +18,12 @@ import {
 describe('browser mode: a β × seed sweep grouped over seeds, the rate–distortion plane, NLL from the window', () => {
   let session: BrowserSession;
   let server: RunningServer;
+  let dir: string;
   let page: Page;
 
   beforeAll(async () => {
     session = await openBrowserSession({ name: 'analysis' });
-    ({ server, page } = session);
+    ({ server, page, dir } = session);
     await page.goto(server.url);
     await page.locator('button.tab[data-view="new"]').waitFor();
   });
@@ -54,5 +56,14 @@ describe('browser mode: a β × seed sweep grouped over seeds, the rate–distor
   it('computes the test NLL from the window with a progress bar', async () => {
     const nll = await nllFromTheWindow(page);
     console.log(`NLL from the window (k = 1000, 100 test examples): ${nll}`);
+  });
+
+  it('exports the grouped report: mean ± std per group, the plane as SVG and as PDF vector graphics', async () => {
+    const { html, pdfText } = await groupedReport(page, dir, server.token);
+    expect(html).toContain('Runs grouped by β');
+    expect(html.match(/±/g)?.length).toBeGreaterThanOrEqual(betas.length * 5);
+    expect(html).toContain('Rate–distortion plane');
+    expect(pdfText).toContain('Runs grouped by beta');
+    expect(pdfText).toContain('Rate-distortion plane');
   });
 });

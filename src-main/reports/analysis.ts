@@ -15,7 +15,11 @@ import {
   type RdLayout,
   type RdPointInput,
 } from '../../src-shared/rate-distortion';
+import { runColour } from '../../src-shared/palette';
 import { layoutChart, chartSvg, type ChartLayout } from './chart';
+
+/** A group's colour: its lowest run id's, as in the compare view, whatever order the runs come in. */
+const groupColour = (runs: readonly AnalysisRun[]): string => runColour(Math.min(...runs.map((r) => r.run.id)));
 
 /**
  * The report's analysis sections, computed with the same pure functions as the compare view: runs grouped over seeds
@@ -63,7 +67,7 @@ export function buildReportAnalysis(runs: readonly AnalysisRun[]): ReportAnalysi
   const groups: ReportGroup[] | null = hasGroups
     ? grouped.map((g) => ({
         label: g.label,
-        color: g.runs[0].color,
+        color: groupColour(g.runs),
         runIds: g.runs.map((r) => r.run.id),
         stats: {
           elbo: summarize(g.runs.map((r) => r.run.last.test?.elbo)),
@@ -89,14 +93,14 @@ export function buildReportAnalysis(runs: readonly AnalysisRun[]): ReportAnalysi
       height: 220,
       series: aligned.map(({ g, epochs }) => ({
         label: g.label,
-        color: g.runs[0].color,
+        color: groupColour(g.runs),
         dashed: false,
         points: epochs.map((e) => ({ x: e.epoch, y: e.mean })),
       })),
       bands: aligned
         .filter(({ g }) => g.runs.length > 1)
         .map(({ g, epochs }) => ({
-          color: g.runs[0].color,
+          color: groupColour(g.runs),
           points: epochs.map((e) => ({ x: e.epoch, lo: e.mean - e.std, hi: e.mean + e.std })),
         })),
     });
@@ -118,7 +122,7 @@ export function buildReportAnalysis(runs: readonly AnalysisRun[]): ReportAnalysi
     return {
       id: g.id,
       label: hasGroups ? g.label : g.runs.length === 1 && groupKeys.length === 0 ? `run ${g.runs[0].run.id}` : g.label,
-      color: g.runs[0].color,
+      color: groupColour(g.runs),
       rate: rate.mean,
       distortion: distortion.mean,
       rateStd: single ? undefined : rate.std,

@@ -217,7 +217,7 @@ function drawAnalysis(doc: PDFKit.PDFDocument, analysis: ReportAnalysis, left: n
     table(
       doc,
       GROUP_HEADER,
-      analysis.groups.map((g) => groupRow(g).map((c) => c.replaceAll('±', '+/-'))),
+      analysis.groups.map((g) => groupRow(g).map((c) => c.replaceAll('±', '+/-').replaceAll('—', '-'))),
       [],
       left,
       [140, 30, 95, 95, 95, 80, 80, 120],
@@ -230,15 +230,20 @@ function drawAnalysis(doc: PDFKit.PDFDocument, analysis: ReportAnalysis, left: n
     doc.x = left;
   }
   const layout = analysis.rateDistortion;
-  if (doc.y + layout.height + 40 > pageBottom()) doc.addPage();
+  // Shrunk to fit the rest of the page when that keeps it legible; otherwise on a page of its own.
+  let scale = Math.min(1, (pageBottom() - doc.y - 30) / layout.height);
+  if (scale < 0.65) {
+    doc.addPage();
+    scale = 1;
+  }
   doc
     .font('Helvetica-Bold')
     .fontSize(11)
     .fillColor('#000')
     .text('Rate-distortion plane (Alemi et al. 2018): dashed lines of equal ELBO = -(R + D)', left);
   const top = doc.y + 4;
-  drawRateDistortion(doc, layout, left, top, 1);
-  doc.y = top + layout.height + 6;
+  drawRateDistortion(doc, layout, left, top, scale);
+  doc.y = top + layout.height * scale + 6;
   doc.x = left;
 }
 

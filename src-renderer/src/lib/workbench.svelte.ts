@@ -78,7 +78,12 @@ export class WorkbenchState {
     this.client.on('onRunChanged', ({ runId }) => this.runChanged(runId));
     this.client.on('onNllProgress', (p) => {
       this.nllJobs = { ...this.nllJobs, [p.runId]: p };
-      if (p.state === 'finished') void this.loadNll([p.runId]);
+      if (p.state === 'finished' && p.nll !== null && p.epoch !== null) {
+        // Shown at once from the event; the stored estimate (with its time, unknown here) replaces it when fetched.
+        const shown = { runId: p.runId, epoch: p.epoch, split: 'test' as const, k: p.k, count: p.total, nll: p.nll };
+        this.nll = { ...this.nll, [p.runId]: { ...shown, createdAt: '' } };
+        void this.loadNll([p.runId]);
+      }
     });
     this.client.onConnection?.((connected) => {
       this.disconnected = !connected;

@@ -224,3 +224,56 @@ export async function groupedReport(
   const pdfText = execFileSync('pdftotext', ['-layout', join(dir, 'report.pdf'), '-'], { encoding: 'utf8' });
   return { html, pdfText };
 }
+
+/** A click on a point of the rate–distortion plane opens that run in the runs view. */
+export async function openRunFromThePlane(page: Page): Promise<void> {
+  await openView(page, 'compare');
+  await page.locator('[data-testid="group-toggle"]').uncheck();
+  // The last point is drawn on top: points of close runs can overlap.
+  const point = page.locator('[data-testid="rd-plane"] [data-testid="rd-point"]').last();
+  await point.scrollIntoViewIfNeeded();
+  const runId = await point.getAttribute('data-id');
+  await point.click();
+  await expect.poll(() => page.locator('[data-testid="run-detail"] h2').textContent()).toBe(`Run #${runId}`);
+}
+
+/**
+ * A run pushed into collapse (α = 0: the KL term alone, so q(z|x) falls onto the prior) carries a warning with the KL of each latent dimension,
+ * in the runs table and in its details.
+ */
+export async function collapsedRunWarns(page: Page, token: string): Promise<void> {
+  const runId = await page.evaluate(async (t) => {
+    const res = await fetch('/api/queueSweep', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-workbench-token': t },
+      body: JSON.stringify({
+        experimentName: 'e2e collapse',
+        sweep: {
+          base: {
+            alpha: 0,
+            learningRate: 0.01,
+            trainSubset: 300,
+            testSubset: 100,
+            epochs: 3,
+            hiddenSizes: [64],
+            latentDim: 4,
+            batchSize: 50,
+          },
+          axes: {},
+        },
+      }),
+    });
+    return ((await res.json()) as { result: { runIds: number[] } }).result.runIds[0];
+  }, token);
+  await openView(page, 'runs');
+  const row = page.locator(`[data-testid="runs-table"] .tr[data-run-id="${runId}"]`);
+  await expect.poll(() => row.locator('.badge').textContent(), { timeout: 60_000 }).toBe('finished');
+  console.log(
+    `collapsed run: active units ${await row.locator('[data-col="activeUnits"]').textContent()}, KL ${await row.locator('[data-col="testKl"]').textContent()}`,
+  );
+  await expect.poll(() => row.locator('[data-testid="collapse-mark"]').count()).toBe(1);
+  await row.click();
+  const warning = page.locator('[data-testid="run-detail"] [data-testid="collapse-warning"]');
+  await expect.poll(() => warning.textContent()).toMatch(/posterior collapse: .*KL per dimension \(nats\): z1 /);
+  await shot(page, 'runs-detail-collapse');
+}

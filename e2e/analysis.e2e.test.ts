@@ -4,6 +4,8 @@ import type { RunningServer } from '../src-main/server/server';
 import { openBrowserSession, type BrowserSession } from './browser';
 import {
   betas,
+  collapsedRunWarns,
+  openRunFromThePlane,
   groupedCompare,
   groupedReport,
   groupedRunsTable,
@@ -65,5 +67,10 @@ describe('browser mode: a β × seed sweep grouped over seeds, the rate–distor
     expect(html).toContain('Rate–distortion plane');
     expect(pdfText).toContain('Runs grouped by beta');
     expect(pdfText).toContain('Rate-distortion plane');
+  });
+
+  it('opens a run from its point on the plane, and warns of a collapsed posterior', async () => {
+    await openRunFromThePlane(page);
+    await collapsedRunWarns(page, server.token);
   });
 });

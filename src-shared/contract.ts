@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { NllProgress } from './nll';
 import type { RunProgress } from './runs';
 
 /**
@@ -53,6 +54,8 @@ export const apiEvents = {
   onQueueChanged: event<QueueState>(),
   /** A run's status, metrics, notes or tags changed: refetch it. */
   onRunChanged: event<{ runId: number }>(),
+  /** An importance-sampled NLL estimate started, progressed, finished, failed or was cancelled. */
+  onNllProgress: event<NllProgress>(),
 } as const;
 
 export type EventName = keyof typeof apiEvents;

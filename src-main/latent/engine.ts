@@ -33,7 +33,8 @@ import {
   type VaeModel,
 } from '../training/model';
 import { fillNormal, rngFor, Stream } from '../training/random';
-import { LatentError } from './protocol';
+import { LatentError, type NllRequest } from './protocol';
+import { testSplitNll } from '../training/nll';
 
 /**
  * Answers the latent-space views' requests from one SQLite file, one public function per latent method of the API
@@ -111,6 +112,40 @@ export class LatentEngine implements LatentEngineMethods {
   private database(): Database {
     this.db ??= openDatabase(this.options.dbPath, { readonly: true });
     return this.db;
+  }
+
+  /**
+   * The importance-sampled test NLL of a checkpoint (the newest when no epoch is given). Not a latent view: it runs
+   * here because this process already owns TF.js and reads checkpoints; main stores the result (this side is read-only).
+   */
+  async estimateTestNll(
+    input: NllRequest,
+    onProgress: (epoch: number, done: number, total: number) => void,
+  ): Promise<{ runId: number; epoch: number; k: number; count: number; nll: number }> {
+    const run = this.requireRun(input.runId);
+    if (run.config.autoencoder) {
+      throw new LatentError(
+        'ValidationError',
+        `run ${run.id} is a plain autoencoder: the importance-sampled NLL needs a stochastic encoder q(z|x)`,
+      );
+    }
+    const stored = loadCheckpoint(this.database(), run.id, input.epoch);
+    if (!stored) {
+      throw new LatentError(
+        'NotFound',
+        input.epoch === undefined
+          ? `run ${run.id} has no checkpoint yet; it gets one when its first epoch finishes`
+          : `run ${run.id} has no checkpoint at epoch ${input.epoch}`,
+      );
+    }
+    const split = await this.testSplitOf(run.config);
+    onProgress(stored.epoch, 0, 0);
+    const { nll, count } = await testSplitNll(run.config, stored.weights, split, {
+      k: input.k,
+      examples: input.examples,
+      onProgress: (done, total) => onProgress(stored.epoch, done, total),
+    });
+    return { runId: run.id, epoch: stored.epoch, k: input.k, count, nll };
   }
 
   // ── requests ────────────────────────────────────────────────────────────────────────────────────────────────

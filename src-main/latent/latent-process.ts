@@ -3,7 +3,7 @@ import type { BackendInfo } from '../../src-shared/runs';
 import { errorData } from '../api/errors';
 import type { ParentPort } from '../child/parent-port';
 import type { LatentEngine } from './engine';
-import type { FromLatent, ToLatent } from './protocol';
+import { NLL_REQUEST, type FromLatent, type NllRequest, type ToLatent } from './protocol';
 
 /**
  * The latent process's message loop, independent of how the process was started: worker.ts connects it to its
@@ -38,6 +38,17 @@ export function runLatentProcess(port: LatentPort, deps: LatentProcessDeps): voi
     const id = typeof message?.id === 'number' ? message.id : -1;
     chain = chain.then(async (ok) => {
       if (!ok || id < 0) return ok;
+      if (message.method === NLL_REQUEST) {
+        try {
+          const result = await deps.engine.estimateTestNll(message.input as NllRequest, (epoch, done, total) =>
+            port.send({ type: 'progress', id, epoch, done, total }),
+          );
+          port.send({ type: 'result', id, ok: true, result });
+        } catch (error) {
+          port.send({ type: 'result', id, ok: false, error: errorData(error) });
+        }
+        return ok;
+      }
       if (!isLatentMethodName(message.method)) {
         port.send({
           type: 'result',

@@ -11,14 +11,28 @@ import type { BackendInfo } from '../../src-shared/runs';
 
 export interface ToLatent {
   id: number;
-  method: LatentMethodName;
+  /** A latent method of the contract, or the test-NLL estimate (long: it reports progress). */
+  method: LatentMethodName | typeof NLL_REQUEST;
   input: unknown;
+}
+
+/** The latent process's one request outside the latent contract: estimating a checkpoint's test NLL. */
+export const NLL_REQUEST = 'estimateTestNll';
+
+/** What the NLL request carries: the run, its checkpoint (newest when absent) and the estimator's settings. */
+export interface NllRequest {
+  runId: number;
+  epoch?: number;
+  k: number;
+  examples: number | null;
 }
 
 export type FromLatent =
   | { type: 'ready'; backend: BackendInfo }
   | { type: 'result'; id: number; ok: true; result: unknown }
   | { type: 'result'; id: number; ok: false; error: ApiErrorData }
+  /** Progress of a long request (the NLL estimate): examples done of total, for the checkpoint of that epoch. */
+  | { type: 'progress'; id: number; epoch: number; done: number; total: number }
   /** The process cannot serve at all (e.g. no TF.js backend starts); it exits after sending this. */
   | { type: 'fatal'; error: ApiErrorData };
 

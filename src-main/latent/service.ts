@@ -115,6 +115,8 @@ export class LatentService {
       this.fatal = new LatentError('LatentProcessError', message.error.message);
       return;
     }
+    // Only the NLL estimate reports progress, and it runs in a process of its own (workbench/nll.ts).
+    if (message.type === 'progress') return;
     const entry = this.pending.get(message.id);
     if (!entry) return;
     this.pending.delete(message.id);

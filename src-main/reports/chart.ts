@@ -17,6 +17,8 @@ export interface ChartLayout {
   plot: { left: number; top: number; right: number; bottom: number };
   xTicks: { value: number; px: number; label: string }[];
   yTicks: { value: number; px: number; label: string }[];
+  /** Shaded bands (a group's mean ± std) as closed polygons in pixels, drawn under the curves. */
+  bands: { color: string; polygon: [number, number][] }[];
   /** Each series as pixel coordinates; non-finite values split a curve. */
   paths: { label: string; color: string; dashed: boolean; segments: [number, number][][] }[];
   title: string;
@@ -39,10 +41,24 @@ export function layoutChart(options: {
   title: string;
   xLabel: string;
   yLabel: string;
+  /** Bands between lo and hi at each x (finite values only). */
+  bands?: { color: string; points: { x: number; lo: number; hi: number }[] }[];
 }): ChartLayout {
   const { series, width, height } = options;
+  const bandPoints = (options.bands ?? []).map((b) => ({
+    color: b.color,
+    points: b.points.filter((p) => [p.x, p.lo, p.hi].every(Number.isFinite)),
+  }));
   const plot = { left: 58, top: 26, right: width - 12, bottom: height - 38 };
-  const finite = series.flatMap((s) => s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)));
+  const finite = [
+    ...series.flatMap((s) => s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))),
+    ...bandPoints.flatMap((b) =>
+      b.points.flatMap((p) => [
+        { x: p.x, y: p.lo },
+        { x: p.x, y: p.hi },
+      ]),
+    ),
+  ];
   let xMin = Math.min(...finite.map((p) => p.x));
   let xMax = Math.max(...finite.map((p) => p.x));
   let yMin = Math.min(...finite.map((p) => p.y));
@@ -74,12 +90,22 @@ export function layoutChart(options: {
     if (current.length > 0) segments.push(current);
     return { label: s.label, color: s.color, dashed: s.dashed, segments };
   });
+  const bands = bandPoints
+    .filter((b) => b.points.length > 1)
+    .map((b) => ({
+      color: b.color,
+      polygon: [
+        ...b.points.map((p): [number, number] => [sx(p.x), sy(p.hi)]),
+        ...[...b.points].reverse().map((p): [number, number] => [sx(p.x), sy(p.lo)]),
+      ],
+    }));
   return {
     width,
     height,
     plot,
     xTicks,
     yTicks,
+    bands,
     paths,
     title: options.title,
     xLabel: options.xLabel,
@@ -118,6 +144,10 @@ export function chartSvg(layout: ChartLayout): string {
   parts.push(
     `<text transform="translate(13 ${(plot.top + plot.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(layout.yLabel)}</text>`,
   );
+  for (const b of layout.bands) {
+    const d = b.polygon.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)} ${y.toFixed(1)}`).join('');
+    parts.push(`<path d="${d}Z" fill="${b.color}" fill-opacity="0.18" stroke="none"/>`);
+  }
   for (const p of layout.paths) {
     for (const seg of p.segments) {
       const d = seg.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)} ${y.toFixed(1)}`).join('');

@@ -3,6 +3,7 @@ import { describeRunBackend } from '../../src-shared/runs';
 import { paramLabels, parameters, paramValue } from '../../src-shared/parameters';
 import type { EpochImages } from '../records';
 import { chartSvg } from './chart';
+import { analysisHtml } from './analysis';
 import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
 import { formatNll, runLegend, type Report, type ReportRun } from './report';
@@ -124,6 +125,7 @@ export function reportHtml(report: Report): string {
 <h2>Loss curves</h2>
 <p class="legend">${report.runs.map((r) => `<span><span class="swatch" style="background:${r.color}"></span>${esc(runLegend(r.run, report.differing))}</span>`).join('')}<span>solid: test · dashed: train</span></p>
 <div class="charts">${report.charts.map(chartSvg).join('')}</div>
+${analysisHtml(report.analysis)}
 <h2>Runs</h2>
 ${report.runs.map((r) => runSection(r, report)).join('\n')}
 </body>

@@ -7,6 +7,8 @@ import { parameterColumns } from './html';
 import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
 import { formatNll, runLegend, type Report } from './report';
+import { GROUP_HEADER, groupedBy, groupRow, type ReportAnalysis } from './analysis';
+import type { RdLayout } from '../../src-shared/rate-distortion';
 
 /**
  * PDF's standard 14 fonts speak WinAnsi only: Greek letters and a few symbols are spelled out, so the PDF never
@@ -71,6 +73,11 @@ function drawChart(doc: PDFKit.PDFDocument, layout: ChartLayout, x0: number, y0:
     align: 'center',
     lineBreak: false,
   });
+  for (const b of layout.bands) {
+    doc.moveTo(X(b.polygon[0][0]), Y(b.polygon[0][1]));
+    for (const [x, y] of b.polygon.slice(1)) doc.lineTo(X(x), Y(y));
+    doc.closePath().fillOpacity(0.18).fill(b.color).fillOpacity(1);
+  }
   for (const p of layout.paths) {
     for (const seg of p.segments) {
       if (seg.length === 0) continue;
@@ -119,6 +126,126 @@ function table(
   drawRow(header, true);
   for (const row of rows) drawRow(row, false);
   doc.moveDown(0.5);
+}
+
+/** The rate–distortion plane as vector paths: the same layout as the HTML's SVG. */
+function drawRateDistortion(doc: PDFKit.PDFDocument, layout: RdLayout, x0: number, y0: number, scale: number): void {
+  const X = (x: number): number => x0 + x * scale;
+  const Y = (y: number): number => y0 + y * scale;
+  const { plot } = layout;
+  doc.save();
+  doc.font('Helvetica').fontSize(7).fillColor('#444');
+  for (const t of layout.yTicks) {
+    doc.moveTo(X(plot.left), Y(t.px)).lineTo(X(plot.right), Y(t.px)).lineWidth(0.4).strokeColor('#e4e4e4').stroke();
+    doc.text(t.label, X(plot.left) - 44, Y(t.px) - 3, { width: 40, align: 'right', lineBreak: false });
+  }
+  for (const t of layout.xTicks)
+    doc.text(t.label, X(t.px) - 15, Y(plot.bottom) + 4, { width: 30, align: 'center', lineBreak: false });
+  for (const l of layout.isoLines) {
+    doc.moveTo(X(l.x1), Y(l.y1)).lineTo(X(l.x2), Y(l.y2)).dash(3, { space: 2 }).lineWidth(0.5).strokeColor('#aaaaaa');
+    doc.stroke().undash();
+    doc
+      .fillColor('#999')
+      .fontSize(6)
+      .text(pdfText(l.label), X(l.x2) - 52, Y(l.y2) - 8, {
+        width: 50,
+        align: 'right',
+        lineBreak: false,
+      });
+  }
+  doc
+    .rect(X(plot.left), Y(plot.top), (plot.right - plot.left) * scale, (plot.bottom - plot.top) * scale)
+    .lineWidth(0.6)
+    .strokeColor('#999999')
+    .stroke();
+  doc.fillColor('#333').fontSize(7.5);
+  doc.text('rate R = KL (nats per example)', X((plot.left + plot.right) / 2) - 80, Y(layout.height) - 12, {
+    width: 160,
+    align: 'center',
+    lineBreak: false,
+  });
+  doc.save();
+  doc.rotate(-90, { origin: [X(8), Y((plot.top + plot.bottom) / 2)] });
+  doc.text('distortion D = -log p(x|z) (nats)', X(8) - 80, Y((plot.top + plot.bottom) / 2) - 4, {
+    width: 160,
+    align: 'center',
+    lineBreak: false,
+  });
+  doc.restore();
+  for (const p of layout.points) {
+    if (p.trajectory.length > 1) {
+      doc.moveTo(X(p.trajectory[0][0]), Y(p.trajectory[0][1]));
+      for (const [x, y] of p.trajectory.slice(1)) doc.lineTo(X(x), Y(y));
+      doc.lineWidth(0.8).strokeOpacity(0.45).strokeColor(p.color).stroke().strokeOpacity(1);
+    }
+    if (p.dx > 0)
+      doc
+        .moveTo(X(p.x - p.dx), Y(p.y))
+        .lineTo(X(p.x + p.dx), Y(p.y))
+        .lineWidth(0.8)
+        .stroke(p.color);
+    if (p.dy > 0)
+      doc
+        .moveTo(X(p.x), Y(p.y - p.dy))
+        .lineTo(X(p.x), Y(p.y + p.dy))
+        .lineWidth(0.8)
+        .stroke(p.color);
+    doc.circle(X(p.x), Y(p.y), 3.2).fill(p.color);
+    doc
+      .fillColor('#111')
+      .fontSize(7.5)
+      .text(pdfText(p.label), X(p.labelX), Y(p.labelY) - 7, { lineBreak: false });
+  }
+  doc.restore();
+}
+
+/** Runs grouped over seeds (table and curves with ± std bands) and the rate–distortion plane. */
+function drawAnalysis(doc: PDFKit.PDFDocument, analysis: ReportAnalysis, left: number, usable: number): void {
+  const pageBottom = (): number => doc.page.height - doc.page.margins.bottom;
+  if (analysis.groups) {
+    if (doc.y + 80 > pageBottom()) doc.addPage();
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(11)
+      .fillColor('#000')
+      .text(
+        pdfText(
+          `Runs grouped by ${groupedBy(analysis)} (test split, last epoch; mean ± sample std over each group's runs)`,
+        ),
+        left,
+      );
+    doc.moveDown(0.2);
+    table(
+      doc,
+      GROUP_HEADER,
+      analysis.groups.map((g) => groupRow(g).map((c) => c.replaceAll('±', '+/-').replaceAll('—', '-'))),
+      [],
+      left,
+      [140, 30, 95, 95, 95, 80, 80, 120],
+    );
+    const scale = Math.min(1, usable / (3 * 350));
+    if (doc.y + 220 * scale + 20 > pageBottom()) doc.addPage();
+    const top = doc.y + 4;
+    analysis.groupCharts.forEach((chart, i) => drawChart(doc, chart, left + i * 350 * scale, top, scale));
+    doc.y = top + 222 * scale + 8;
+    doc.x = left;
+  }
+  const layout = analysis.rateDistortion;
+  // Shrunk to fit the rest of the page when that keeps it legible; otherwise on a page of its own.
+  let scale = Math.min(1, (pageBottom() - doc.y - 30) / layout.height);
+  if (scale < 0.65) {
+    doc.addPage();
+    scale = 1;
+  }
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(11)
+    .fillColor('#000')
+    .text('Rate-distortion plane (Alemi et al. 2018): dashed lines of equal ELBO = -(R + D)', left);
+  const top = doc.y + 4;
+  drawRateDistortion(doc, layout, left, top, scale);
+  doc.y = top + layout.height * scale + 6;
+  doc.x = left;
 }
 
 /** The same content as the HTML report, laid out for A4 landscape. */
@@ -232,6 +359,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
   }
   doc.y = legendY + 18;
   doc.x = left;
+  drawAnalysis(doc, report.analysis, left, usable);
 
   for (const r of report.runs) {
     const imageHeight = r.images ? r.images.height * 2 * 3 + 40 : 20;

@@ -68,7 +68,10 @@ describe('reports', () => {
     expect(html).not.toMatch(/url\(\s*["']?https?:/i);
     expect(html).not.toMatch(/<link\b|<script\b/i);
     expect(html.match(/<img /g)?.length).toBe(3 * 3);
-    expect(html.match(/<svg /g)?.length).toBe(3);
+    // Three loss curves and the rate–distortion plane (no group holds two runs: no grouped curves).
+    expect(html.match(/<svg /g)?.length).toBe(4);
+    expect(html).toContain('Rate–distortion plane');
+    expect(html).not.toContain('Runs grouped by');
 
     const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(1 + 3 * 3 * 2);
@@ -114,5 +117,57 @@ describe('reports', () => {
     mkdirSync(join(blocked, 'metrics.csv'), { recursive: true });
     expect(() => writeReportFiles(blocked, files)).toThrow(/cannot write the report/);
     expect(readdirSync(blocked).sort()).toEqual(['metrics.csv']);
+  });
+
+  it('groups runs over seeds: mean ± sample std and n per metric, banded curves, the rate–distortion plane', async () => {
+    store = openTempStore();
+    // β ∈ {1, 4} × seeds {0, 1}; last-epoch test reconstruction 170 / 174 (β = 1) and 180 / 181 (β = 4), KL 13.
+    const recon: Record<string, number> = { '1:0': 170, '1:1': 174, '4:0': 180, '4:1': 181 };
+    const runs = queueRuns(store.db, {
+      experimentName: 'β × seed',
+      configs: [1, 4].flatMap((beta) => [0, 1].map((seed) => smallConfig({ beta, seed, epochs: 3 }))),
+    });
+    for (const run of runs) {
+      claimNextRun(store.db, process.pid);
+      const last = recon[`${run.config.beta}:${run.config.seed}`];
+      for (let epoch = 1; epoch <= 3; epoch++)
+        recordEpoch(store.db, run.id, {
+          ...epochResult(epoch, 2, { beta: run.config.beta, testRecon: last + (3 - epoch) * 10 }),
+          images: images(run.id + epoch),
+        });
+    }
+    const report = await buildReport(store.db, { experimentId: runs[0].experimentId }, { appVersion: '1' });
+    const { analysis } = report;
+    expect(analysis.groupKeys).toEqual(['beta']);
+    expect(analysis.groups?.map((g) => [g.label, g.runIds.length])).toEqual([
+      ['β = 1', 2],
+      ['β = 4', 2],
+    ]);
+    const beta1 = analysis.groups![0].stats.recon;
+    // 170 and 174: mean 172, sample std |170 − 174| / √2 = 2.828…
+    expect(beta1.mean).toBe(172);
+    expect(beta1.std).toBeCloseTo(4 / Math.SQRT2, 12);
+    expect(analysis.groupCharts).toHaveLength(3);
+    expect(analysis.groupCharts[0].bands).toHaveLength(2);
+    // The plane: one point per group, β = 4 higher (more distortion) at equal rate.
+    const [p1, p4] = analysis.rateDistortion.points;
+    expect([p1.label, p4.label]).toEqual(['β = 1', 'β = 4']);
+    expect(p4.y).toBeLessThan(p1.y);
+    expect(p1.dy).toBeGreaterThan(0);
+    expect(p1.trajectory).toHaveLength(3);
+
+    const files = await renderReport(report);
+    expect(files.html).toContain('Runs grouped by β');
+    expect(files.html).toContain('172.00 ± 2.83');
+    expect(files.html).toContain('180.50 ± 0.71');
+    // Loss curves, grouped curves, the plane.
+    expect(files.html.match(/<svg /g)?.length).toBe(3 + 3 + 1);
+    if (!hasPoppler) return;
+    const dir = join(store.dir, 'grouped');
+    writeReportFiles(dir, files);
+    const text = execFileSync('pdftotext', ['-layout', join(dir, 'report.pdf'), '-'], { encoding: 'utf8' });
+    expect(text).toContain('Runs grouped by beta');
+    expect(text).toContain('172.00 +/- 2.83');
+    expect(text).toContain('Rate-distortion plane');
   });
 });

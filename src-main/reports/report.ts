@@ -15,6 +15,7 @@ import { formatMetric } from './format';
 import { metricsCsv } from './csv';
 import { reportHtml } from './html';
 import { reportPdf } from './pdf';
+import { buildReportAnalysis, type ReportAnalysis } from './analysis';
 
 /** A decoded image grid (8-bit grey, row-major): manifolds. */
 export interface ImageGrid {
@@ -46,6 +47,8 @@ export interface Report {
   /** Parameters whose values differ between the runs: highlighted in the table, named in legends. */
   differing: ConfigKey[];
   charts: ChartLayout[];
+  /** Runs grouped over seeds and the rate–distortion plane. */
+  analysis: ReportAnalysis;
 }
 
 export type ReportSelection = { runIds: number[] } | { experimentId: number };
@@ -166,7 +169,15 @@ export async function buildReport(
   const title =
     options.title ??
     (runs.length === 1 ? `VAE Workbench report: ${runs[0].name}` : `VAE Workbench report: ${runs[0].experimentName}`);
-  return { title, createdAt: new Date(), appVersion: options.appVersion, runs: reportRuns, differing, charts };
+  return {
+    title,
+    createdAt: new Date(),
+    appVersion: options.appVersion,
+    runs: reportRuns,
+    differing,
+    charts,
+    analysis: buildReportAnalysis(reportRuns),
+  };
 }
 
 export interface ReportFiles {

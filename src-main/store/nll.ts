@@ -3,19 +3,9 @@ import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';
 import { readMetric, requireRunState } from './run-rows';
 
-/**
- * An importance-sampled estimate of −log p(x) (Burda et al. 2016, eq. 8 with k samples from q), in nats per
- * example, averaged over `count` examples of a split, for the weights of one checkpointed epoch.
- */
-export interface NllEstimate {
-  runId: number;
-  epoch: number;
-  split: Split;
-  k: number;
-  count: number;
-  nll: number;
-  createdAt: string;
-}
+import type { NllEstimate } from '../../src-shared/nll';
+
+export type { NllEstimate };
 
 export type NllEstimateInput = Omit<NllEstimate, 'createdAt'>;
 

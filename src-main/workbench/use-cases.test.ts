@@ -8,6 +8,7 @@ import { EventHub } from '../api/events';
 import { createLatentHandlers } from '../latent/handlers';
 import { LatentService } from '../latent/service';
 import { addSyntheticRuns } from '../testing/synthetic-runs';
+import { createNllHandlers, NllJobs } from './nll';
 import { createReportHandlers } from './report';
 import { bindStore } from './store-binding';
 import { createHandlers, type RunnerControl } from './use-cases';
@@ -62,6 +63,17 @@ describe('API handlers over the store', () => {
       }),
       ...latent,
       ...createReportHandlers({ db, latent: latentService, version: '0.0.0' }),
+      ...createNllHandlers(
+        new NllJobs({
+          db,
+          dbPath: ':memory:',
+          spawn: () => {
+            throw new Error('no latent process in these tests');
+          },
+          emit: () => {},
+        }),
+        db,
+      ),
     });
   });
 

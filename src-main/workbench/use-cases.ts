@@ -19,6 +19,7 @@ import type {
 import type { Handlers } from '../api/dispatcher';
 import type { EventHub } from '../api/events';
 import type { LatentHandlers } from '../latent/handlers';
+import type { nllApi } from '../../src-shared/nll';
 import type { reportApi } from '../../src-shared/report';
 import type { EpochImages } from '../records';
 import type { BackendPreference } from '../../src-shared/backends';
@@ -121,7 +122,7 @@ export function queueStateOf(store: WorkbenchStore, runner: RunnerControl): Queu
 }
 
 /** The workbench's own use cases; the latent views' come from createLatentHandlers and are spread in beside them. */
-export type WorkbenchHandlers = Omit<Handlers, keyof LatentHandlers | keyof typeof reportApi>;
+export type WorkbenchHandlers = Omit<Handlers, keyof LatentHandlers | keyof typeof reportApi | keyof typeof nllApi>;
 
 export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
   const { store, runner, events } = ctx;

@@ -9,6 +9,7 @@ import type { MethodInput, MethodName, MethodOutput } from '../../src-shared/api
 import { createDispatcher, type Dispatch } from '../api/dispatcher';
 import { EventHub } from '../api/events';
 import { createReportHandlers } from './report';
+import { createNllHandlers, NllJobs } from './nll';
 import { bindStore } from './store-binding';
 import { createHandlers, queueStateOf, workersInForce, workersPolicy } from './use-cases';
 import { automaticWorkers } from '../queue/workers';
@@ -62,6 +63,12 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
   });
   const events = new EventHub();
   const latent = new LatentService({ dbPath: opts.dbPath, spawn: opts.spawnLatent });
+  const nllJobs = new NllJobs({
+    db,
+    dbPath: opts.dbPath,
+    spawn: opts.spawnLatent,
+    emit: (progress) => events.emit('onNllProgress', progress),
+  });
   const dispatch = createDispatcher({
     ...createHandlers({
       store,
@@ -72,6 +79,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
     }),
     ...createLatentHandlers(latent),
     ...createReportHandlers({ db, latent, version: opts.version }),
+    ...createNllHandlers(nllJobs, db),
   });
 
   const queueState = () => queueStateOf(store, runner);
@@ -94,6 +102,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
     close: () =>
       (closed ??= (async () => {
         offs.forEach((off) => off());
+        nllJobs.close();
         latent.close();
         await runner.shutdown();
         db.close();

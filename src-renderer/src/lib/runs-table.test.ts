@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src-shared/config';
 import type { RunSummary } from '../../../src-shared/runs';
-import { buildRows, columns, compareBy, matches, searchText } from './runs-table';
+import {
+  aggregateText,
+  buildAggregateRows,
+  buildRows,
+  columns,
+  compareBy,
+  matches,
+  searchText,
+  tableColumns,
+} from './runs-table';
 
 function run(
   id: number,
@@ -57,17 +66,38 @@ describe('runs table', () => {
   it('groups runs under their experiment, newest experiment first, and hides collapsed groups', () => {
     const runs = [run(1, { experimentId: 1 }), run(2, { experimentId: 2 }), run(3, { experimentId: 1 })];
     const rows = buildRows(runs, true, new Set([2]));
-    expect(rows.map((r) => (r.kind === 'group' ? `g${r.experimentId}:${r.count}` : r.run.id))).toEqual([
-      'g2:1',
-      'g1:2',
-      1,
-      3,
-    ]);
+    expect(
+      rows.map((r) => (r.kind === 'group' ? `g${r.experimentId}:${r.count}` : r.kind === 'run' ? r.run.id : r.id)),
+    ).toEqual(['g2:1', 'g1:2', 1, 3]);
     expect(buildRows(runs, false, new Set())).toHaveLength(3);
   });
 
   it('shows losses with a real minus sign and one decimal', () => {
     expect(column('testElbo').text(run(1, { elbo: -86.84 }))).toBe('−86.8');
     expect(column('testElbo').text(run(1, { elbo: null }))).toBe('—');
+  });
+
+  it('groups runs over seeds with mean ± sample std and n in every metric column', () => {
+    const seeded = (id: number, beta: number, seed: number, elbo: number): RunSummary => {
+      const r = run(id, { beta, elbo });
+      return { ...r, config: { ...r.config, seed } };
+    };
+    const runs = [seeded(1, 1, 0, -100), seeded(2, 4, 0, -120), seeded(3, 1, 1, -102), seeded(4, 4, 1, -121)];
+    const rows = buildAggregateRows(runs, ['beta'], new Set(['[4]']));
+    expect(rows.map((r) => (r.kind === 'aggregate' ? r.label : r.kind === 'run' ? r.run.id : '?'))).toEqual([
+      'β = 1',
+      1,
+      3,
+      'β = 4',
+    ]);
+    const group = rows[0].kind === 'aggregate' ? rows[0].runs : [];
+    // −100 and −102: mean −101, sample std |−100 − (−102)| / √2 = 1.414…
+    expect(aggregateText(column('testElbo'), group)).toBe('−101.0 ± 1.4');
+    expect(aggregateText(column('id'), group)).toBe('n = 2');
+    expect(aggregateText(column('beta'), group)).toBe('1');
+    expect(aggregateText(column('seed'), group)).toBe('…');
+    const nll = tableColumns((id) => (id === 1 ? 90 : id === 3 ? 92 : null)).find((c) => c.id === 'nll')!;
+    expect(aggregateText(nll, group)).toBe('91.00 ± 1.41');
+    expect(nll.text(runs[1])).toBe('—');
   });
 });

@@ -2,6 +2,7 @@ import type { RunSummary } from '../../../src-shared/runs';
 import type { ConfigKey } from '../../../src-shared/config';
 import { parameter } from '../../../src-shared/parameters';
 import { duration, num, paramValue } from './format';
+import { formatMeanStd, groupRuns, summarize } from '../../../src-shared/aggregate';
 
 export interface Column {
   id: string;
@@ -10,6 +11,8 @@ export interface Column {
   help?: string;
   width: number;
   align?: 'right';
+  /** A metric: a group of runs shows its mean ± std. */
+  metric?: boolean;
   value: (r: RunSummary) => number | string | null;
   text: (r: RunSummary) => string;
 }
@@ -24,8 +27,10 @@ const metric = (
   id,
   title,
   help,
-  width: 108,
+  // Wide enough for a group's "−532.4 ± 0.4".
+  width: 124,
   align: 'right',
+  metric: true,
   value: (r) => value(r) ?? null,
   text: (r) => num(value(r), digits),
 });
@@ -48,49 +53,63 @@ const param = (key: ConfigKey, width: number): Column => {
   };
 };
 
-/** The runs table's columns: parameters first, then metrics in nats per example. */
-export const columns: Column[] = [
-  { id: 'id', title: 'Run', width: 70, align: 'right', value: (r) => r.id, text: (r) => `#${r.id}` },
-  { id: 'experiment', title: 'Experiment', width: 160, value: (r) => r.experimentName, text: (r) => r.experimentName },
-  { id: 'status', title: 'Status', width: 100, value: (r) => r.status, text: (r) => r.status },
-  param('beta', 60),
-  param('latentDim', 88),
-  metric('testElbo', 'Test ELBO', 'last epoch, nats per example (higher is better)', (r) => r.last.test?.elbo),
-  metric('bestElbo', 'Best ELBO', 'best test ELBO over epochs', (r) => r.best.testElbo),
-  metric('testRecon', 'Recon', 'test reconstruction term, last epoch', (r) => r.last.test?.recon),
-  metric('testKl', 'KL', 'test KL(q(z|x) ‖ p(z)), last epoch', (r) => r.last.test?.kl),
-  metric('activeUnits', 'Active', 'active units: Cov_x(E[z_j|x]) > 0.01', (r) => r.activeUnits, 0),
-  {
-    id: 'epochs',
-    title: 'Epochs',
-    width: 82,
-    align: 'right',
-    value: (r) => r.epochsDone,
-    text: (r) => `${r.epochsDone}/${r.config.epochs}`,
-  },
-  param('dataset', 100),
-  {
-    id: 'architecture',
-    title: parameter('architecture').label,
-    help: 'architecture and layer sizes',
-    width: 110,
-    value: (r) => `${r.config.architecture} ${archSizes(r)}`,
-    text: (r) => `${r.config.architecture} ${archSizes(r)}`,
-  },
-  param('likelihood', 104),
-  param('learningRate', 70),
-  param('seed', 70),
-  {
-    id: 'duration',
-    title: 'Duration',
-    width: 100,
-    align: 'right',
-    value: (r) => r.durationSec,
-    text: (r) => duration(r.durationSec),
-  },
-  { id: 'backend', title: 'Backend', width: 92, value: (r) => r.backend, text: (r) => r.backend ?? '—' },
-  { id: 'tags', title: 'Tags', width: 150, value: (r) => r.tags.join(' '), text: (r) => r.tags.join(', ') },
-];
+/**
+ * The runs table's columns: parameters first, then metrics in nats per example. `nllOf` gives a run's newest test
+ * NLL estimate (kept by the workbench state, not in the run summary).
+ */
+export function tableColumns(nllOf: (runId: number) => number | null): Column[] {
+  return [
+    { id: 'id', title: 'Run', width: 70, align: 'right', value: (r) => r.id, text: (r) => `#${r.id}` },
+    {
+      id: 'experiment',
+      title: 'Experiment',
+      width: 160,
+      value: (r) => r.experimentName,
+      text: (r) => r.experimentName,
+    },
+    { id: 'status', title: 'Status', width: 100, value: (r) => r.status, text: (r) => r.status },
+    param('beta', 60),
+    param('latentDim', 88),
+    metric('testElbo', 'Test ELBO', 'last epoch, nats per example (higher is better)', (r) => r.last.test?.elbo),
+    metric('bestElbo', 'Best ELBO', 'best test ELBO over epochs', (r) => r.best.testElbo),
+    metric('testRecon', 'Recon', 'test reconstruction term, last epoch', (r) => r.last.test?.recon),
+    metric('testKl', 'KL', 'test KL(q(z|x) ‖ p(z)), last epoch', (r) => r.last.test?.kl),
+    metric('activeUnits', 'Active', 'active units: Cov_x(E[z_j|x]) > 0.01', (r) => r.activeUnits, 0),
+    metric('nll', 'NLL', 'importance-sampled test −log p(x), newest estimate, nats per example', (r) => nllOf(r.id), 2),
+    {
+      id: 'epochs',
+      title: 'Epochs',
+      width: 82,
+      align: 'right',
+      value: (r) => r.epochsDone,
+      text: (r) => `${r.epochsDone}/${r.config.epochs}`,
+    },
+    param('dataset', 100),
+    {
+      id: 'architecture',
+      title: parameter('architecture').label,
+      help: 'architecture and layer sizes',
+      width: 110,
+      value: (r) => `${r.config.architecture} ${archSizes(r)}`,
+      text: (r) => `${r.config.architecture} ${archSizes(r)}`,
+    },
+    param('likelihood', 104),
+    param('learningRate', 70),
+    param('seed', 70),
+    {
+      id: 'duration',
+      title: 'Duration',
+      width: 100,
+      align: 'right',
+      value: (r) => r.durationSec,
+      text: (r) => duration(r.durationSec),
+    },
+    { id: 'backend', title: 'Backend', width: 92, value: (r) => r.backend, text: (r) => r.backend ?? '—' },
+    { id: 'tags', title: 'Tags', width: 150, value: (r) => r.tags.join(' '), text: (r) => r.tags.join(', ') },
+  ];
+}
+
+export const columns: Column[] = tableColumns(() => null);
 
 function archSizes(r: RunSummary): string {
   return paramValue(r.config.architecture === 'conv' ? 'convChannels' : 'hiddenSizes', r.config);
@@ -132,7 +151,37 @@ export function matches(haystack: string, filter: string): boolean {
 }
 
 export type Row =
-  { kind: 'group'; experimentId: number; name: string; count: number } | { kind: 'run'; run: RunSummary };
+  | { kind: 'group'; experimentId: number; name: string; count: number }
+  | { kind: 'aggregate'; id: string; label: string; runs: RunSummary[] }
+  | { kind: 'run'; run: RunSummary };
+
+/**
+ * Rows grouped by parameters (over seeds by default): a summary row per group, then its runs unless collapsed.
+ * Groups keep the order of their first run in `runs` (the table's sort).
+ */
+export function buildAggregateRows(
+  runs: RunSummary[],
+  keys: readonly ConfigKey[],
+  collapsed: ReadonlySet<string>,
+): Row[] {
+  const rows: Row[] = [];
+  for (const group of groupRuns(runs, keys)) {
+    rows.push({ kind: 'aggregate', id: group.id, label: group.label, runs: group.runs });
+    if (!collapsed.has(group.id)) for (const run of group.runs) rows.push({ kind: 'run', run });
+  }
+  return rows;
+}
+
+/** What a group's summary row shows in a column: mean ± std of a metric, the shared value of a parameter, or n. */
+export function aggregateText(column: Column, runs: readonly RunSummary[]): string {
+  if (column.id === 'id') return `n = ${runs.length}`;
+  if (column.metric) {
+    const digits = column.id === 'activeUnits' ? 1 : column.id === 'nll' ? 2 : 1;
+    return formatMeanStd(summarize(runs.map((r) => column.value(r) as number | null)), digits);
+  }
+  const texts = new Set(runs.map((r) => column.text(r)));
+  return texts.size === 1 ? [...texts][0] : '…';
+}
 
 export function buildRows(runs: RunSummary[], groupByExperiment: boolean, collapsed: ReadonlySet<number>): Row[] {
   if (!groupByExperiment) return runs.map((run) => ({ kind: 'run', run }));

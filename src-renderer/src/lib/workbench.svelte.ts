@@ -8,6 +8,8 @@ import type {
   WorkbenchInfo,
 } from '../../../src-shared/api';
 import type { RunSummary } from '../../../src-shared/runs';
+import type { ConfigKey } from '../../../src-shared/config';
+import { latestTestNll, type NllEstimate, type NllProgress } from '../../../src-shared/nll';
 
 /** The top-level views in the order the header shows them; the view names derive from it. */
 export const views = [
@@ -41,6 +43,17 @@ export class WorkbenchState {
   disconnected = $state(false);
   /** The last failure, shown until dismissed. */
   error = $state<string | null>(null);
+  /** Each run's newest test NLL estimate, by run id. */
+  nll = $state.raw<Record<number, NllEstimate>>({});
+  /** NLL estimates in progress (and the last state of ones that ended, until the next start), by run id. */
+  nllJobs = $state.raw<Record<number, NllProgress>>({});
+  /** Runs grouped (over seeds) in Compare and the runs table; the parameters that define a group, null = all but the seed. */
+  grouped = $state(false);
+  groupKeys = $state.raw<ConfigKey[] | null>(null);
+  /** Runs inside the brushed ranges of Compare's parallel coordinates; null when nothing is brushed. */
+  brushedRunIds = $state.raw<number[] | null>(null);
+  /** The run whose details the Runs view shows (a click on a point in Compare opens it there). */
+  focusedRunId = $state<number | null>(null);
   /** Bumped whenever a run's stored data changes, so views that fetch per-run data know to refetch. */
   runVersion = $state.raw<Record<number, number>>({});
 
@@ -64,6 +77,15 @@ export class WorkbenchState {
     this.client.on('onRunProgress', (p) => (this.progress = { ...this.progress, [p.runId]: p }));
     this.client.on('onQueueChanged', (q) => (this.queue = q));
     this.client.on('onRunChanged', ({ runId }) => this.runChanged(runId));
+    this.client.on('onNllProgress', (p) => {
+      this.nllJobs = { ...this.nllJobs, [p.runId]: p };
+      if (p.state === 'finished' && p.nll !== null && p.epoch !== null) {
+        // Shown at once from the event; the stored estimate (with its time, unknown here) replaces it when fetched.
+        const shown = { runId: p.runId, epoch: p.epoch, split: 'test' as const, k: p.k, count: p.total, nll: p.nll };
+        this.nll = { ...this.nll, [p.runId]: { ...shown, createdAt: '' } };
+        void this.loadNll([p.runId]);
+      }
+    });
     this.client.onConnection?.((connected) => {
       this.disconnected = !connected;
       if (connected) void this.refresh();
@@ -84,7 +106,38 @@ export class WorkbenchState {
       this.datasets = datasets;
       this.runs = runs;
       this.queue = queue;
+      const jobs = await this.client.call('listNllJobs', {});
+      this.nllJobs = Object.fromEntries(jobs.map((j) => [j.runId, j]));
     });
+    await this.loadNll(this.runs.map((r) => r.id));
+  };
+
+  /** Fetches the newest test NLL of these runs (in chunks the contract accepts). */
+  loadNll = async (runIds: number[]): Promise<void> => {
+    const next = { ...this.nll };
+    for (let i = 0; i < runIds.length; i += 5000) {
+      const ids = runIds.slice(i, i + 5000);
+      const estimates = await this.attempt(() => this.client.call('listNllEstimates', { runIds: ids }));
+      for (const id of ids) {
+        const latest = latestTestNll(estimates ?? [], id);
+        if (latest) next[id] = latest;
+      }
+    }
+    this.nll = next;
+  };
+
+  startNll = async (runId: number, k: number, examples: number | null): Promise<void> => {
+    const started = await this.attempt(() => this.client.call('startNllEstimate', { runId, k, examples }));
+    if (started) this.nllJobs = { ...this.nllJobs, [runId]: started };
+  };
+
+  cancelNll = async (runId: number): Promise<void> => {
+    await this.attempt(() => this.client.call('cancelNllEstimate', { runId }));
+  };
+
+  openRun = (runId: number): void => {
+    this.focusedRunId = runId;
+    this.show('runs');
   };
 
   /** The backend the next runs ask for; the run in training keeps its own. */

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import type { NllProgress } from './nll';
-import type { RunProgress } from './runs';
+import type { NllProgress, RunProgress } from './runs';
 
 /**
  * The building blocks of the API contract (src-shared/api.ts): how a method and an event are declared, the types

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from './contract';
-import type { Split } from './runs';
+import type { NllProgress, Split } from './runs';
 
 /**
  * The marginal likelihood part of the API contract (spread into the table in api.ts): the importance-sampled test
@@ -19,26 +19,6 @@ export interface NllEstimate {
   count: number;
   nll: number;
   createdAt: string;
-}
-
-export type NllJobState = 'starting' | 'running' | 'finished' | 'failed' | 'cancelled';
-
-/** The payload of onNllProgress: one estimate in progress (one per run at a time). */
-export interface NllProgress {
-  runId: number;
-  /** The checkpoint's epoch; null until the child has found the newest checkpoint. */
-  epoch: number | null;
-  k: number;
-  /** Test examples done so far and in all. */
-  done: number;
-  total: number;
-  /** Seconds left from the measured pace; null before the first batch. */
-  etaSec: number | null;
-  state: NllJobState;
-  /** Set when finished. */
-  nll: number | null;
-  /** Set when failed. */
-  error: string | null;
 }
 
 /** Most importance samples per example: 5000 is the literature's standard; beyond 100 000 buys nothing measurable. */

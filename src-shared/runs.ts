@@ -153,3 +153,23 @@ export interface RunProgress {
   /** Seconds left for the whole run, from the measured throughput; null before the first batches. */
   etaSec: number | null;
 }
+
+export type NllJobState = 'starting' | 'running' | 'finished' | 'failed' | 'cancelled';
+
+/** The payload of onNllProgress: one estimate in progress (one per run at a time). */
+export interface NllProgress {
+  runId: number;
+  /** The checkpoint's epoch; null until the child has found the newest checkpoint. */
+  epoch: number | null;
+  k: number;
+  /** Test examples done so far and in all. */
+  done: number;
+  total: number;
+  /** Seconds left from the measured pace; null before the first batch. */
+  etaSec: number | null;
+  state: NllJobState;
+  /** Set when finished. */
+  nll: number | null;
+  /** Set when failed. */
+  error: string | null;
+}

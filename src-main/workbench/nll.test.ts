@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NllProgress } from '../../src-shared/nll';
+import type { NllProgress } from '../../src-shared/runs';
 import { spawnInProcess } from '../latent/in-process';
 import { listNllEstimates } from '../store/nll';
 import { openLatentFixture, type LatentFixture } from '../testing/latent-fixtures';

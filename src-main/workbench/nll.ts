@@ -8,7 +8,7 @@ import { selectBackend } from '../training/backend';
 import { testSplitNll, type SplitNllOptions } from '../training/nll';
 import { resolveDatasetSource } from '../catalog/datasets';
 import { ApiError, type MethodInputParsed } from '../../src-shared/api';
-import type { NllProgress } from '../../src-shared/nll';
+import type { NllProgress } from '../../src-shared/runs';
 import { NLL_REQUEST, type FromLatent, type NllRequest } from '../latent/protocol';
 import type { LatentProcess, SpawnLatent } from '../latent/service';
 import { listNllEstimates } from '../store/nll';

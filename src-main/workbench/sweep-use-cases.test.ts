@@ -14,6 +14,8 @@ function handlers(override: number | null = null) {
     isTraining: () => false,
     wake: () => undefined,
     stopRun: async () => undefined,
+    backendPreference: { backend: 'auto', allowSoftwareGpu: false },
+    setBackendPreference: () => undefined,
   };
   const policy = { ...workersPolicy(null, override), cores: 4, max: 8, check: workersPolicy(null, null).check };
   policy.check = (n: number) => {

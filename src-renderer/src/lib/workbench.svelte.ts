@@ -7,9 +7,9 @@ import type {
   WorkbenchClient,
   WorkbenchInfo,
 } from '../../../src-shared/api';
-import type { RunSummary } from '../../../src-shared/runs';
 import type { ConfigKey } from '../../../src-shared/config';
-import { latestTestNll, type NllEstimate, type NllProgress } from '../../../src-shared/nll';
+import { latestTestNll, type NllEstimate } from '../../../src-shared/nll';
+import type { NllProgress, RunSummary } from '../../../src-shared/runs';
 
 /** The top-level views in the order the header shows them; the view names derive from it. */
 export const views = [

@@ -22,7 +22,7 @@ function reportCrash(reason: unknown): void {
   port
     .send({ type: 'failed', epoch: 0, message: `the training process crashed: ${message}` })
     .catch(() => undefined)
-    .finally(() => process.exit(1));
+    .finally(() => port.exit(1));
 }
 
 process.on('uncaughtException', reportCrash);

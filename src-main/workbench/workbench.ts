@@ -25,6 +25,8 @@ export interface WorkbenchOptions {
    * `run` works the queue in the foreground; its other commands never train).
    */
   workQueue?: boolean;
+  /** The desktop app's folder dialog (saveReport); browser mode and the CLI have none. */
+  chooseFolder?: (title: string) => Promise<string | null>;
 }
 
 /**
@@ -56,7 +58,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
       info: { version: opts.version, dbPath: opts.dbPath, transport: opts.transport },
     }),
     ...createLatentHandlers(latent),
-    ...createReportHandlers({ db, latent, version: opts.version }),
+    ...createReportHandlers({ db, latent, version: opts.version, chooseFolder: opts.chooseFolder }),
   });
 
   const queueState = () => {

@@ -24,6 +24,8 @@ export interface ServerOptions {
   spawnLatent?: SpawnLatent;
   /** Fixed token (tests); a random one per launch otherwise. */
   token?: string;
+  /** false leaves the queue unworked (tests that must see the store change only through their own calls). */
+  workQueue?: boolean;
 }
 
 export interface RunningServer {
@@ -60,6 +62,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     backend: opts.backend ?? null,
     transport: 'http',
     version: APP_VERSION,
+    workQueue: opts.workQueue,
   });
 
   let boundPort = 0;

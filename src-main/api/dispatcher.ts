@@ -36,6 +36,14 @@ export function nestingDepth(value: unknown, limit: number): number {
   return deepest;
 }
 
+/** An unknown method name as quoted in the refusal: a string cut short, anything else by its kind. */
+function methodShown(method: unknown): string {
+  if (typeof method !== 'string')
+    return `a ${method === null ? 'null' : Array.isArray(method) ? 'array' : typeof method}`;
+  const quoted = JSON.stringify(method);
+  return quoted.length > 80 ? `${quoted.slice(0, 60)}…" (${method.length} characters)` : quoted;
+}
+
 /** The method name arrives unchecked from a transport: the dispatcher refuses one outside the contract. */
 export type Dispatch = (method: unknown, input: unknown) => Promise<unknown>;
 
@@ -52,7 +60,7 @@ export function createDispatcher(handlers: Handlers): Dispatch {
     if (!isMethodName(method)) {
       throw new ApiError(
         'UnknownMethod',
-        `${JSON.stringify(method)} is not an API method; allowed: ${Object.keys(api).join(', ')}`,
+        `${methodShown(method)} is not an API method; allowed: ${Object.keys(api).join(', ')}`,
       );
     }
     const depth = nestingDepth(input, MAX_INPUT_DEPTH);

@@ -10,6 +10,7 @@ import {
   recoverOrphanedRuns,
   setRunBackend,
 } from '../store/runs';
+import { storageFailure } from '../store/errors';
 import type { FromWorker } from '../training/protocol';
 import type { RunSummary } from '../../src-shared/runs';
 import type { RunProgress, SpawnTraining, TrainingProcess } from './types';
@@ -219,6 +220,8 @@ export class QueueRunner {
     const epochs = run.config.epochs;
     let finished = false;
     let failure: string | null = null;
+    // The database could not be written (disk full, read-only): the run stops at its last whole epoch, resumable.
+    let storageProblem: string | null = null;
 
     child.onMessage((message: FromWorker) => {
       if (ended) return;
@@ -259,13 +262,18 @@ export class QueueRunner {
         }
       } catch (error) {
         // The store refused what the child sent: stop training rather than lose or double an epoch.
-        failure = `could not record the run's results: ${(error as Error).message}`;
+        storageProblem = storageFailure(error, this.dbPath);
+        if (storageProblem === null) failure = `could not record the run's results: ${(error as Error).message}`;
         child.kill();
       }
     });
 
     child.onExit((code, signal) => {
-      if (failure !== null) {
+      if (storageProblem !== null) {
+        const message = storageProblem;
+        console.error(`run ${run.id}: ${message}`);
+        end('interrupted', () => markRunStopped(this.db, run.id, 'interrupted', message));
+      } else if (failure !== null) {
         const message = failure;
         end('failed', () => markRunFailed(this.db, run.id, message));
       } else if (finished) {

@@ -1,8 +1,13 @@
+// First: stops an old Node with a message before better-sqlite3 can crash it.
+import '../require-node';
 import { defaultConfig, parseConfig } from '../../src-shared/config';
 import { builtinDatasetSource } from '../data/builtin';
 import { loadDatasetSource } from '../data/load';
 import { selectBackend } from '../training/backend';
 import { trainRun } from '../training/trainer';
+import { quietTfjs } from '../tfjs-quiet';
+
+quietTfjs();
 
 /**
  * Seconds per epoch of the reference MLP VAE (784-512-20, batch 128, Adam 1e-3, Bernoulli decoder, full MNIST 60k)

@@ -1,3 +1,5 @@
+// First: stops an old Node with a message before better-sqlite3 can crash it.
+import '../require-node';
 import { app, BrowserWindow, dialog, ipcMain, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
 import type { BridgeReply } from '../../src-shared/api';

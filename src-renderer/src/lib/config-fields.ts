@@ -51,6 +51,6 @@ export function sweepSuggestion(key: ConfigKey, current: string): string {
 export function placeholder(field: FieldSpec, swept: boolean): string {
   if (swept) return field.sweep ? `comma separated, e.g. ${formatSweep(field.key, field.sweep)}` : 'comma separated';
   if (field.kind.type === 'subset') return 'all';
-  if (field.kind.type === 'widths') return 'widths joined by x, e.g. 512x256';
+  if (field.kind.type === 'widths') return `widths joined by x, e.g. ${field.example ?? '512x256'}`;
   return '';
 }

@@ -3,6 +3,7 @@ import { BUILTIN_DATASET_IDS, isBuiltinDatasetId } from '../data/builtin';
 import type { DatasetChoice } from '../../src-shared/api';
 import { DatasetIdError } from '../data/dataset';
 import { readIdxImport, type IdxPaths } from '../data/load';
+import { readImageFolder } from '../data/image-folder';
 import type { Database } from '../store/db';
 import { listImportedDatasets, saveImportedDataset } from '../store/datasets';
 
@@ -32,6 +33,36 @@ function checkTitle(title: string): string {
     );
   }
   return trimmed;
+}
+
+function checkNewId(db: Database, id: string): void {
+  checkImportId(id);
+  const existing = listImportedDatasets(db).find((d) => d.id === id);
+  if (existing !== undefined) {
+    throw new DatasetIdError(
+      `dataset id "${id}" is already used by the imported dataset "${existing.title}"; pick another id or delete that one first`,
+    );
+  }
+}
+
+/**
+ * Imports a folder of PNG and JPEG images (data/image-folder.ts says how labels and splits are found), greyscale at
+ * size × size. Every image is read and checked before the single write: a bad file names itself and writes nothing.
+ */
+export function importFolderDataset(
+  db: Database,
+  input: {
+    id: string;
+    title: string;
+    folder: string;
+    size: number;
+    onProgress?: (done: number, total: number) => void;
+  },
+): DatasetChoice {
+  checkNewId(db, input.id);
+  const title = checkTitle(input.title);
+  const dataset = readImageFolder(input.folder, input.id, { size: input.size, onProgress: input.onProgress });
+  return saveImportedDataset(db, { id: input.id, title, dataset, sourceFiles: [input.folder] });
 }
 
 /**

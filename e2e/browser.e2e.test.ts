@@ -26,6 +26,12 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
 
   afterAll(() => session?.close());
 
+  it('shows the database the workbench uses in the header', async () => {
+    const db = page.locator('[data-testid="db-path"]');
+    await expect.poll(() => db.getAttribute('data-path')).toBe(session.dbPath);
+    expect(await db.textContent()).toContain('flow.db');
+  });
+
   it('refuses a request without the token (401) and from a foreign Origin (403)', async () => {
     const origin = new URL(server.url).origin;
     const none = await fetch(`${origin}/api/listRuns`, {

@@ -44,6 +44,10 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  // The page then says the bridge is missing; the reason is printed here, where the terminal shows it.
+  win.webContents.on('preload-error', (_event, preloadPath, error) => {
+    console.error(`VAE Workbench: the preload script ${preloadPath} failed: ${error.message}`);
+  });
   // Links open in the system browser; the window itself never navigates away from the app.
   win.webContents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https:')) void shell.openExternal(url);

@@ -9,6 +9,7 @@ import {
   type SpecOutput,
 } from './contract';
 import { latentApi } from './latent';
+import { importApi } from './import';
 import { reportApi } from './report';
 import { sweepSpecSchema } from './sweep';
 import {
@@ -129,7 +130,7 @@ const workbenchApi = {
   listCheckpoints: method<CheckpointInfo[]>()(z.object({ runId }).strict()),
 } as const;
 
-export const api = { ...workbenchApi, ...latentApi, ...reportApi } as const;
+export const api = { ...workbenchApi, ...latentApi, ...reportApi, ...importApi } as const;
 
 export type Api = typeof api;
 export type MethodName = keyof Api;

@@ -51,6 +51,8 @@ export const apiEvents = {
   onQueueChanged: event<QueueState>(),
   /** A run's status, metrics, notes or tags changed: refetch it. */
   onRunChanged: event<{ runId: number }>(),
+  /** A dataset import read `done` of its `total` images. */
+  onImportProgress: event<{ id: string; done: number; total: number }>(),
 } as const;
 
 export type EventName = keyof typeof apiEvents;

@@ -33,6 +33,8 @@ const NAMED_ERRORS = new Set([
   'ReportError',
   'PayloadTooLarge',
   'LatentError',
+  'DatasetError',
+  'DatasetIdError',
 ]);
 
 /** Calls per method and transport: about 25 s for the suite on a loaded 2-core machine. */

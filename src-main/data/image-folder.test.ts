@@ -7,7 +7,8 @@ import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../store/db';
 import { listImportedDatasets } from '../store/datasets';
-import { importFolderDataset } from '../workbench/import-dataset';
+import { createImportHandlers, importFolderDataset } from '../workbench/import-dataset';
+import { EventHub } from '../api/events';
 import { readImageFolder, toGreySquare } from './image-folder';
 
 const root = mkdtempSync(join(tmpdir(), 'vae-folder-'));
@@ -138,5 +139,31 @@ describe('importing a folder into the store', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('Imported "cli-digits": 18 train / 2 test images, 28×28, greyscale.');
     expect(run.status).toBe(0);
+  });
+});
+
+describe('importImageFolder (the window’s import)', () => {
+  it('imports a given folder with progress events, and says when the folder dialog was cancelled', async () => {
+    const db = openDatabase(':memory:');
+    const events = new EventHub();
+    const progress: number[] = [];
+    events.on('onImportProgress', (p) => progress.push(p.done));
+    const browser = createImportHandlers({ db, events });
+    const dir = labelledFolder('window', ['0', '1'], 10);
+    const done = await browser.importImageFolder({ id: 'window-digits', size: 10, folder: dir });
+    expect(done).toMatchObject({ folder: dir, imported: { id: 'window-digits', trainCount: 18, testCount: 2 } });
+    expect(progress.at(-1)).toBe(20);
+    await expect(browser.importImageFolder({ id: 'other', size: 10 })).rejects.toThrow(/give folder/);
+    await expect(browser.importImageFolder({ id: 'window-digits', size: 10, folder: dir })).rejects.toThrow(
+      /already used/,
+    );
+
+    const desktop = createImportHandlers({ db, events, chooseFolder: async () => null });
+    expect(await desktop.importImageFolder({ id: 'cancelled', size: 10 })).toEqual({
+      imported: null,
+      reason: 'cancelled: no folder was chosen, nothing was imported',
+    });
+    expect(listImportedDatasets(db).map((d) => d.id)).toEqual(['window-digits']);
+    db.close();
   });
 });

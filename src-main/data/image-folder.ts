@@ -170,8 +170,11 @@ export function toGreySquare(image: { width: number; height: number; rgba: Uint8
   return out;
 }
 
-/** Reads, checks and converts every image of the folder; throws DatasetError naming the first bad file. */
-export function readImageFolder(root: string, name: string, opts: FolderImportOptions): ImageDataset {
+/**
+ * The work of reading a folder, one step per image: the CLI runs it straight through, the app yields to its event
+ * loop between steps so the window stays responsive.
+ */
+function* folderSteps(root: string, name: string, opts: FolderImportOptions): Generator<void, ImageDataset> {
   const { size } = opts;
   if (!Number.isInteger(size) || size < MIN_IMAGE_SIZE || size > MAX_IMAGE_SIZE) {
     throw new DatasetError(
@@ -180,12 +183,11 @@ export function readImageFolder(root: string, name: string, opts: FolderImportOp
     );
   }
   const found = findImages(root);
-  const splits = { train: found.filter((f) => f.split === 'train'), test: found.filter((f) => f.split === 'test') };
   let done = 0;
-  const make = (files: Found[]): ImageSplit => {
+  function* make(files: Found[]): Generator<void, ImageSplit> {
     const images = new Uint8Array(files.length * size * size);
     const labels = new Uint8Array(files.length);
-    files.forEach((file, i) => {
+    for (const [i, file] of files.entries()) {
       let bytes: Buffer;
       try {
         bytes = readFileSync(file.path);
@@ -205,8 +207,39 @@ export function readImageFolder(root: string, name: string, opts: FolderImportOp
       images.set(toGreySquare(image, size), i * size * size);
       labels[i] = file.label;
       opts.onProgress?.(++done, found.length);
-    });
+      yield;
+    }
     return { images, labels, count: files.length, height: size, width: size };
-  };
-  return { name, train: make(splits.train), test: make(splits.test) };
+  }
+  const train = yield* make(found.filter((f) => f.split === 'train'));
+  const test = yield* make(found.filter((f) => f.split === 'test'));
+  return { name, train, test };
+}
+
+/** Reads, checks and converts every image of the folder; throws DatasetError naming the first bad file. */
+export function readImageFolder(root: string, name: string, opts: FolderImportOptions): ImageDataset {
+  const steps = folderSteps(root, name, opts);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** readImageFolder that gives the event loop a turn every `sliceMs` of decoding. */
+export async function readImageFolderAsync(
+  root: string,
+  name: string,
+  opts: FolderImportOptions,
+  sliceMs = 15,
+): Promise<ImageDataset> {
+  const steps = folderSteps(root, name, opts);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart > sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
 }

@@ -46,6 +46,8 @@ const securityHeaders = {
 const statusFor: Record<string, number> = {
   ValidationError: 400,
   ConfigError: 400,
+  DatasetError: 400,
+  DatasetIdError: 400,
   StateError: 409,
   NotFound: 404,
   UnknownMethod: 404,

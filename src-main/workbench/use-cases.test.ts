@@ -11,6 +11,7 @@ import { createLatentHandlers } from '../latent/handlers';
 import { LatentService } from '../latent/service';
 import { addSyntheticRuns } from '../testing/synthetic-runs';
 import { createReportHandlers } from './report';
+import { createImportHandlers } from './import-dataset';
 import { bindStore } from './store-binding';
 import { createHandlers, type RunnerControl } from './use-cases';
 
@@ -57,6 +58,7 @@ describe('API handlers over the store', () => {
       }),
       ...latent,
       ...createReportHandlers({ db, latent: latentService, version: '0.0.0' }),
+      ...createImportHandlers({ db, events }),
     });
   });
 

@@ -19,6 +19,7 @@ import type { Handlers } from '../api/dispatcher';
 import type { EventHub } from '../api/events';
 import type { LatentHandlers } from '../latent/handlers';
 import type { reportApi } from '../../src-shared/report';
+import type { importApi } from '../../src-shared/import';
 import type { EpochImages } from '../records';
 import { backendOrder } from '../training/backend-order';
 
@@ -62,7 +63,7 @@ export interface HandlerContext {
 }
 
 /** The workbench's own use cases; the latent views' come from createLatentHandlers and are spread in beside them. */
-export type WorkbenchHandlers = Omit<Handlers, keyof LatentHandlers | keyof typeof reportApi>;
+export type WorkbenchHandlers = Omit<Handlers, keyof LatentHandlers | keyof typeof reportApi | keyof typeof importApi>;
 
 export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
   const { store, runner, events } = ctx;

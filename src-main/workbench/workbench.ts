@@ -8,6 +8,7 @@ import type { MethodInput, MethodName, MethodOutput } from '../../src-shared/api
 import { createDispatcher, type Dispatch } from '../api/dispatcher';
 import { EventHub } from '../api/events';
 import { createReportHandlers } from './report';
+import { createImportHandlers } from './import-dataset';
 import { bindStore } from './store-binding';
 import { createHandlers } from './use-cases';
 
@@ -59,6 +60,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
     }),
     ...createLatentHandlers(latent),
     ...createReportHandlers({ db, latent, version: opts.version, chooseFolder: opts.chooseFolder }),
+    ...createImportHandlers({ db, events, chooseFolder: opts.chooseFolder }),
   });
 
   const queueState = () => {

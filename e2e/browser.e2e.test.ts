@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunningServer } from '../src-main/server/server';
@@ -26,6 +29,12 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
   });
 
   afterAll(() => session?.close());
+
+  it('shows the database the workbench uses in the header', async () => {
+    const db = page.locator('[data-testid="db-path"]');
+    await expect.poll(() => db.getAttribute('data-path')).toBe(session.dbPath);
+    expect(await db.textContent()).toContain('flow.db');
+  });
 
   it('refuses a request without the token (401) and from a foreign Origin (403)', async () => {
     const origin = new URL(server.url).origin;
@@ -144,6 +153,34 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
       .toContain('2 in force');
     await shot(page, 'queue-workers');
     expect(await api('getWorkers', {})).toMatchObject({ workers: 2, setting: 2 });
+  });
+
+  it('imports a folder of PNG images from the New experiment view, and offers it as a dataset', async () => {
+    const folder = join(dir, 'my-images');
+    for (const label of ['0', '1']) {
+      mkdirSync(join(folder, label), { recursive: true });
+      for (let i = 0; i < 10; i++) {
+        const png = new PNG({ width: 16, height: 16 });
+        png.data.fill(label === '0' ? 40 : 220);
+        writeFileSync(join(folder, label, `${i}.png`), PNG.sync.write(png));
+      }
+    }
+    await page.locator('button.tab[data-view="new"]').click();
+    const importer = page.locator('[data-testid="import-images"]');
+    await importer.locator('summary').click();
+    // A bad folder is named with its problem.
+    await page.locator('[data-testid="import-id"]').fill('my-images');
+    await page.locator('[data-testid="import-folder"]').fill(join(dir, 'no-such-folder'));
+    await page.locator('[data-testid="import-button"]').click();
+    await expect.poll(() => page.locator('[data-testid="import-error"]').textContent()).toContain('no such folder');
+    await page.locator('[data-testid="import-folder"]').fill(folder);
+    await page.locator('[data-testid="import-size"]').fill('12');
+    await page.locator('[data-testid="import-button"]').click();
+    await expect
+      .poll(() => page.locator('[data-testid="import-message"]').textContent())
+      .toContain('Imported “my-images”: 18 train / 2 test images, 12×12');
+    await expect.poll(() => page.locator('[data-field="dataset"] select option[value="my-images"]').count()).toBe(1);
+    await shot(page, 'import-images');
   });
 
   it('says so when the server goes away', async () => {

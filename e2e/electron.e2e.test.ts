@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
+import { electronSandboxArgs } from '../scripts/launch-checks.mjs';
 import { checkLatentViews, queueLatentRuns, waitForRuns, type ApiCall } from './latent-flow';
 import { badValueIsRefused, queueBetaSweep, runsTableAndCompare, shot, watchQueue } from './workbench-flow';
 
@@ -21,7 +22,8 @@ describe.skipIf(!electronBinary)('desktop app: the same flow over IPC', () => {
     const { default: electronPath } = (await import('electron')) as unknown as { default: string };
     app = await _electron.launch({
       executablePath: electronPath,
-      args: ['out/main/index.js', '--db', join(dir, 'e2e.db')],
+      // Chromium refuses to run as root with its sandbox (root CI); everywhere else the sandbox stays on.
+      args: [...electronSandboxArgs(process.getuid?.()), 'out/main/index.js', '--db', join(dir, 'e2e.db')],
       cwd: process.cwd(),
     });
     page = await app.firstWindow();

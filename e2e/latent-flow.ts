@@ -143,6 +143,13 @@ export async function checkLatentViews(
     ).document;
     return doc.querySelector('[data-testid="scatter-canvas"]')?.getAttribute('data-points') === '1000';
   });
+  // Both axes carry values (at least three round numbers each).
+  for (const axis of ['data-x-ticks', 'data-y-ticks']) {
+    const ticks = (await page.locator('[data-testid="scatter-canvas"]').getAttribute(axis)) ?? '';
+    if (!/^(\S+ ){2,}\S+$/.test(ticks) || ticks.split(' ').some((t) => Number.isNaN(Number(t.replace('−', '-'))))) {
+      throw new Error(`scatter: ${axis} = ${JSON.stringify(ticks)}; expected three or more axis values`);
+    }
+  }
   await shot('latent-scatter');
 
   // Traversals: one row per dimension, KL non-increasing down the rows.

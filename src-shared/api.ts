@@ -10,6 +10,7 @@ import {
 } from './contract';
 import { backendChoices, type BackendPreference } from './backends';
 import { latentApi } from './latent';
+import { importApi } from './import';
 import { nllApi } from './nll';
 import { reportApi } from './report';
 import { sweepSpecSchema } from './sweep';
@@ -165,7 +166,7 @@ const workbenchApi = {
   listCheckpoints: method<CheckpointInfo[]>()(z.object({ runId }).strict()),
 } as const;
 
-export const api = { ...workbenchApi, ...latentApi, ...reportApi, ...nllApi } as const;
+export const api = { ...workbenchApi, ...latentApi, ...reportApi, ...nllApi, ...importApi } as const;
 
 export type Api = typeof api;
 export type MethodName = keyof Api;

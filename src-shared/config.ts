@@ -121,10 +121,22 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
     .map((issue) => {
       const path = issue.path.join('.');
       const value = valueAt(input, issue.path);
-      const shown = value === undefined ? '' : ` = ${JSON.stringify(value)}`;
+      const shown = value === undefined ? '' : ` = ${showValue(value)}`;
       return `${path || 'config'}${shown}: ${issue.message}`;
     })
     .join('; ');
+}
+
+/** The value as the researcher typed it, cut short: a hostile 1 MB string or a deeply nested value is not echoed. */
+function showValue(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
+  }
+  return text.length > 120 ? `${text.slice(0, 100)}… (${text.length} characters)` : text;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

@@ -55,6 +55,8 @@ export const apiEvents = {
   onRunChanged: event<{ runId: number }>(),
   /** An importance-sampled NLL estimate started, progressed, finished, failed or was cancelled. */
   onNllProgress: event<NllProgress>(),
+  /** A dataset import read `done` of its `total` images. */
+  onImportProgress: event<{ id: string; done: number; total: number }>(),
 } as const;
 
 export type EventName = keyof typeof apiEvents;

@@ -125,3 +125,15 @@ describe('the one text syntax', () => {
     if (!read.ok) expect(read.message).toContain(message);
   });
 });
+
+describe('help for layer widths and datasets', () => {
+  it('gives each widths parameter its own example, and says "a dataset id" once', () => {
+    expect(allowedValues('convChannels')).toMatch(/e\.g\. 32x64$/);
+    expect(allowedValues('hiddenSizes')).toMatch(/e\.g\. 512x256$/);
+    const conv = `${parameter('convChannels').help}; ${allowedValues('convChannels')}`;
+    expect(conv).not.toContain('512x256');
+    const dataset = `${parameter('dataset').help}; ${allowedValues('dataset')}`;
+    expect(dataset.match(/dataset/g)?.length).toBe(1);
+    expect(dataset.match(/mnist, fashion-mnist/g)?.length).toBe(1);
+  });
+});

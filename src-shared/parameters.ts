@@ -25,6 +25,8 @@ export interface ParameterSpec<K extends ConfigKey = ConfigKey> {
   applies?: (config: Partial<ExperimentConfig>) => boolean;
   /** A column of the report's parameter table even when every run shares it. */
   headline?: boolean;
+  /** A value as text, for help and error messages (layer widths: how x joins them). */
+  example?: string;
 }
 
 /** In the order the form shows them; a config key missing here does not compile. */
@@ -32,7 +34,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
   dataset: {
     label: 'dataset',
     title: 'Dataset',
-    help: 'Images to train on: mnist, fashion-mnist or an imported dataset',
+    help: 'Images to train on',
     group: 'Data',
     flag: 'dataset',
     headline: true,
@@ -71,7 +73,8 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
   hiddenSizes: {
     label: 'hidden',
     title: 'Hidden layers',
-    help: 'MLP hidden widths in encoder order, joined by x (the decoder mirrors them), e.g. 512x256',
+    help: 'MLP hidden widths in encoder order (the decoder mirrors them)',
+    example: '512x256',
     group: 'Model',
     flag: 'hidden',
     aliases: ['hidden-sizes'],
@@ -82,7 +85,8 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
   convChannels: {
     label: 'channels',
     title: 'Conv channels',
-    help: 'Conv channels per stride-2 layer, joined by x, e.g. 32x64',
+    help: 'Conv channels per stride-2 layer',
+    example: '32x64',
     group: 'Model',
     flag: 'conv-channels',
     applies: (c) => c.architecture === 'conv',
@@ -324,6 +328,11 @@ function rangeText({ lower, upper }: Range): string {
   return parts.join(' and ');
 }
 
+/** How x joins this parameter's widths, by example: 512x256 for MLP layers, 32x64 for conv channels. */
+function widthsExample(key: ConfigKey): string {
+  return parameter(key).example ?? '512x256';
+}
+
 /** What a parameter accepts, in words, for error messages, help texts and --help. */
 export function allowedValues(key: ConfigKey): string {
   const kind = parameter(key).kind;
@@ -333,7 +342,7 @@ export function allowedValues(key: ConfigKey): string {
     case 'boolean':
       return 'true or false';
     case 'widths':
-      return `${kind.minCount} to ${kind.maxCount} integers ${rangeText(kind)} joined by x, e.g. 512x256`;
+      return `${kind.minCount} to ${kind.maxCount} integers ${rangeText(kind)} joined by x, e.g. ${widthsExample(key)}`;
     case 'subset':
       return `all, or an integer ${rangeText(kind)}`;
     case 'integer':
@@ -378,7 +387,7 @@ export function parseParameter(key: ConfigKey, text: string): ParsedText {
   const kind = parameter(key).kind;
   if (t.includes(',')) {
     // Most likely a list written the old way (512, 256) or several values where one is wanted.
-    const widths = kind.type === 'widths' ? '; x joins widths, e.g. 512x256' : '';
+    const widths = kind.type === 'widths' ? `; x joins widths, e.g. ${widthsExample(key)}` : '';
     return { ok: false, part: t, why: `a list where one value is wanted (commas separate sweep values${widths})` };
   }
   switch (kind.type) {

@@ -23,7 +23,16 @@ export interface ReportExport {
   files: ReportFile[];
 }
 
+/** What saving a report into a folder the researcher picks (desktop app) really did. */
+export type ReportSaved =
+  { saved: true; folder: string; files: string[]; runCount: number } | { saved: false; reason: string };
+
 export const reportApi = {
   /** Renders report.html, report.pdf and metrics.csv of the selected runs or of an experiment. */
   exportReport: method<ReportExport>()(reportSelectionSchema),
+  /**
+   * Desktop app: asks once for a folder and writes the three files there from main. Cancelling writes nothing and
+   * says so. Browser mode has no folder dialog on the server: it downloads through exportReport.
+   */
+  saveReport: method<ReportSaved>()(reportSelectionSchema),
 } as const;

@@ -1,3 +1,5 @@
+// First: stops an old Node with a message before better-sqlite3 can crash it.
+import '../require-node';
 import { defaultConfig, parseConfig, type ExperimentConfig } from '../../src-shared/config';
 import { describeAdapter } from '../../src-shared/runs';
 import { builtinDatasetSource } from '../data/builtin';
@@ -5,6 +7,9 @@ import { loadDatasetSource } from '../data/load';
 import type { ImageDataset } from '../records';
 import { selectBackend } from '../training/backend';
 import { trainRun } from '../training/trainer';
+import { quietTfjs } from '../tfjs-quiet';
+
+quietTfjs();
 
 /**
  * Training speed on a backend, and optionally against a second backend in the same process with the loss agreement.

@@ -1,3 +1,5 @@
+// First: stops an old Node with a message before better-sqlite3 can crash it.
+import '../require-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +11,9 @@ import { openDatabase } from '../store/db';
 import { startServer, type RunningServer } from '../server/server';
 import { chromiumOptions } from '../testing/chromium';
 import { benchLatentInBrowser, type LatentUiBench } from './latent-ui';
+import { quietTfjs } from '../tfjs-quiet';
+
+quietTfjs();
 
 /**
  * The UI's budgets, in one run:

@@ -11,7 +11,7 @@ import { forkTraining } from '../queue/fork';
 import type { QueueRunner } from '../queue/runner';
 import { ReportError, type ReportSelection } from '../reports/report';
 import { APP_VERSION } from '../version';
-import { importIdxDataset } from '../workbench/import-dataset';
+import { importFolderDataset, importIdxDataset } from '../workbench/import-dataset';
 import { exportMetricsCsv } from '../workbench/export';
 import { estimateTestNll, listNllEstimates } from '../workbench/nll';
 import { writeReport } from '../workbench/report';
@@ -48,6 +48,7 @@ Usage: vae-workbench <command> [options]      (every command takes --db PATH; de
   export     --csv FILE: one row per run, epoch and split   [--runs ID,ID] [--experiment ID]
   datasets   the datasets available to train on
   import     --id NAME --train-images F --train-labels F --test-images F --test-labels F [--title T]
+  import     --id NAME --folder DIR [--size 28] [--title T]   PNG/JPEG images, one subfolder per label
   nll RUN    importance-sampled test NLL from a checkpoint, on the run's test examples   [--k 5000] [--examples N|all] [--epoch E]
   report     --out DIR [--runs ID,ID | --experiment ID]: report.html, report.pdf and metrics.csv
   serve      the workbench in a browser: [--port N] [--host 127.0.0.1] [--workers N] [--backend B] [--allow-software-gpu]
@@ -392,9 +393,11 @@ async function cmdDatasets(flags: Map<string, string>, io: Io): Promise<number> 
 
 async function cmdImport(flags: Map<string, string>, io: Io): Promise<number> {
   const fileFlags = ['train-images', 'train-labels', 'test-images', 'test-labels'];
-  checkFlags('import', flags, new Set([...common, 'id', 'title', ...fileFlags]));
+  checkFlags('import', flags, new Set([...common, 'id', 'title', 'folder', 'size', ...fileFlags]));
   const id = flags.get('id');
   if (!id) throw new UsageError('import: give --id NAME (lower-case letters, digits, . _ -)');
+  const folder = flags.get('folder');
+  if (folder !== undefined) return importFolder(id, folder, flags, io);
   for (const f of fileFlags)
     if (!flags.get(f)) throw new UsageError(`import: give --${f} FILE (an idx file, gzipped or not)`);
   return withWorkbench(flags, (wb) => {
@@ -410,6 +413,31 @@ async function cmdImport(flags: Map<string, string>, io: Io): Promise<number> {
     });
     io.out(
       `Imported "${info.id}": ${info.trainCount} train / ${info.testCount} test images, ${info.height}×${info.width}.`,
+    );
+    return 0;
+  });
+}
+
+/** `import --folder DIR --size N`: a folder of PNG/JPEG images, with progress on stderr for large folders. */
+function importFolder(id: string, folder: string, flags: Map<string, string>, io: Io): Promise<number> {
+  const size = positiveIntFlag('size', flags.get('size'), 28, 256) as number;
+  return withWorkbench(flags, (wb) => {
+    let shown = 0;
+    const info = importFolderDataset(wb.db, {
+      id,
+      title: flags.get('title') ?? id,
+      folder,
+      size,
+      onProgress: (done, total) => {
+        const tenth = Math.floor((10 * done) / total);
+        if (total >= 1000 && tenth > shown) {
+          shown = tenth;
+          io.err(`reading images: ${done} of ${total}`);
+        }
+      },
+    });
+    io.out(
+      `Imported "${info.id}": ${info.trainCount} train / ${info.testCount} test images, ${info.height}×${info.width}, greyscale.`,
     );
     return 0;
   });

@@ -1,6 +1,7 @@
-import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron';
+// First: stops an old Node with a message before better-sqlite3 can crash it.
+import '../require-node';
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { BridgeReply } from '../../src-shared/api';
 import { errorData } from '../api/errors';
 import { openWorkbench, type Workbench } from '../workbench/workbench';
@@ -11,28 +12,19 @@ import type { FromLatent, ToLatent } from '../latent/protocol';
 import type { FromWorker, ToWorker } from '../training/protocol';
 import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX } from './channels';
 import { utilityChild } from './utility-process';
-
-/** --db PATH (or --db=PATH) from the command line; Electron passes its own flags too, so look for ours only. */
-function dbFlag(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--db') return argv[i + 1];
-    if (argv[i].startsWith('--db=')) return argv[i].slice('--db='.length);
-  }
-  return undefined;
-}
+import { appIconPath, dbFlag, isOwnPage, startFailureMessage, timeBox } from './lifecycle';
 
 const rendererIndex = join(__dirname, '../renderer/index.html');
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+/** Quitting waits this long for the run in training to stop cleanly, then exits anyway. */
+const QUIT_TIMEOUT_MS = 10_000;
 
 /** Only our own page may call main: the built index.html, or the dev server while developing. */
-function isOwnPage(url: string | undefined): boolean {
-  if (!url) return false;
-  if (devServerUrl && url.startsWith(devServerUrl)) return true;
-  return url.split('#')[0].split('?')[0] === pathToFileURL(rendererIndex).href;
-}
+const ownPage = (url: string | undefined): boolean => isOwnPage(url, rendererIndex, devServerUrl);
 
 let workbench: Workbench | null = null;
 let window: BrowserWindow | null = null;
+let dbPath: string | null = null;
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -41,6 +33,7 @@ function createWindow(): BrowserWindow {
     minWidth: 960,
     minHeight: 600,
     title: 'VAE Workbench',
+    icon: appIconPath(__dirname),
     show: false,
     webPreferences: {
       preload: join(__dirname, '../preload/index.js'),
@@ -51,13 +44,17 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  // The page then says the bridge is missing; the reason is printed here, where the terminal shows it.
+  win.webContents.on('preload-error', (_event, preloadPath, error) => {
+    console.error(`VAE Workbench: the preload script ${preloadPath} failed: ${error.message}`);
+  });
   // Links open in the system browser; the window itself never navigates away from the app.
   win.webContents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https:')) void shell.openExternal(url);
     return { action: 'deny' };
   });
   win.webContents.on('will-navigate', (event, url) => {
-    if (!isOwnPage(url)) event.preventDefault();
+    if (!ownPage(url)) event.preventDefault();
   });
   if (devServerUrl) void win.loadURL(devServerUrl);
   else void win.loadFile(rendererIndex);
@@ -75,7 +72,9 @@ async function start(): Promise<void> {
   // No permission (camera, notifications, …) is ever needed.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
-  const dbPath = resolveDbPath(dbFlag(process.argv));
+  // Started from a desktop launcher the working directory is / or the install folder: the store lives with the
+  // user's data unless --db or VAE_WORKBENCH_DB says otherwise. The window shows the path (getInfo's dbPath).
+  dbPath = resolveDbPath(dbFlag(process.argv), app.getPath('userData'));
   const workerPath = builtEntry('training-worker');
   const wb = openWorkbench({
     dbPath,
@@ -85,6 +84,15 @@ async function start(): Promise<void> {
       utilityChild<ToLatent, FromLatent>(builtEntry('latent-worker'), [path], 'VAE Workbench latent'),
     transport: 'ipc',
     version: APP_VERSION,
+    // One folder for the three report files, asked from main: the page's downloads would open three save dialogs.
+    chooseFolder: async (title) => {
+      const options = {
+        title,
+        properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[],
+      };
+      const chosen = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+      return chosen.canceled || chosen.filePaths.length === 0 ? null : chosen.filePaths[0];
+    },
   });
   workbench = wb;
 
@@ -94,7 +102,7 @@ async function start(): Promise<void> {
       !window ||
       event.sender !== window.webContents ||
       event.senderFrame !== window.webContents.mainFrame ||
-      !isOwnPage(event.senderFrame?.url)
+      !ownPage(event.senderFrame?.url)
     ) {
       return { ok: false, error: { name: 'Forbidden', message: 'calls are accepted only from the workbench window' } };
     }
@@ -114,18 +122,36 @@ async function start(): Promise<void> {
   });
 }
 
-app.on('window-all-closed', () => app.quit());
+// One workbench per user: a second launch would start a second queue runner on the same database.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('window-all-closed', () => app.quit());
 
-let quitting = false;
-app.on('before-quit', (event) => {
-  if (quitting || !workbench) return;
-  // The run in training is stopped cleanly (it becomes interrupted, resumable) before the store closes.
-  event.preventDefault();
-  quitting = true;
-  void workbench.close().finally(() => app.quit());
-});
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting || !workbench) return;
+    // The run in training is stopped cleanly (it becomes interrupted, resumable) before the store closes, but a
+    // child that never answers does not keep the app open: after the limit it exits anyway.
+    event.preventDefault();
+    quitting = true;
+    void timeBox(workbench.close(), QUIT_TIMEOUT_MS).then((outcome) => {
+      if (outcome === 'timed-out')
+        console.error(`VAE Workbench: closing took over ${QUIT_TIMEOUT_MS / 1000} s; exiting`);
+      app.exit(0);
+    });
+  });
 
-start().catch((error: Error) => {
-  console.error(`VAE Workbench could not start: ${error.message}`);
-  app.exit(1);
-});
+  start().catch((error: unknown) => {
+    const message = startFailureMessage(error, dbPath);
+    console.error(`VAE Workbench could not start: ${message}`);
+    // Started from a desktop launcher there is no terminal: the error box is the only place it can be read.
+    dialog.showErrorBox('VAE Workbench could not start', message);
+    app.exit(1);
+  });
+}

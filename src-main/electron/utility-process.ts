@@ -1,5 +1,9 @@
 import { utilityProcess } from 'electron';
 import type { ChildHandle } from '../child/handle';
+import { exitLatch } from '../child/exit-latch';
+
+/** A child that has not launched within this time is given up (killed, reported exited). */
+const START_TIMEOUT_MS = 20_000;
 
 /**
  * A child process in the desktop app: Electron's utilityProcess (a Node process without a window), so TF.js never
@@ -13,21 +17,26 @@ export function utilityChild<ToChild, FromChild>(
   serviceName: string,
 ): ChildHandle<ToChild, FromChild> {
   const child = utilityProcess.fork(modulePath, args, { serviceName, stdio: 'inherit' });
-  let exited = false;
-  child.once('exit', () => (exited = true));
+  // utilityProcess emits no 'exit' for a process that never launched: the latch time-boxes the start.
+  const exit = exitLatch(START_TIMEOUT_MS, () => {
+    console.error(`${serviceName} did not start within ${START_TIMEOUT_MS / 1000} s; giving up on it`);
+    child.kill();
+  });
+  child.once('spawn', () => exit.started());
+  // utilityProcess reports only an exit code; a kill shows up as a non-zero code.
+  child.once('exit', (code: number) => exit.exited(code, null));
   return {
     get pid() {
       return child.pid;
     },
     send(message) {
-      if (!exited) child.postMessage(message);
+      if (!exit.hasExited) child.postMessage(message);
     },
     onMessage(listener) {
       child.on('message', (message: unknown) => listener(message as FromChild));
     },
     onExit(listener) {
-      // utilityProcess reports only an exit code; a kill shows up as a non-zero code.
-      child.once('exit', (code: number) => listener(code, null));
+      exit.onExit(listener);
     },
     kill() {
       child.kill();

@@ -1,8 +1,13 @@
+// First: stops an old Node with a message before better-sqlite3 can crash it.
+import '../require-node';
 import { resolve } from 'node:path';
 import { parentPort } from '../child/parent-port';
 import { selectBackend } from '../training/backend';
 import { LatentEngine } from './engine';
 import { runLatentProcess, type LatentPort } from './latent-process';
+import { quietTfjs } from '../tfjs-quiet';
+
+quietTfjs();
 
 /**
  * Entry of the latent process (out/main/latent-worker.js): decodes and encodes for the latent-space views so that

@@ -15,6 +15,7 @@ import {
   setRunBackend,
 } from '../store/runs';
 import { testElboAgainstPeers } from '../store/sweeps';
+import { storageFailure } from '../store/errors';
 import type { FromWorker } from '../training/protocol';
 import { medianStopVerdict } from '../../src-shared/early-stop';
 import type { RunSummary } from '../../src-shared/runs';
@@ -357,6 +358,8 @@ export class QueueRunner {
     const epochs = run.config.epochs;
     let finished = false;
     let failure: string | null = null;
+    // The database could not be written (disk full, read-only): the run stops at its last whole epoch, resumable.
+    let storageProblem: string | null = null;
 
     child.onMessage((message: FromWorker) => {
       if (ended) return;
@@ -398,13 +401,18 @@ export class QueueRunner {
         }
       } catch (error) {
         // The store refused what the child sent: stop training rather than lose or double an epoch.
-        failure = `could not record the run's results: ${(error as Error).message}`;
+        storageProblem = storageFailure(error, this.dbPath);
+        if (storageProblem === null) failure = `could not record the run's results: ${(error as Error).message}`;
         child.kill();
       }
     });
 
     child.onExit((code, signal) => {
-      if (failure !== null) {
+      if (storageProblem !== null) {
+        const message = storageProblem;
+        console.error(`run ${run.id}: ${message}`);
+        end('interrupted', () => markRunStopped(this.db, run.id, 'interrupted', message));
+      } else if (failure !== null) {
         const message = failure;
         end('failed', () => void markRunFailed(this.db, run.id, message));
       } else if (finished) {

@@ -79,7 +79,7 @@ export function reportHtml(report: Report): string {
   const metricRows = report.runs
     .map(({ run, nll }) => {
       const t = run.last.test;
-      return `<tr><td>${run.id}</td><td>${esc(run.status)}</td><td class="num">${run.epochsDone}</td><td class="num">${formatMetric(t?.elbo)}</td><td class="num">${formatMetric(t?.recon)}</td><td class="num">${formatMetric(t?.kl)}</td><td class="num">${run.activeUnits ?? '—'} / ${run.config.latentDim}</td><td class="num">${esc(formatNll(nll))}</td><td class="num">${formatMetric(run.best.testElbo)}${run.best.testElboEpoch ? ` (epoch ${run.best.testElboEpoch})` : ''}</td><td>${esc(describeRunBackend(run) ?? '—')}</td></tr>`;
+      return `<tr><td>${run.id}</td><td>${esc(run.status)}</td><td class="num">${run.epochsDone}</td><td class="num">${formatMetric(t?.elbo)}</td><td class="num">${formatMetric(t?.recon)}</td><td class="num">${formatMetric(t?.kl)}</td><td class="num">${run.activeUnits ?? '—'} / ${run.config.latentDim}</td><td class="num">${esc(formatNll(nll, run.id))}</td><td class="num">${formatMetric(run.best.testElbo)}${run.best.testElboEpoch ? ` (epoch ${run.best.testElboEpoch})` : ''}</td><td>${esc(describeRunBackend(run) ?? '—')}</td></tr>`;
     })
     .join('');
 

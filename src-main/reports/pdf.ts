@@ -322,7 +322,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
       formatMetric(run.last.test?.recon),
       formatMetric(run.last.test?.kl),
       `${run.activeUnits ?? '-'} / ${run.config.latentDim}`,
-      formatNll(nll),
+      formatNll(nll, run.id),
       formatMetric(run.best.testElbo),
       describeRunBackend(run) ?? '-',
     ]),

@@ -63,6 +63,8 @@ describe('reports', () => {
     expect(html).toContain('β = 4');
     expect(html).toContain('The plain VAE &lt;baseline&gt;.');
     expect(html).toContain('9.9.9');
+    // No NLL was estimated: the report says so in words, with the command that estimates it.
+    for (const run of report.runs) expect(html).toContain(`not computed (vae-workbench nll ${run.run.id})`);
     // No network: every src/href is inline data, and nothing is fetched by CSS.
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:|\/\/)/i);
     expect(html).not.toMatch(/url\(\s*["']?https?:/i);
@@ -89,6 +91,8 @@ describe('reports', () => {
     const text = execFileSync('pdftotext', ['-layout', join(dir, 'report.pdf'), '-'], { encoding: 'utf8' });
     for (const run of report.runs) expect(text).toContain(run.run.name.replaceAll('β', 'beta'));
     expect(text).toContain('The plain VAE <baseline>.');
+    expect(text).toContain('not computed');
+    expect(text).not.toMatch(/\s\?\s/);
   });
 
   it('refuses an empty selection, an unknown run and an unknown experiment', async () => {

@@ -35,8 +35,11 @@ export interface ReportRun {
 }
 
 /** "86.80 (k = 5000, 1000 ex., epoch 10)", or a dash when no estimate was computed. */
-export function formatNll(nll: NllEstimate | null): string {
-  return nll === null ? '—' : `${formatMetric(nll.nll)} (k = ${nll.k}, ${nll.count} ex., epoch ${nll.epoch})`;
+/** A run's NLL for the report; one never estimated says so, with the command that estimates it. */
+export function formatNll(nll: NllEstimate | null, runId: number): string {
+  return nll === null
+    ? `not computed (vae-workbench nll ${runId})`
+    : `${formatMetric(nll.nll)} (k = ${nll.k}, ${nll.count} ex., epoch ${nll.epoch})`;
 }
 
 export interface Report {

@@ -46,6 +46,8 @@ const securityHeaders = {
 const statusFor: Record<string, number> = {
   ValidationError: 400,
   ConfigError: 400,
+  DatasetError: 400,
+  DatasetIdError: 400,
   StateError: 409,
   NotFound: 404,
   UnknownMethod: 404,
@@ -67,6 +69,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, error: ApiErrorData): void {
+  // After a refused body the connection is not reused: the rest of that body may still be arriving.
+  if (error.name === 'PayloadTooLarge') res.setHeader('connection', 'close');
   sendJson(res, statusFor[error.name] ?? 500, { error });
 }
 
@@ -77,21 +81,44 @@ function tokensMatch(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** A body this much over the limit is no longer read to the end: the connection is cut after the 413 is sent. */
+const MAX_DISCARDED_BYTES = 64 << 20;
+
+function tooLarge(): Error {
+  return Object.assign(new Error(`request body is over ${MAX_BODY_BYTES} bytes`), { name: 'PayloadTooLarge' });
+}
+
+/**
+ * The request body as text. Over the limit it rejects with PayloadTooLarge and reads the rest without keeping it,
+ * so the client, still sending, gets to read the 413 instead of a reset connection.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolveBody, reject) => {
+    const declared = Number(req.headers['content-length']);
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
+    const refuse = (): void => {
+      refused = true;
+      chunks.length = 0;
+      reject(tooLarge());
+    };
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) refuse();
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(Object.assign(new Error(`request body is over ${MAX_BODY_BYTES} bytes`), { name: 'PayloadTooLarge' }));
-        req.destroy();
+      if (refused) {
+        if (size > MAX_DISCARDED_BYTES) req.destroy();
         return;
       }
+      if (size > MAX_BODY_BYTES) return refuse();
       chunks.push(chunk);
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('end', () => {
+      if (!refused) resolveBody(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', (error) => {
+      if (!refused) reject(error);
+    });
   });
 }
 

@@ -101,6 +101,26 @@ describe('browser-mode server', () => {
     expect(JSON.parse(unknown.body).error.name).toBe('UnknownMethod');
   });
 
+  it('answers a body over the limit with a 413 the client reads, with or without a declared length', async () => {
+    const huge = encodeJson({ experimentName: 'x'.repeat(3 << 20) });
+    const headers = { 'content-type': 'application/json', 'x-workbench-token': server.token };
+    const declared = await send(server, '/api/queueSweep', {
+      body: huge,
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(huge)), expect: '100-continue' },
+    });
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.body).error).toMatchObject({ name: 'PayloadTooLarge' });
+    const chunked = await send(server, '/api/queueSweep', {
+      body: huge,
+      headers: { ...headers, 'transfer-encoding': 'chunked' },
+    });
+    expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.body).error.message).toMatch(/over 1048576 bytes/);
+    // Nothing was queued, and the server still answers.
+    const runs = await call(server, 'listRuns', {});
+    expect(JSON.parse(runs.body).result).toEqual([]);
+  });
+
   it('validates input before acting: a bad β names the field and value, and queues nothing', async () => {
     const reply = await call(server, 'queueSweep', { experimentName: 'bad', sweep: { base: { beta: -1 }, axes: {} } });
     expect(reply.status).toBe(400);

@@ -26,6 +26,8 @@ export interface ServerOptions {
   spawnLatent?: SpawnLatent;
   /** Fixed token (tests); a random one per launch otherwise. */
   token?: string;
+  /** false leaves the queue unworked (tests that must see the store change only through their own calls). */
+  workQueue?: boolean;
 }
 
 export interface RunningServer {
@@ -63,6 +65,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     workers: opts.workers ?? null,
     transport: 'http',
     version: APP_VERSION,
+    workQueue: opts.workQueue,
   });
 
   let boundPort = 0;

@@ -1,4 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { experimentConfigSchema } from '../../src-shared/config';
 import { configColumnNames } from './config-columns';
@@ -93,6 +94,25 @@ describe('openDatabase and migrations', () => {
     stranger.exec('CREATE TABLE notes (text TEXT)');
     stranger.close();
     expect(() => openDatabase(strangerPath)).toThrow(/not a VAE Workbench store/);
+  });
+
+  it('refuses a file that is not a database, or a truncated one, naming the path and leaving it as it was', () => {
+    store = openTempStore();
+    const notes = `${store.dir}/notes.db`;
+    writeFileSync(notes, 'my notes, not a database\n');
+    expect(() => openDatabase(notes)).toThrow(`${notes} is not an SQLite database`);
+    expect(readFileSync(notes, 'utf8')).toBe('my notes, not a database\n');
+
+    // A store cut short after its header (a copy that stopped half-way).
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    store.db.close();
+    const whole = readFileSync(store.path);
+    const truncated = `${store.dir}/truncated.db`;
+    for (const keep of [10, 100, whole.length - 4096 - 100]) {
+      writeFileSync(truncated, whole.subarray(0, keep));
+      expect(() => openDatabase(truncated), `kept ${keep} of ${whole.length} bytes`).toThrow(truncated);
+      expect(readFileSync(truncated).equals(whole.subarray(0, keep))).toBe(true);
+    }
   });
 
   it('opens read-only without writing, and refuses a read-only open of a missing file', () => {

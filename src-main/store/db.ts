@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from './errors';
 import { migrations, type Migration } from './migrations/index';
@@ -24,6 +24,7 @@ const BUSY_TIMEOUT_MS = 5000;
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Database {
   const readonly = options.readonly ?? false;
   if (!readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') checkIsDatabase(path);
   let db: Database;
   try {
     db = new BetterSqlite3(path, { readonly, fileMustExist: readonly });
@@ -51,8 +52,52 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
     return db;
   } catch (error) {
     db.close();
-    throw error;
+    throw unusableFile(path, error);
   }
+}
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/**
+ * A file that exists and is not an SQLite database (a text file, a download cut short) is refused before SQLite
+ * touches it, so it is never taken for an empty store and overwritten. An empty file is a new store.
+ */
+function checkIsDatabase(path: string): void {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return; // absent: a new store is created (or, read-only, SQLite says it is missing)
+  }
+  if (size === 0) return;
+  const header = Buffer.alloc(SQLITE_HEADER.length);
+  const fd = openSync(path, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read < header.length || header.toString('latin1') !== SQLITE_HEADER) {
+    throw new StoreError(
+      'schema',
+      `${path} is not an SQLite database (${size} bytes, no SQLite header); it was left untouched. ` +
+        'Pass another file with --db or VAE_WORKBENCH_DB, or move this one away',
+    );
+  }
+}
+
+/** SQLite's own "not a database" / "malformed" errors, said with the path; other errors pass unchanged. */
+function unusableFile(path: string, error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new StoreError(
+      'schema',
+      `${path} is damaged or not a VAE Workbench database (SQLite: ${(error as Error).message}); it was left ` +
+        'untouched. Restore it from a copy, or pass another file with --db or VAE_WORKBENCH_DB',
+    );
+  }
+  return error;
 }
 
 /**

@@ -1,6 +1,11 @@
+// First: stops an old Node with a message before better-sqlite3 can crash it.
+import '../require-node';
 import { parentPort } from '../child/parent-port';
 import { loadDatasetSource } from '../data/load';
 import { runTrainingProcess, type WorkerPort } from './training-process';
+import { quietTfjs } from '../tfjs-quiet';
+
+quietTfjs();
 
 /**
  * Entry of the training process (out/main/training-worker.js), started by the queue runner through
@@ -22,7 +27,7 @@ function reportCrash(reason: unknown): void {
   port
     .send({ type: 'failed', epoch: 0, message: `the training process crashed: ${message}` })
     .catch(() => undefined)
-    .finally(() => process.exit(1));
+    .finally(() => port.exit(1));
 }
 
 process.on('uncaughtException', reportCrash);

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { ReportExport, ReportFile } from '../../src-shared/report';
+import { ApiError } from '../../src-shared/api';
+import type { ReportExport, ReportFile, ReportSaved } from '../../src-shared/report';
 import type { LatentService } from '../latent/service';
 import {
   buildReport,
@@ -16,6 +17,8 @@ export interface ReportContext {
   db: Database;
   latent: LatentService;
   version: string;
+  /** Asks the researcher for a folder (the desktop app's dialog); null when cancelled. Absent in browser mode. */
+  chooseFolder?: (title: string) => Promise<string | null>;
 }
 
 /** Builds and renders the report of a selection. Manifolds are decoded by the latent service, never on this loop. */
@@ -51,6 +54,19 @@ export function createReportHandlers(ctx: ReportContext) {
           file(REPORT_FILE_NAMES.csv, 'text/csv', files.csv),
         ],
       };
+    },
+    saveReport: async (selection: ReportSelection): Promise<ReportSaved> => {
+      if (!ctx.chooseFolder) {
+        throw new ApiError(
+          'StateError',
+          'saveReport needs the desktop app’s folder dialog; in the browser, exportReport downloads the files',
+        );
+      }
+      // Asked first: a cancel costs no rendering, and nothing is written.
+      const folder = await ctx.chooseFolder('Choose a folder for report.html, report.pdf and metrics.csv');
+      if (folder === null) return { saved: false, reason: 'cancelled: no folder was chosen, nothing was written' };
+      const { report, files } = await renderSelection(ctx, selection);
+      return { saved: true, folder, files: writeReportFiles(folder, files), runCount: report.runs.length };
     },
   };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, beforeEach } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { ApiError, type WorkbenchInfo } from '../../src-shared/api';
@@ -10,6 +13,7 @@ import { LatentService } from '../latent/service';
 import { addSyntheticRuns } from '../testing/synthetic-runs';
 import { createNllHandlers, NllJobs } from './nll';
 import { createReportHandlers } from './report';
+import { createImportHandlers } from './import-dataset';
 import { bindStore } from './store-binding';
 import { createHandlers, type RunnerControl } from './use-cases';
 
@@ -74,6 +78,7 @@ describe('API handlers over the store', () => {
         }),
         db,
       ),
+      ...createImportHandlers({ db, events }),
     });
   });
 
@@ -214,5 +219,49 @@ describe('API handlers over the store', () => {
     expect(images.inputs).toHaveLength(8);
     expect(images.inputs[0]).toHaveLength(images.width * images.width);
     expect(await dispatch('getEpochImages', { runId: id, epoch: 4 })).toBeNull();
+  });
+});
+
+describe('saveReport (desktop: one folder, written from main)', () => {
+  const latent = new LatentService({
+    dbPath: ':memory:',
+    spawn: () => {
+      throw new Error('no latent process in these tests');
+    },
+  });
+
+  it('writes the three files into the folder chosen once, and says where', async () => {
+    const db = openDatabase(':memory:');
+    const ids = addSyntheticRuns(db, { runs: 2, epochs: 2 });
+    const folder = mkdtempSync(join(tmpdir(), 'vaew-save-report-'));
+    const asked: string[] = [];
+    const handlers = createReportHandlers({
+      db,
+      latent,
+      version: '0.0.0',
+      chooseFolder: async (title) => (asked.push(title), folder),
+    });
+    const saved = await handlers.saveReport({ runIds: ids });
+    expect(asked).toHaveLength(1);
+    expect(saved).toEqual({
+      saved: true,
+      folder,
+      files: ['report.html', 'report.pdf', 'metrics.csv'].map((f) => join(folder, f)),
+      runCount: 2,
+    });
+    expect(readdirSync(folder).sort()).toEqual(['metrics.csv', 'report.html', 'report.pdf']);
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('writes nothing when the researcher cancels, and says so; browser mode has no folder dialog', async () => {
+    const db = openDatabase(':memory:');
+    const ids = addSyntheticRuns(db, { runs: 1, epochs: 1 });
+    const handlers = createReportHandlers({ db, latent, version: '0.0.0', chooseFolder: async () => null });
+    expect(await handlers.saveReport({ runIds: ids })).toEqual({
+      saved: false,
+      reason: 'cancelled: no folder was chosen, nothing was written',
+    });
+    const browser = createReportHandlers({ db, latent, version: '0.0.0' });
+    await expect(browser.saveReport({ runIds: ids })).rejects.toMatchObject({ name: 'StateError' });
   });
 });

@@ -21,6 +21,7 @@ import type { EventHub } from '../api/events';
 import type { LatentHandlers } from '../latent/handlers';
 import type { nllApi } from '../../src-shared/nll';
 import type { reportApi } from '../../src-shared/report';
+import type { importApi } from '../../src-shared/import';
 import type { EpochImages } from '../records';
 import type { BackendPreference } from '../../src-shared/backends';
 import { describeAdapter } from '../../src-shared/runs';
@@ -122,7 +123,10 @@ export function queueStateOf(store: WorkbenchStore, runner: RunnerControl): Queu
 }
 
 /** The workbench's own use cases; the latent views' come from createLatentHandlers and are spread in beside them. */
-export type WorkbenchHandlers = Omit<Handlers, keyof LatentHandlers | keyof typeof reportApi | keyof typeof nllApi>;
+export type WorkbenchHandlers = Omit<
+  Handlers,
+  keyof LatentHandlers | keyof typeof reportApi | keyof typeof nllApi | keyof typeof importApi
+>;
 
 export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
   const { store, runner, events } = ctx;

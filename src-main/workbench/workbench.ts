@@ -9,6 +9,7 @@ import type { MethodInput, MethodName, MethodOutput } from '../../src-shared/api
 import { createDispatcher, type Dispatch } from '../api/dispatcher';
 import { EventHub } from '../api/events';
 import { createReportHandlers } from './report';
+import { createImportHandlers } from './import-dataset';
 import { createNllHandlers, NllJobs } from './nll';
 import { bindStore } from './store-binding';
 import { createHandlers, queueStateOf, workersInForce, workersPolicy } from './use-cases';
@@ -30,6 +31,8 @@ export interface WorkbenchOptions {
    * `run` works the queue in the foreground; its other commands never train).
    */
   workQueue?: boolean;
+  /** The desktop app's folder dialog (saveReport); browser mode and the CLI have none. */
+  chooseFolder?: (title: string) => Promise<string | null>;
 }
 
 /**
@@ -78,7 +81,8 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
       workers: policy,
     }),
     ...createLatentHandlers(latent),
-    ...createReportHandlers({ db, latent, version: opts.version }),
+    ...createReportHandlers({ db, latent, version: opts.version, chooseFolder: opts.chooseFolder }),
+    ...createImportHandlers({ db, events, chooseFolder: opts.chooseFolder }),
     ...createNllHandlers(nllJobs, db),
   });
 

@@ -15,8 +15,25 @@ import {
   type EventName,
 } from '../../../src-shared/contract';
 
+/**
+ * Which transport this page uses: the desktop preload's bridge when present; HTTP when a server served the page;
+ * neither on a file: page without the bridge, which means the desktop app's preload failed (HTTP there would only
+ * say "Failed to fetch").
+ */
+export function pickTransport(hasBridge: boolean, protocol: string): 'ipc' | 'http' | 'no-preload' {
+  if (hasBridge) return 'ipc';
+  return protocol === 'file:' ? 'no-preload' : 'http';
+}
+
+export const preloadFailedMessage =
+  'The desktop window could not reach the workbench: its preload script (out/preload/index.js) did not load, ' +
+  'so there is no bridge to the main process. The terminal that started the app shows the preload’s error; ' +
+  'rebuild with `npm run build` and start again, or use the browser mode (`npx vae-workbench serve`).';
+
 /** Picks the transport once: the desktop preload's bridge when present, else HTTP to the server that served this page. */
 export function connect(): WorkbenchClient {
+  const transport = pickTransport(window.workbench !== undefined, window.location.protocol);
+  if (transport === 'no-preload') throw new Error(preloadFailedMessage);
   if (window.workbench) return ipcClient(window.workbench);
   const fromUrl = new URLSearchParams(window.location.search).get('token');
   if (fromUrl) {

@@ -55,6 +55,6 @@ export function placeholder(field: FieldSpec, swept: boolean): string {
       ? `comma separated, e.g. ${formatSweep(field.key, field.sweep)}${range}`
       : `comma separated${range}`;
   if (field.kind.type === 'subset') return 'all';
-  if (field.kind.type === 'widths') return 'widths joined by x, e.g. 512x256';
+  if (field.kind.type === 'widths') return `widths joined by x, e.g. ${field.example ?? '512x256'}`;
   return '';
 }

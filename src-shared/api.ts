@@ -10,7 +10,7 @@ import {
 } from './contract';
 import { backendChoices, type BackendPreference } from './backends';
 import { latentApi } from './latent';
-import { importApi } from './import';
+import { importApi, type DatasetChoice } from './import';
 import { nllApi } from './nll';
 import { reportApi } from './report';
 import { sweepSpecSchema } from './sweep';
@@ -90,18 +90,6 @@ export interface WorkersSetting {
   cores: number;
   /** A number given on the command line (`serve --workers N`) wins over the setting until the app restarts. */
   override: number | null;
-}
-
-export interface DatasetChoice {
-  id: string;
-  title: string;
-  kind: 'builtin' | 'imported';
-  trainCount: number;
-  testCount: number;
-  height: number;
-  width: number;
-  available: boolean;
-  note: string | null;
 }
 
 export const runFilterSchema = z

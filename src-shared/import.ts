@@ -1,7 +1,19 @@
 import { z } from 'zod';
-import type { DatasetChoice } from './api';
 import { DATASET_ID } from './config';
 import { method } from './contract';
+
+/** A dataset the picker offers: built-in ones that are installed, and imported ones. */
+export interface DatasetChoice {
+  id: string;
+  title: string;
+  kind: 'builtin' | 'imported';
+  trainCount: number;
+  testCount: number;
+  height: number;
+  width: number;
+  available: boolean;
+  note: string | null;
+}
 
 /** The dataset-import part of the API contract: spread into the table in api.ts. */
 

@@ -1,5 +1,5 @@
 import { builtinDatasetSource, isBuiltinDatasetId, listBuiltinDatasets } from '../data/builtin';
-import type { DatasetChoice } from '../../src-shared/api';
+import type { DatasetChoice } from '../../src-shared/import';
 import { DatasetIdError } from '../data/dataset';
 import type { DatasetSource } from '../records';
 import type { Database } from '../store/db';

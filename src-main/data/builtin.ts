@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetSource } from '../records';
-import type { DatasetChoice } from '../../src-shared/api';
+import type { DatasetChoice } from '../../src-shared/import';
 import { DatasetIdError } from './dataset';
 import { readIdxHeader, type IdxHeader } from './idx';
 import type { IdxPaths } from './load';

@@ -411,7 +411,8 @@ export class QueueRunner {
       if (storageProblem !== null) {
         const message = storageProblem;
         console.error(`run ${run.id}: ${message}`);
-        end('interrupted', () => markRunStopped(this.db, run.id, 'interrupted', message));
+        // Counted like a crash, so automatic recovery stops retrying while the disk stays full.
+        end('interrupted', () => recordInterruption(this.db, run.id, message, { retryLimit: this.retryLimit }).status);
       } else if (failure !== null) {
         const message = failure;
         end('failed', () => void markRunFailed(this.db, run.id, message));

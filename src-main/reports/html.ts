@@ -1,4 +1,3 @@
-import type { ConfigKey } from '../../src-shared/config';
 import { describeRunBackend } from '../../src-shared/runs';
 import { paramLabels, parameters, paramValue } from '../../src-shared/parameters';
 import type { EpochImages } from '../records';
@@ -6,18 +5,10 @@ import { chartSvg } from './chart';
 import { analysisHtml } from './analysis';
 import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
-import { formatNll, runLegend, type Report, type ReportRun } from './report';
+import { formatNll, parameterColumns, runLegend, type Report, type ReportRun } from './document';
 
 const esc = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-
-/**
- * The parameter table's columns, in the parameter table's order: those a reader looks for first (headline) and
- * those that differ between the runs. The others are listed once, as shared by all runs.
- */
-export function parameterColumns(differing: readonly ConfigKey[]): ConfigKey[] {
-  return parameters.filter((p) => p.headline || differing.includes(p.key)).map((p) => p.key);
-}
 
 function pngDataUri(pixels: Uint8Array, width: number, height: number): string {
   return `data:image/png;base64,${encodeGreyPng(pixels, width, height).toString('base64')}`;

@@ -3,10 +3,9 @@ import type { ConfigKey } from '../../src-shared/config';
 import { describeRunBackend } from '../../src-shared/runs';
 import type { ChartLayout } from './chart';
 import { paramLabels, paramValue } from '../../src-shared/parameters';
-import { parameterColumns } from './html';
 import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
-import { formatNll, runLegend, type Report } from './report';
+import { formatNll, parameterColumns, runLegend, type Report } from './document';
 import { GROUP_HEADER, groupedBy, groupRow, type ReportAnalysis } from './analysis';
 import type { RdLayout } from '../../src-shared/rate-distortion';
 

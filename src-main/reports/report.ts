@@ -1,58 +1,18 @@
 import type { Database } from 'better-sqlite3';
 import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeDifference } from '../../src-shared/parameters';
 import { differingKeys } from '../../src-shared/sweep';
-import type { ConfigKey } from '../../src-shared/config';
 import type { EpochMetrics, RunSummary } from '../../src-shared/runs';
-import type { EpochImages } from '../records';
 import { getEpochImages, getEpochMetrics } from '../store/metrics';
-import { listNllEstimates, type NllEstimate } from '../store/nll';
+import { listNllEstimates } from '../store/nll';
 import { listRuns } from '../store/runs';
 import { runColour } from '../../src-shared/palette';
 import { layoutChart, type ChartLayout, type ChartSeries } from './chart';
-import { formatMetric } from './format';
 import { metricsCsv } from './csv';
 import { reportHtml } from './html';
+import { runLegend, type ImageGrid, type Report, type ReportRun } from './document';
 import { reportPdf } from './pdf';
-import { buildReportAnalysis, type ReportAnalysis } from './analysis';
-
-/** A decoded image grid (8-bit grey, row-major): manifolds. */
-export interface ImageGrid {
-  pixels: Uint8Array;
-  width: number;
-  height: number;
-}
-
-export interface ReportRun {
-  run: RunSummary;
-  metrics: EpochMetrics[];
-  images: EpochImages | null;
-  manifold: ImageGrid | null;
-  /** The newest importance-sampled test NLL, when one was computed (`vae-workbench nll`). */
-  nll: NllEstimate | null;
-  color: string;
-}
-
-/** "86.80 (k = 5000, 1000 ex., epoch 10)", or a dash when no estimate was computed. */
-/** A run's NLL for the report; one never estimated says so, with the command that estimates it. */
-export function formatNll(nll: NllEstimate | null, runId: number): string {
-  return nll === null
-    ? `not computed (vae-workbench nll ${runId})`
-    : `${formatMetric(nll.nll)} (k = ${nll.k}, ${nll.count} ex., epoch ${nll.epoch})`;
-}
-
-export interface Report {
-  title: string;
-  createdAt: Date;
-  appVersion: string;
-  runs: ReportRun[];
-  /** Parameters whose values differ between the runs: highlighted in the table, named in legends. */
-  differing: ConfigKey[];
-  charts: ChartLayout[];
-  /** Runs grouped over seeds and the rate–distortion plane. */
-  analysis: ReportAnalysis;
-}
+import { buildReportAnalysis } from './analysis';
 
 export type ReportSelection = { runIds: number[] } | { experimentId: number };
 
@@ -93,11 +53,6 @@ export function manifoldDecoder(
       return null;
     }
   };
-}
-
-/** "β = 4, latent dim = 2": what tells a run apart from the others in the report, named as in the window. */
-export function runLegend(run: RunSummary, differing: readonly ConfigKey[]): string {
-  return describeDifference(run.config, differing.slice(0, 3)) || `run ${run.id}`;
 }
 
 export function selectRuns(db: Database, selection: ReportSelection): RunSummary[] {

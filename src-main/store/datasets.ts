@@ -1,5 +1,5 @@
 import { DATASET_ID } from '../../src-shared/config';
-import type { DatasetChoice } from '../../src-shared/api';
+import type { DatasetChoice } from '../../src-shared/import';
 import type { ImageDataset, ImageSplit } from '../records';
 import { nowIso, writeTransaction, statement, type Database } from './db';
 import { StoreError } from './errors';

@@ -1,6 +1,6 @@
 import { DATASET_ID } from '../../src-shared/config';
 import { BUILTIN_DATASET_IDS, isBuiltinDatasetId } from '../data/builtin';
-import type { DatasetChoice } from '../../src-shared/api';
+import type { DatasetChoice } from '../../src-shared/import';
 import { DatasetIdError } from '../data/dataset';
 import { readIdxImport, type IdxPaths } from '../data/load';
 import { readImageFolder, readImageFolderAsync } from '../data/image-folder';

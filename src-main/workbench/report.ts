@@ -8,10 +8,10 @@ import {
   renderReport,
   REPORT_FILE_NAMES,
   writeReportFiles,
-  type Report,
   type ReportFiles,
   type ReportSelection,
 } from '../reports/report';
+import type { Report } from '../reports/document';
 
 export interface ReportContext {
   db: Database;

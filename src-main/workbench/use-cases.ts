@@ -1,12 +1,12 @@
 import {
   ApiError,
-  type DatasetChoice,
   type EpochImagesData,
   type QueueState,
   type WorkbenchInfo,
   type WorkersSetting,
 } from '../../src-shared/api';
 import type { ExperimentConfig } from '../../src-shared/config';
+import type { DatasetChoice } from '../../src-shared/import';
 import { expandSweep, isRandomSearch, MAX_SEARCH_SEED, type SweepSpec } from '../../src-shared/sweep';
 import type {
   CheckpointInfo,

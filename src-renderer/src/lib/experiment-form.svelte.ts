@@ -7,7 +7,7 @@ import {
 } from '../../../src-shared/config';
 import { MAX_SWEEP_RUNS, sweepSize, type SweepAxes, type SweepRanges, type SweepSpec } from '../../../src-shared/sweep';
 import { isRangeText, readRange } from '../../../src-shared/parameters';
-import type { DatasetChoice } from '../../../src-shared/api';
+import type { DatasetChoice } from '../../../src-shared/import';
 import { fieldMessage, fields, formatValue, parseValue, splitSweepText, sweepSuggestion } from './config-fields';
 
 type PerField<T> = Partial<Record<ConfigKey, T>>;

@@ -1,13 +1,8 @@
 import type { BackendPreference } from '../../../src-shared/backends';
 import { getContext, setContext } from 'svelte';
-import type {
-  DatasetChoice,
-  QueueState,
-  RunProgressEvent,
-  WorkbenchClient,
-  WorkbenchInfo,
-} from '../../../src-shared/api';
+import type { QueueState, RunProgressEvent, WorkbenchClient, WorkbenchInfo } from '../../../src-shared/api';
 import type { ConfigKey } from '../../../src-shared/config';
+import type { DatasetChoice } from '../../../src-shared/import';
 import { latestTestNll, type NllEstimate } from '../../../src-shared/nll';
 import type { NllProgress, RunSummary } from '../../../src-shared/runs';
 

@@ -1,0 +1,63 @@
+import type { ConfigKey } from '../../src-shared/config';
+import type { NllEstimate } from '../../src-shared/nll';
+import { describeDifference, parameters } from '../../src-shared/parameters';
+import type { EpochMetrics, RunSummary } from '../../src-shared/runs';
+import type { EpochImages } from '../records';
+import type { ReportAnalysis } from './analysis';
+import type { ChartLayout } from './chart';
+import { formatMetric } from './format';
+
+/**
+ * What a report holds, and how its parts are named: built by report.ts, drawn by html.ts and pdf.ts, which import
+ * only this module, never one another.
+ */
+
+/** A decoded image grid (8-bit grey, row-major): manifolds. */
+export interface ImageGrid {
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface ReportRun {
+  run: RunSummary;
+  metrics: EpochMetrics[];
+  images: EpochImages | null;
+  manifold: ImageGrid | null;
+  /** The newest importance-sampled test NLL, when one was computed (`vae-workbench nll`). */
+  nll: NllEstimate | null;
+  color: string;
+}
+
+/** "86.80 (k = 5000, 1000 ex., epoch 10)", or a dash when no estimate was computed. */
+/** A run's NLL for the report; one never estimated says so, with the command that estimates it. */
+export function formatNll(nll: NllEstimate | null, runId: number): string {
+  return nll === null
+    ? `not computed (vae-workbench nll ${runId})`
+    : `${formatMetric(nll.nll)} (k = ${nll.k}, ${nll.count} ex., epoch ${nll.epoch})`;
+}
+
+export interface Report {
+  title: string;
+  createdAt: Date;
+  appVersion: string;
+  runs: ReportRun[];
+  /** Parameters whose values differ between the runs: highlighted in the table, named in legends. */
+  differing: ConfigKey[];
+  charts: ChartLayout[];
+  /** Runs grouped over seeds and the rate–distortion plane. */
+  analysis: ReportAnalysis;
+}
+
+/** "β = 4, latent dim = 2": what tells a run apart from the others in the report, named as in the window. */
+export function runLegend(run: RunSummary, differing: readonly ConfigKey[]): string {
+  return describeDifference(run.config, differing.slice(0, 3)) || `run ${run.id}`;
+}
+
+/**
+ * The parameter table's columns, in the parameter table's order: those a reader looks for first (headline) and
+ * those that differ between the runs. The others are listed once, as shared by all runs.
+ */
+export function parameterColumns(differing: readonly ConfigKey[]): ConfigKey[] {
+  return parameters.filter((p) => p.headline || differing.includes(p.key)).map((p) => p.key);
+}

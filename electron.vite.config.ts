@@ -29,6 +29,7 @@ export default defineConfig({
           'latent-worker': resolve(__dirname, 'src-main/latent/worker.ts'),
           'bench-train': resolve(__dirname, 'src-main/bench/train.ts'),
           'bench-ui': resolve(__dirname, 'src-main/bench/ui.ts'),
+          'bench-profile': resolve(__dirname, 'src-main/bench/profile.ts'),
         },
       },
     },

@@ -4,6 +4,7 @@ import { selectBackend } from '../training/backend';
 import { klPerDimension, reconstructionNll } from '../training/losses';
 import { buildModel, decode, encode, reparameterize, type VaeModel } from '../training/model';
 import { Adam } from '../training/optimizer';
+import { loadAverage } from './measure';
 
 /**
  * Where one training step's time goes: per-kernel times and counts (tf.profile), and the time outside kernels.
@@ -44,9 +45,13 @@ function step(model: VaeModel, config: ExperimentConfig, adam: Adam, x: tf.Tenso
       const kl = tf.div(tf.sum(klPerDimension(posterior.mu, posterior.logVar!)), x.shape[0]);
       return tf.add(recon, kl) as tf.Scalar;
     }, variables);
+    const start = performance.now();
     adam.apply(grads);
+    adamMs += performance.now() - start;
   });
 }
+
+let adamMs = 0;
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
@@ -61,9 +66,15 @@ async function main(): Promise<void> {
   );
   const eps = tf.randomNormal([n, config.latentDim], 0, 1, 'float32', 3) as tf.Tensor2D;
   for (let i = 0; i < 3; i++) step(model, config, adam, x, eps);
+  adamMs = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < options.steps; i++) step(model, config, adam, x, eps);
   const wall = (performance.now() - t0) / options.steps;
+  const cpuUsed = process.cpuUsage(cpu0);
+  // CPU time as well as wall time: on a shared machine the wall time includes waiting for a core.
+  const cpuPerStep = (cpuUsed.user + cpuUsed.system) / 1000 / options.steps;
+  const adamPerStep = adamMs / options.steps;
   const info = await tf.profile(() => step(model, config, adam, x, eps));
   const byKernel = new Map<string, { count: number; ms: number }>();
   let kernelMs = 0;
@@ -85,10 +96,10 @@ async function main(): Promise<void> {
     byName.set(k.name, e);
   }
   console.log(
-    `backend ${backend.backend}, ${options.arch}, batch ${n}: ${wall.toFixed(1)} ms/step (mean of ${options.steps}), ${((n / wall) * 1000).toFixed(0)} examples/s`,
+    `backend ${backend.backend}, ${options.arch}, batch ${n}: ${wall.toFixed(1)} ms/step wall, ${cpuPerStep.toFixed(1)} ms/step CPU (mean of ${options.steps}), ${((n / wall) * 1000).toFixed(0)} examples/s; load ${loadAverage()}`,
   );
   console.log(
-    `profiled step: ${leaves.length} kernel calls, ${kernelMs.toFixed(1)} ms in kernels, ~${(wall - kernelMs).toFixed(1)} ms outside`,
+    `profiled step: ${leaves.length} kernel calls, ${kernelMs.toFixed(1)} ms in kernels, ~${(wall - kernelMs).toFixed(1)} ms outside; Adam ${adamPerStep.toFixed(1)} ms/step (kernels included)`,
   );
   console.log('\nby kernel:');
   for (const [name, e] of [...byName].sort((a, b) => b[1].ms - a[1].ms))

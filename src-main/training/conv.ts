@@ -138,6 +138,7 @@ export function depthToSpace2(x: tf.Tensor4D): tf.Tensor4D {
 /**
  * Which 3×3 taps p of a convolution over the ×2 upsampled map read low-resolution row offset u − 1, for output rows
  * of parity r: row (r·3 + u, p) is 1 when upsampled row 2i + r + p − 1 lies in low-resolution row i + u − 1.
+ * Each parity reads two neighbouring offsets only: u ∈ {r, r + 1}.
  */
 const PHASE_TAPS = [
   [1, 0, 0],
@@ -148,26 +149,30 @@ const PHASE_TAPS = [
   [0, 0, 1],
 ];
 
-/** [p·3 + q, (u·3 + v)·4 + r·2 + s] = PHASE_TAPS[r·3 + u][p] · PHASE_TAPS[s·3 + v][q]. */
+/**
+ * [p·3 + q, (a·2 + b)·4 + r′·2 + s′] = PHASE_TAPS[r·3 + r + a][p] · PHASE_TAPS[s·3 + s + b][q] with r = 1 − r′,
+ * s = 1 − s′: the 3×3 taps summed into the 2×2 taps of phase (r′, s′) (see upsample2Conv3x3).
+ */
 function phaseTaps(): number[][] {
   const taps: number[][] = [];
   for (let p = 0; p < 3; p++)
     for (let q = 0; q < 3; q++) {
       const row: number[] = [];
-      for (let u = 0; u < 3; u++)
-        for (let v = 0; v < 3; v++)
-          for (let r = 0; r < 2; r++)
-            for (let s = 0; s < 2; s++) row.push(PHASE_TAPS[r * 3 + u][p] * PHASE_TAPS[s * 3 + v][q]);
+      for (let a = 0; a < 2; a++)
+        for (let b = 0; b < 2; b++)
+          for (let r = 1; r >= 0; r--)
+            for (let s = 1; s >= 0; s--) row.push(PHASE_TAPS[r * 3 + r + a][p] * PHASE_TAPS[s * 3 + s + b][q]);
       taps.push(row);
     }
   return taps;
 }
 
 /**
- * conv3x3(upsample2(x)) without forming the upsampled map: each of the four output pixels (2i + r, 2j + s) reads a
- * 3×3 neighbourhood of the low-resolution map, so one 3×3 convolution at low resolution with 4·O outputs (the taps
- * of W summed per phase) followed by depthToSpace2 gives the same values with a quarter of the input and no resize
- * or resize gradient. W keeps conv3x3's layout.
+ * conv3x3(upsample2(x)) without forming the upsampled map. Upsampled rows 2t − 1 and 2t both read low-resolution rows
+ * t − 1 and t (likewise for columns), so one 2×2 convolution of x padded by 1, with 4·O outputs (W's taps summed per
+ * phase), computes every output pixel: [N, H + 1, W + 1, 4·O], unfolded by depthToSpace2 to rows and columns −1 … 2H
+ * and cropped by one on each side. Against the upsampled 3×3 convolution: a quarter of the input, (1 + 1/H)² · 4/9 of
+ * the multiply-adds, and no resize or resize gradient. W keeps conv3x3's layout.
  */
 export function upsample2Conv3x3(
   x: tf.Tensor4D,
@@ -175,18 +180,19 @@ export function upsample2Conv3x3(
   b: tf.Tensor1D,
   options: { activation: Activation },
 ): tf.Tensor4D {
-  const c = x.shape[3];
+  const [n, h, w, c] = x.shape;
   const o = W.shape[1];
-  if (W.shape[0] !== 9 * c)
+  if (W.shape[0] !== 9 * c) {
     throw new Error(`upsample2Conv3x3: W is ${W.shape[0]}×${o} but the input has ${c} channels (needs ${9 * c} rows)`);
+  }
   // The constant is the right operand: the wasm backend caches XNNPACK's packed right operand by tensor id, and
   // W's id (shared by its reshapes) must never reach that cache with a second shape.
-  const taps = tf.tensor2d(phaseTaps(), [9, 36]);
-  // [(c, o), (u, v, r, s)] → [u, v, c, (r, s, o)]: the low-resolution filter with 4·O output channels.
-  const phases = tf.reshape(tf.matMul(tf.transpose(tf.reshape(W, [9, c * o])), taps), [c, o, 9, 4]);
-  const filter = tf.reshape(tf.transpose(phases, [2, 0, 3, 1]), [3, 3, c, 4 * o]) as tf.Tensor4D;
+  const taps = tf.tensor2d(phaseTaps(), [9, 16]);
+  // [(c, o), (a, b, r′, s′)] → [a, b, c, (r′, s′, o)]: the 2×2 filter with 4·O output channels.
+  const phases = tf.reshape(tf.matMul(tf.transpose(tf.reshape(W, [9, c * o])), taps), [c, o, 4, 4]);
+  const filter = tf.reshape(tf.transpose(phases, [2, 0, 3, 1]), [2, 2, c, 4 * o]) as tf.Tensor4D;
   const y = convStride1(x, filter, tf.tile(b, [4]), 1, { activation: options.activation, inputNeedsGrad: true });
-  return depthToSpace2(y);
+  return tf.slice(depthToSpace2(y), [0, 1, 1, 0], [n, 2 * h, 2 * w, o]);
 }
 
 /** conv4x4Stride2 built from patches (four shifted slices of the folded input) and the dense layer: the reference the tests compare against. */

@@ -86,10 +86,10 @@ class TorchReference {
     return JSON.parse(value as string) as Record<string, unknown>;
   }
 
-  async train(workload: Workload, threads: number): Promise<number[]> {
+  async train(workload: Workload, threads: number): Promise<{ examplesPerSec: number[]; cpuSeconds: number[] }> {
     this.child.stdin.write(JSON.stringify({ ...workload, threads }) + '\n');
     const answer = await this.next();
-    return answer.examplesPerSec as number[];
+    return { examplesPerSec: answer.examplesPerSec as number[], cpuSeconds: answer.cpuSeconds as number[] };
   }
 
   close(): void {
@@ -130,16 +130,25 @@ async function main(): Promise<void> {
     `workbench on ${backend.backend} (one thread) against PyTorch ${probe.stdout.trim()} (${options.threads} threads, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}), ` +
       `${options.rounds} interleaved rounds, each side's last epoch of 2 measured; load average at start ${loadAverage()}`,
   );
-  const results = new Map<string, { workbench: number[]; torch: number[] }>();
+  // Wall-time rates, and CPU milliseconds per training example (all threads): on a machine shared with other work the
+  // CPU time says what each side costs, the wall time what each side got.
+  const results = new Map<
+    string,
+    { workbench: number[]; torch: number[]; workbenchCpu: number[]; torchCpu: number[] }
+  >();
   try {
     for (let round = 1; round <= options.rounds; round++) {
       for (const c of cases(options.trainSubset)) {
-        const workbench = (await measureWorkbench(dataset, c)).at(-1)!.examplesPerSec;
+        const last = (await measureWorkbench(dataset, c)).at(-1)!;
+        const workbench = last.examplesPerSec;
         const loadWorkbench = loadAverage();
-        const reference = (await torch.train(c, options.threads)).at(-1)!;
-        const entry = results.get(c.label) ?? { workbench: [], torch: [] };
+        const answer = await torch.train(c, options.threads);
+        const reference = answer.examplesPerSec.at(-1)!;
+        const entry = results.get(c.label) ?? { workbench: [], torch: [], workbenchCpu: [], torchCpu: [] };
         entry.workbench.push(workbench);
         entry.torch.push(reference);
+        entry.workbenchCpu.push((1000 * last.cpuSeconds) / c.trainSubset!);
+        entry.torchCpu.push((1000 * answer.cpuSeconds.at(-1)!) / c.trainSubset!);
         results.set(c.label, entry);
         console.log(
           `round ${round} ${c.label} (${c.trainSubset} examples/epoch): workbench ${workbench.toFixed(0)} examples/s ` +
@@ -154,8 +163,10 @@ async function main(): Promise<void> {
   console.log(
     `\nmedians (s/epoch extrapolated to all ${full} training examples); load average at end ${loadAverage()}`,
   );
-  console.log('| model | workbench | PyTorch | workbench time / PyTorch time | target |');
-  console.log('|---|---|---|---|---|');
+  console.log(
+    '| model | workbench | PyTorch | workbench time / PyTorch time | target | CPU ms per example, workbench / PyTorch |',
+  );
+  console.log('|---|---|---|---|---|---|');
   let allMet = true;
   for (const c of cases(options.trainSubset)) {
     const r = results.get(c.label)!;
@@ -165,7 +176,8 @@ async function main(): Promise<void> {
     allMet &&= ratio <= c.target;
     console.log(
       `| ${c.label} | ${wb.toFixed(0)} ex/s, ${(full / wb).toFixed(1)} s/epoch | ${pt.toFixed(0)} ex/s, ${(full / pt).toFixed(1)} s/epoch | ` +
-        `${ratio.toFixed(2)}× | ≤ ${c.target}× ${ratio <= c.target ? 'met' : 'NOT met'} |`,
+        `${ratio.toFixed(2)}× | ≤ ${c.target}× ${ratio <= c.target ? 'met' : 'NOT met'} | ` +
+        `${median(r.workbenchCpu).toFixed(2)} / ${median(r.torchCpu).toFixed(2)} |`,
     );
   }
   console.log(allMet ? 'all targets met' : 'some targets not met');

@@ -5,7 +5,7 @@ interleaved (one waits while the other runs). A benchmark dependency only: Debia
 libopenblas0-openmp (without the OpenMP OpenBLAS, torch links reference BLAS and is ~18x slower).
 
 Request:  {"arch": "mlp" | "conv", "batchSize": 128, "trainSubset": 12800, "epochs": 2, "threads": 2}
-Answer:   {"examplesPerSec": [...per epoch...], "threads": 2, "torch": "1.13.0"}
+Answer:   {"examplesPerSec": [...per epoch...], "cpuSeconds": [...per epoch, all threads...], "threads": 2}
 
 The models follow src-main/training/model.ts: MLP 784-512-20 (ReLU), Gaussian q(z|x), Bernoulli decoder on logits;
 conv: 4x4 stride-2 pad-1 convs 1->32->64 (ReLU), dense to mu and log sigma^2; decoder dense -> 64x7x7 (ReLU),
@@ -83,10 +83,11 @@ def train(images, request):
     subset = request.get("trainSubset") or images.shape[0]
     data = torch.from_numpy(images[:subset].astype(np.float32) / 255.0)
     batch = request["batchSize"]
-    rates = []
+    rates, cpu = [], []
     for _ in range(request.get("epochs", 1)):
         order = torch.randperm(subset)
         start = time.perf_counter()
+        cpu_start = time.process_time()
         for i in range(0, subset, batch):
             x = data[order[i : i + batch]]
             eps = torch.randn(x.shape[0], 20)
@@ -99,7 +100,8 @@ def train(images, request):
             loss.backward()
             optimizer.step()
         rates.append(subset / (time.perf_counter() - start))
-    return rates
+        cpu.append(time.process_time() - cpu_start)
+    return rates, cpu
 
 
 def main():
@@ -111,8 +113,9 @@ def main():
         if not line.strip():
             continue
         request = json.loads(line)
-        rates = train(images, request)
-        print(json.dumps({"examplesPerSec": rates, "threads": torch.get_num_threads()}), flush=True)
+        rates, cpu = train(images, request)
+        answer = {"examplesPerSec": rates, "cpuSeconds": cpu, "threads": torch.get_num_threads()}
+        print(json.dumps(answer), flush=True)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ function preActivationGrad(dy: tf.Tensor2D, y: tf.Tensor2D, activation: Activati
 function inputGrad(g: tf.Tensor2D, W: tf.Tensor2D): tf.Tensor2D {
   const [n, outputs] = g.shape;
   const inputs = W.shape[0];
-  if (inputs * outputs > n * (inputs + outputs)) return tf.transpose(tf.matMul(W, tf.transpose(g)));
+  if (inputs * outputs > n * (inputs + outputs)) return tf.transpose(tf.matMul(W, tf.transpose(g))) as tf.Tensor2D;
   return tf.matMul(g, tf.transpose(W));
 }
 

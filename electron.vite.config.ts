@@ -30,6 +30,8 @@ export default defineConfig({
           'bench-train': resolve(__dirname, 'src-main/bench/train.ts'),
           'bench-ui': resolve(__dirname, 'src-main/bench/ui.ts'),
           'bench-sweep': resolve(__dirname, 'src-main/bench/sweep.ts'),
+          'bench-profile': resolve(__dirname, 'src-main/bench/profile.ts'),
+          'bench-compare': resolve(__dirname, 'src-main/bench/compare.ts'),
         },
       },
     },

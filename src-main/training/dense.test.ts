@@ -12,30 +12,36 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 describe('dense with custom gradients', () => {
-  for (const activation of ['linear', 'relu'] as Activation[]) {
-    it(`matches TF.js autodiff of matMul + bias (${activation})`, () => {
-      tf.tidy(() => {
-        const x = tf.randomNormal([7, 5], 0, 1, 'float32', 1) as tf.Tensor2D;
-        const W = tf.randomNormal([5, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
-        const b = tf.randomNormal([3], 0, 1, 'float32', 3) as tf.Tensor1D;
-        // A non-uniform upstream gradient so every entry of dy matters.
-        const weights = tf.randomNormal([7, 3], 0, 1, 'float32', 4);
-        type Layer = (xi: tf.Tensor2D, Wi: tf.Tensor2D, bi: tf.Tensor1D) => tf.Tensor2D;
-        const objective = (f: Layer) => (xi: tf.Tensor, Wi: tf.Tensor, bi: tf.Tensor) =>
-          tf.sum(tf.mul(f(xi as tf.Tensor2D, Wi as tf.Tensor2D, bi as tf.Tensor1D), weights));
-        const ours = tf.grads(objective((xi, Wi, bi) => dense(xi, Wi, bi, { activation })))([x, W, b]);
-        const reference = tf.grads(objective((xi, Wi, bi) => denseReference(xi, Wi, bi, activation)))([x, W, b]);
-        expect(maxAbsDiff(dense(x, W, b, { activation }), denseReference(x, W, b, activation))).toBeLessThan(1e-5);
-        for (let i = 0; i < 3; i++) {
-          expect(ours[i].shape).toEqual(reference[i].shape);
-          expect(maxAbsDiff(ours[i], reference[i])).toBeLessThan(1e-5);
-        }
-        // The ReLU case must actually cut some units, or it tests nothing beyond 'linear'.
-        if (activation === 'relu')
-          expect(tf.sum(tf.equal(denseReference(x, W, b, 'relu'), 0)).dataSync()[0]).toBeGreaterThan(0);
+  // [examples, inputs, outputs]: the second has W larger than the batch, so dL/dx takes the transposed-g form.
+  const shapes = [
+    [7, 5, 3],
+    [2, 9, 8],
+  ];
+  for (const activation of ['linear', 'relu'] as Activation[])
+    for (const [n, inputs, outputs] of shapes) {
+      it(`matches TF.js autodiff of matMul + bias (${activation}, ${n}×${inputs} · ${inputs}×${outputs})`, () => {
+        tf.tidy(() => {
+          const x = tf.randomNormal([n, inputs], 0, 1, 'float32', 1) as tf.Tensor2D;
+          const W = tf.randomNormal([inputs, outputs], 0, 1, 'float32', 2) as tf.Tensor2D;
+          const b = tf.randomNormal([outputs], 0, 1, 'float32', 3) as tf.Tensor1D;
+          // A non-uniform upstream gradient so every entry of dy matters.
+          const weights = tf.randomNormal([n, outputs], 0, 1, 'float32', 4);
+          type Layer = (xi: tf.Tensor2D, Wi: tf.Tensor2D, bi: tf.Tensor1D) => tf.Tensor2D;
+          const objective = (f: Layer) => (xi: tf.Tensor, Wi: tf.Tensor, bi: tf.Tensor) =>
+            tf.sum(tf.mul(f(xi as tf.Tensor2D, Wi as tf.Tensor2D, bi as tf.Tensor1D), weights));
+          const ours = tf.grads(objective((xi, Wi, bi) => dense(xi, Wi, bi, { activation })))([x, W, b]);
+          const reference = tf.grads(objective((xi, Wi, bi) => denseReference(xi, Wi, bi, activation)))([x, W, b]);
+          expect(maxAbsDiff(dense(x, W, b, { activation }), denseReference(x, W, b, activation))).toBeLessThan(1e-5);
+          for (let i = 0; i < 3; i++) {
+            expect(ours[i].shape).toEqual(reference[i].shape);
+            expect(maxAbsDiff(ours[i], reference[i])).toBeLessThan(1e-5);
+          }
+          // The ReLU case must actually cut some units, or it tests nothing beyond 'linear'.
+          if (activation === 'relu')
+            expect(tf.sum(tf.equal(denseReference(x, W, b, 'relu'), 0)).dataSync()[0]).toBeGreaterThan(0);
+        });
       });
-    });
-  }
+    }
 
   it('gives W and b the same gradients when the input needs none', () => {
     tf.tidy(() => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../src-shared/config';
 import type { NamedArray } from '../records';
-import { conv3x3, conv4x4Stride2, upsample2 } from './conv';
+import { conv4x4Stride2, upsample2Conv3x3 } from './conv';
 import { dense, type Activation } from './dense';
 import { hashString, rngFor, Stream } from './random';
 
@@ -318,7 +318,7 @@ export function decode(model: VaeModel, z: tf.Tensor2D): tf.Tensor2D {
   for (let k = 0; k < n; k++) {
     const W = weight(model, `dec/conv${k}/W`) as tf.Tensor2D;
     const b = weight(model, `dec/conv${k}/b`) as tf.Tensor1D;
-    maps = conv3x3(upsample2(maps), W, b, { activation: k < n - 1 ? 'relu' : 'linear' });
+    maps = upsample2Conv3x3(maps, W, b, { activation: k < n - 1 ? 'relu' : 'linear' });
   }
   return tf.reshape(maps, [z.shape[0], model.pixels]) as tf.Tensor2D;
 }

@@ -199,6 +199,25 @@ describe('trainRun', () => {
     expect(Number.isFinite(epochs[1].test.elbo)).toBe(true);
   });
 
+  it('conv: the same seed gives identical numbers, and a resumed run continues exactly', async () => {
+    // The conv layers run through Conv2D kernels that cache packed filters: repeat runs and resumes must still agree.
+    const config: ExperimentConfig = {
+      ...small,
+      architecture: 'conv',
+      convChannels: [4, 8],
+      epochs: 2,
+      trainSubset: 200,
+      binarization: 'dynamic',
+    };
+    const whole = await train(config);
+    const again = await train(config);
+    expect(again.epochs.map(numbers)).toEqual(whole.epochs.map(numbers));
+    const interrupted = await train(config, { stopAfterEpoch: 1 });
+    const resumed = await train(config, { resumeFrom: interrupted.epochs[0].checkpoint! });
+    expect(numbers(resumed.epochs[0])).toEqual(numbers(whole.epochs[1]));
+    expect(resumed.epochs[0].checkpoint!.weights).toEqual(whole.epochs[1].checkpoint!.weights);
+  });
+
   it('throttles batch messages but always reports an epoch’s last batch', async () => {
     const { batches } = await train({ ...small, epochs: 2 }, { batchIntervalMs: 60_000 });
     expect(batches.map((b) => `${b.epoch}:${b.batch}`)).toEqual(['1:1', '1:12', '2:1', '2:12']);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
+import { callFromPage } from './browser';
 import { exportReportFromCompare, openView, SCREENSHOTS, shot } from './workbench-flow';
 
 /**
@@ -46,15 +47,7 @@ export async function waitAllFinished(page: Page, token: string, count: number, 
   await expect
     .poll(
       () =>
-        page.evaluate(async (t) => {
-          const res = await fetch('/api/listRuns', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-workbench-token': t },
-            body: '{}',
-          });
-          return ((await res.json()) as { result: { status: string }[] }).result.filter((r) => r.status === 'finished')
-            .length;
-        }, token),
+        callFromPage(page, token, 'listRuns', {}).then((runs) => runs.filter((r) => r.status === 'finished').length),
       { timeout: timeoutMs, interval: 500 },
     )
     .toBe(count);
@@ -188,14 +181,7 @@ export async function groupedReport(
   dir: string,
   token: string,
 ): Promise<{ html: string; pdfText: string }> {
-  const runNames = await page.evaluate(async (t) => {
-    const res = await fetch('/api/listRuns', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-workbench-token': t },
-      body: '{}',
-    });
-    return ((await res.json()) as { result: { name: string }[] }).result.map((r) => r.name);
-  }, token);
+  const runNames = (await callFromPage(page, token, 'listRuns', {})).map((r) => r.name);
   await openView(page, 'compare');
   await exportReportFromCompare(page, dir, runNames, 3);
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
@@ -242,29 +228,23 @@ export async function openRunFromThePlane(page: Page): Promise<void> {
  * in the runs table and in its details.
  */
 export async function collapsedRunWarns(page: Page, token: string): Promise<void> {
-  const runId = await page.evaluate(async (t) => {
-    const res = await fetch('/api/queueSweep', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-workbench-token': t },
-      body: JSON.stringify({
-        experimentName: 'e2e collapse',
-        sweep: {
-          base: {
-            alpha: 0,
-            learningRate: 0.01,
-            trainSubset: 300,
-            testSubset: 100,
-            epochs: 3,
-            hiddenSizes: [64],
-            latentDim: 4,
-            batchSize: 50,
-          },
-          axes: {},
-        },
-      }),
-    });
-    return ((await res.json()) as { result: { runIds: number[] } }).result.runIds[0];
-  }, token);
+  const { runIds } = await callFromPage(page, token, 'queueSweep', {
+    experimentName: 'e2e collapse',
+    sweep: {
+      base: {
+        alpha: 0,
+        learningRate: 0.01,
+        trainSubset: 300,
+        testSubset: 100,
+        epochs: 3,
+        hiddenSizes: [64],
+        latentDim: 4,
+        batchSize: 50,
+      },
+      axes: {},
+    },
+  });
+  const runId = runIds[0];
   await openView(page, 'runs');
   const row = page.locator(`[data-testid="runs-table"] .tr[data-run-id="${runId}"]`);
   await expect.poll(() => row.locator('.badge').textContent(), { timeout: 60_000 }).toBe('finished');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunningServer } from '../src-main/server/server';
-import { openBrowserSession, type BrowserSession } from './browser';
+import { openBrowserSession, openWindow, type BrowserSession } from './browser';
 import {
   betas,
   collapsedRunWarns,
@@ -26,8 +26,7 @@ describe('browser mode: a β × seed sweep grouped over seeds, the rate–distor
   beforeAll(async () => {
     session = await openBrowserSession({ name: 'analysis' });
     ({ server, page, dir } = session);
-    await page.goto(server.url);
-    await page.locator('button.tab[data-view="new"]').waitFor();
+    await openWindow(session);
   });
 
   afterAll(() => session?.close());

@@ -13,7 +13,8 @@ import {
   shot,
   watchQueue,
 } from './workbench-flow';
-import { openBrowserSession, type BrowserSession } from './browser';
+import { callFromPage, openBrowserSession, openWindow, type BrowserSession } from './browser';
+import type { MethodInput, MethodName } from '../src-shared/api';
 
 describe('browser mode: queue a β sweep, watch it train, compare', () => {
   let session: BrowserSession;
@@ -24,8 +25,7 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
   beforeAll(async () => {
     session = await openBrowserSession({ name: 'flow' });
     ({ dir, server, page } = session);
-    await page.goto(server.url);
-    await page.locator('button.tab[data-view="new"]').waitFor();
+    await openWindow(session);
   });
 
   afterAll(() => session?.close());
@@ -66,15 +66,8 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
   it('shows a bad value’s message and queues nothing', async () => {
     await shot(page, 'new-experiment');
     await badValueIsRefused(page);
-    const runs = await page.evaluate(async (token) => {
-      const res = await fetch('/api/listRuns', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-workbench-token': token },
-        body: '{}',
-      });
-      return ((await res.json()) as { result: unknown[] }).result.length;
-    }, server.token);
-    expect(runs).toBe(0);
+    const runs = await callFromPage(page, server.token, 'listRuns', {});
+    expect(runs.length).toBe(0);
   });
 
   it('queues β ∈ {0, 1, 4} from the form, shows progress, then three finished runs to compare', async () => {
@@ -86,31 +79,14 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
   });
 
   it('exports a report of the compared runs: HTML, PDF and CSV downloads', async () => {
-    const runNames = await page.evaluate(async (token) => {
-      const res = await fetch('/api/listRuns', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-workbench-token': token },
-        body: '{}',
-      });
-      return ((await res.json()) as { result: { name: string }[] }).result.map((r) => r.name);
-    }, server.token);
+    const runNames = (await callFromPage(page, server.token, 'listRuns', {})).map((r) => r.name);
     expect(runNames).toHaveLength(3);
     await exportReportFromCompare(page, dir, runNames, 2);
   });
 
   it('a range in a sweep field makes a random search with a sample count; the Queue view sets runs at once', async () => {
-    const api = (method: string, input: unknown) =>
-      page.evaluate(
-        async ([m, i, token]) => {
-          const res = await fetch(`/api/${m}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-workbench-token': token as string },
-            body: JSON.stringify(i),
-          });
-          return ((await res.json()) as { result: unknown }).result;
-        },
-        [method, input, server.token] as const,
-      );
+    const api = <M extends MethodName>(method: M, input: MethodInput<M>) =>
+      callFromPage(page, server.token, method, input);
     // Paused, so the drawn runs wait in the queue rather than train.
     await api('setQueuePaused', { paused: true });
     await page.locator('button.tab[data-view="new"]').click();

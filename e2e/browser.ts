@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { MethodInput, MethodName, MethodOutput } from '../src-shared/api';
 import { startServer, type RunningServer, type ServerOptions } from '../src-main/server/server';
 import { chromiumOptions } from '../src-main/testing/chromium';
 
@@ -41,4 +42,35 @@ export async function openBrowserSession(options: {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Calls a contract method from inside the page, as the window does over HTTP with the page's token (JSON without the
+ * contract's NaN and byte tags: enough for the listings the flows read). Throws with the server's message on refusal.
+ */
+export async function callFromPage<M extends MethodName>(
+  page: Page,
+  token: string,
+  method: M,
+  input: MethodInput<M>,
+): Promise<MethodOutput<M>> {
+  const reply = await page.evaluate(
+    async ([m, i, t]) => {
+      const res = await fetch(`/api/${m}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-workbench-token': t },
+        body: JSON.stringify(i),
+      });
+      return (await res.json()) as { result?: unknown; error?: { name: string; message: string } };
+    },
+    [method, input, token] as const,
+  );
+  if (reply.error) throw new Error(`${method}: ${reply.error.name}: ${reply.error.message}`);
+  return reply.result as MethodOutput<M>;
+}
+
+/** Opens the window on the New experiment view and waits until it is drawn. */
+export async function openWindow(session: BrowserSession): Promise<void> {
+  await session.page.goto(session.server.url);
+  await session.page.locator('button.tab[data-view="new"]').waitFor();
 }

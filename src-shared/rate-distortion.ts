@@ -1,3 +1,4 @@
+import { niceStep } from './axis';
 /**
  * The rate–distortion plane (Alemi et al. 2018, "Fixing a Broken ELBO", fig. 1): each run (or group of runs) as a
  * point at rate R = KL(q(z|x) ‖ p(z)) and distortion D = −E_q[log p(x|z)], both in nats per example. The ELBO is
@@ -73,14 +74,6 @@ function placeLabels(points: { x: number; y: number; label: string }[]): { x: nu
     placed[i] = { x, y };
   }
   return placed;
-}
-
-function niceStep(span: number, count: number): number {
-  const raw = span / Math.max(1, count);
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const residual = raw / magnitude;
-  const nice = residual >= 5 ? 10 : residual >= 2 ? 5 : residual >= 1 ? 2 : 1;
-  return nice * magnitude;
 }
 
 export function formatRdTick(value: number): string {

@@ -1,3 +1,4 @@
+import { niceStep } from '../../src-shared/axis';
 import { formatTick } from './format';
 
 /**
@@ -24,14 +25,6 @@ export interface ChartLayout {
   title: string;
   xLabel: string;
   yLabel: string;
-}
-
-function niceStep(span: number, count: number): number {
-  const raw = span / Math.max(1, count);
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const residual = raw / magnitude;
-  const nice = residual >= 5 ? 10 : residual >= 2 ? 5 : residual >= 1 ? 2 : 1;
-  return nice * magnitude;
 }
 
 export function layoutChart(options: {

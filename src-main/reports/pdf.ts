@@ -55,13 +55,7 @@ function drawChart(doc: PDFKit.PDFDocument, layout: ChartLayout, x0: number, y0:
     .fontSize(9)
     .fillColor('#000')
     .text(pdfText(layout.title), X(plot.left), Y(6), { lineBreak: false });
-  doc.font('Helvetica').fontSize(7).fillColor('#444');
-  for (const t of layout.yTicks) {
-    doc.moveTo(X(plot.left), Y(t.px)).lineTo(X(plot.right), Y(t.px)).lineWidth(0.4).strokeColor('#dddddd').stroke();
-    doc.text(t.label, X(plot.left) - 44, Y(t.px) - 3, { width: 40, align: 'right', lineBreak: false });
-  }
-  for (const t of layout.xTicks)
-    doc.text(t.label, X(t.px) - 15, Y(plot.bottom) + 4, { width: 30, align: 'center', lineBreak: false });
+  drawTicks(doc, layout, X, Y, '#dddddd');
   doc
     .rect(X(plot.left), Y(plot.top), (plot.right - plot.left) * scale, (plot.bottom - plot.top) * scale)
     .lineWidth(0.6)
@@ -127,19 +121,35 @@ function table(
   doc.moveDown(0.5);
 }
 
+/** Horizontal grid lines with the y tick labels, and the x tick labels, of a laid-out plot. */
+function drawTicks(
+  doc: PDFKit.PDFDocument,
+  layout: {
+    plot: { left: number; right: number; bottom: number };
+    xTicks: { px: number; label: string }[];
+    yTicks: { px: number; label: string }[];
+  },
+  X: (x: number) => number,
+  Y: (y: number) => number,
+  gridColor: string,
+): void {
+  const { plot } = layout;
+  doc.font('Helvetica').fontSize(7).fillColor('#444');
+  for (const t of layout.yTicks) {
+    doc.moveTo(X(plot.left), Y(t.px)).lineTo(X(plot.right), Y(t.px)).lineWidth(0.4).strokeColor(gridColor).stroke();
+    doc.text(t.label, X(plot.left) - 44, Y(t.px) - 3, { width: 40, align: 'right', lineBreak: false });
+  }
+  for (const t of layout.xTicks)
+    doc.text(t.label, X(t.px) - 15, Y(plot.bottom) + 4, { width: 30, align: 'center', lineBreak: false });
+}
+
 /** The rate–distortion plane as vector paths: the same layout as the HTML's SVG. */
 function drawRateDistortion(doc: PDFKit.PDFDocument, layout: RdLayout, x0: number, y0: number, scale: number): void {
   const X = (x: number): number => x0 + x * scale;
   const Y = (y: number): number => y0 + y * scale;
   const { plot } = layout;
   doc.save();
-  doc.font('Helvetica').fontSize(7).fillColor('#444');
-  for (const t of layout.yTicks) {
-    doc.moveTo(X(plot.left), Y(t.px)).lineTo(X(plot.right), Y(t.px)).lineWidth(0.4).strokeColor('#e4e4e4').stroke();
-    doc.text(t.label, X(plot.left) - 44, Y(t.px) - 3, { width: 40, align: 'right', lineBreak: false });
-  }
-  for (const t of layout.xTicks)
-    doc.text(t.label, X(t.px) - 15, Y(plot.bottom) + 4, { width: 30, align: 'center', lineBreak: false });
+  drawTicks(doc, layout, X, Y, '#e4e4e4');
   for (const l of layout.isoLines) {
     doc.moveTo(X(l.x1), Y(l.y1)).lineTo(X(l.x2), Y(l.y2)).dash(3, { space: 2 }).lineWidth(0.5).strokeColor('#aaaaaa');
     doc.stroke().undash();

@@ -1,17 +1,15 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig, type ExperimentConfig } from '../../src-shared/config';
-import { openDatabase } from '../store/db';
 import { getEpochMetrics } from '../store/metrics';
 import { listCheckpoints } from '../store/checkpoints';
 import { getQueue } from '../store/queue';
 import { getRun, queueRuns, requeueRun } from '../store/runs';
 import { forkTraining } from './fork';
 import { QueueRunner } from './runner';
+import { tempDatabases } from '../testing/store-fixtures';
 import type { TrainingProcess } from './types';
 
 const small = (over: Partial<ExperimentConfig> = {}): ExperimentConfig =>
@@ -25,17 +23,7 @@ const small = (over: Partial<ExperimentConfig> = {}): ExperimentConfig =>
     ...over,
   });
 
-const open: Database[] = [];
-function tempDb(): { db: Database; dbPath: string } {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'vae-runner-')), 'runs.db');
-  const db = openDatabase(dbPath);
-  open.push(db);
-  return { db, dbPath };
-}
-
-afterEach(() => {
-  for (const db of open.splice(0)) db.close();
-});
+const tempDb = tempDatabases('vae-runner-');
 
 function trainLosses(db: Database, runId: number): number[] {
   return getEpochMetrics(db, [runId])

@@ -1,13 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type ExperimentConfig } from '../../src-shared/config';
-import { openDatabase } from '../store/db';
 import { getEpochMetrics } from '../store/metrics';
 import { getRun, queueRuns } from '../store/runs';
+import { tempDatabases } from '../testing/store-fixtures';
 
 /** Real `vae-workbench` processes training real (tiny) runs on one SQLite file. */
 const cli = resolve(__dirname, '../../out/main/cli.js');
@@ -15,17 +13,10 @@ const cli = resolve(__dirname, '../../out/main/cli.js');
 const small = (over: Partial<ExperimentConfig> = {}): ExperimentConfig =>
   parseConfig({ hiddenSizes: [64], latentDim: 2, batchSize: 50, trainSubset: 1000, testSubset: 200, ...over });
 
-const open: Database[] = [];
 const apps: ChildProcess[] = [];
-function tempDb(): { db: Database; dbPath: string } {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'vae-sweep-proc-')), 'runs.db');
-  const db = openDatabase(dbPath);
-  open.push(db);
-  return { db, dbPath };
-}
+const tempDb = tempDatabases('vae-sweep-proc-');
 afterEach(() => {
   for (const app of apps.splice(0)) if (app.exitCode === null && app.signalCode === null) app.kill('SIGKILL');
-  for (const db of open.splice(0)) db.close();
 });
 
 function startRun(

@@ -1,8 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseConfig, type ExperimentConfig } from '../../src-shared/config';
 import { openDatabase } from '../store/db';
 import { getEpochMetrics } from '../store/metrics';
@@ -10,20 +7,12 @@ import { listCheckpoints } from '../store/checkpoints';
 import { getRun, queueRuns, requeueRun, requestStop } from '../store/runs';
 import { scriptedTraining, type TrainingScript } from '../testing/scripted-training';
 import { QueueRunner } from './runner';
+import { tempDatabases } from '../testing/store-fixtures';
 
 const config = (over: Partial<ExperimentConfig> = {}): ExperimentConfig =>
   parseConfig({ latentDim: 2, epochs: 4, trainSubset: 100, testSubset: 100, ...over });
 
-const open: Database[] = [];
-function tempDb(): { db: Database; dbPath: string } {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'vae-sweep-')), 'runs.db');
-  const db = openDatabase(dbPath);
-  open.push(db);
-  return { db, dbPath };
-}
-afterEach(() => {
-  for (const db of open.splice(0)) db.close();
-});
+const tempDb = tempDatabases('vae-sweep-');
 
 function runnerWith(db: Database, dbPath: string, script: (runId: number) => TrainingScript, workers = 1) {
   const training = scriptedTraining((runId) => script(runId));
@@ -140,7 +129,7 @@ describe('recovery without typing', () => {
     const [run] = queueRuns(db, { experimentName: 'remote', configs: [config({ epochs: 50 })] });
     const { runner } = runnerWith(db, dbPath, () => ({ epochMs: 20 }));
     const other = openDatabase(dbPath);
-    open.push(other);
+    onTestFinished(() => void other.close());
     let asked = 0;
     runner.onRunChanged((id) => {
       if (asked === 0 && getRun(db, id)?.epochsDone === 2) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
 import type { SplitMetrics } from '../../src-shared/runs';
 import type { CheckpointPayload, EpochResult } from '../records';
+import { afterEach } from 'vitest';
 import { openDatabase, type Database } from '../store/db';
 
 /** Shared set-up for the store's tests: real files in a temp folder, since WAL behaves differently in memory. */
@@ -77,5 +78,22 @@ export function epochResult(
       samples: [],
     },
     checkpoint: options.checkpoint === false ? null : checkpointFor(epoch, options.checkpoint !== 'weights-only'),
+  };
+}
+
+/**
+ * Databases in temporary folders for the tests of one file: call the returned function in a test, each database is
+ * closed after that test (the queue's tests fork processes that open the same file, so it must be a real path).
+ */
+export function tempDatabases(prefix: string): () => { db: Database; dbPath: string } {
+  const open: Database[] = [];
+  afterEach(() => {
+    for (const db of open.splice(0)) db.close();
+  });
+  return () => {
+    const dbPath = join(mkdtempSync(join(tmpdir(), prefix)), 'runs.db');
+    const db = openDatabase(dbPath);
+    open.push(db);
+    return { db, dbPath };
   };
 }

@@ -1,6 +1,6 @@
 // First: stops an old Node with a message before better-sqlite3 can crash it.
 import '../require-node';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -22,8 +22,9 @@ quietTfjs();
  *     synthetic runs train (an epoch a second each, so the window receives run changes as it would) — target < 500 ms;
  *  3. on the run trained for (1), the reference MLP VAE: latent slider input → updated pixels p95 ≤ 16 ms, and a
  *     30×30 manifold decoded and drawn ≤ 250 ms (issue 4; measured by src-main/bench/latent-ui.ts).
- * Usage: bench-ui [--runs N] [--train-subset N] [--epochs N] [--table-only]
- *   (needs the built renderer and training worker: npm run build; --table-only skips 1 and 3)
+ * Usage: bench-ui [--runs N] [--runs-db PATH] [--train-subset N] [--epochs N] [--table-only]
+ *   (needs the built renderer and training worker: npm run build; --table-only skips 1 and 3; --runs-db keeps the
+ *   filled database at PATH and reuses it when it is there — filling 10,000 runs takes minutes — working on a copy)
  */
 
 /** Runs inside the page (page.evaluate); this Node project has no DOM types. */
@@ -34,15 +35,21 @@ interface Options {
   trainSubset: number;
   epochs: number;
   tableOnly: boolean;
+  runsDb: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { runs: 1000, trainSubset: 20_000, epochs: 3, tableOnly: false };
+  const options: Options = { runs: 1000, trainSubset: 20_000, epochs: 3, tableOnly: false, runsDb: null };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     if (flag === '--table-only') {
       options.tableOnly = true;
       i -= 1;
+      continue;
+    }
+    if (flag === '--runs-db') {
+      if (!argv[i + 1]) throw new Error('--runs-db (missing): expected a file path');
+      options.runsDb = argv[i + 1];
       continue;
     }
     const n = Number(argv[i + 1]);
@@ -51,7 +58,10 @@ function parseArgs(argv: string[]): Options {
     if (flag === '--runs') options.runs = n;
     else if (flag === '--train-subset') options.trainSubset = n;
     else if (flag === '--epochs') options.epochs = n;
-    else throw new Error(`unknown argument ${flag}; use --runs N, --train-subset N, --epochs N, --table-only`);
+    else
+      throw new Error(
+        `unknown argument ${flag}; use --runs N, --train-subset N, --epochs N, --runs-db PATH, --table-only`,
+      );
   }
   return options;
 }
@@ -125,7 +135,10 @@ async function eventLoopLag(options: Options): Promise<LagResult> {
  * Cold load of the runs table (fetch `runs` summaries, render), switching to it, and re-sorting it, with 2 synthetic
  * runs training alongside.
  */
-async function tableRender(runs: number): Promise<{
+async function tableRender(
+  runs: number,
+  runsDb: string | null,
+): Promise<{
   fillSec: number;
   coldMs: number;
   switchMs: number;
@@ -136,9 +149,13 @@ async function tableRender(runs: number): Promise<{
   const dir = mkdtempSync(join(tmpdir(), 'vaew-bench-table-'));
   const dbPath = join(dir, 'table.db');
   const fillStart = performance.now();
-  const db = openDatabase(dbPath);
-  addSyntheticRuns(db, { runs, epochs: 50 });
-  db.close();
+  if (runsDb !== null && existsSync(runsDb)) copyFileSync(runsDb, dbPath);
+  else {
+    const db = openDatabase(dbPath);
+    addSyntheticRuns(db, { runs, epochs: 50 });
+    db.close();
+    if (runsDb !== null) copyFileSync(dbPath, runsDb);
+  }
   const fillSec = (performance.now() - fillStart) / 1000;
   const server = await startServer({
     dbPath,
@@ -242,7 +259,7 @@ async function tableRender(runs: number): Promise<{
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const table = await tableRender(options.runs);
+  const table = await tableRender(options.runs, options.runsDb);
   const runs = options.runs.toLocaleString('en');
   console.log(
     `runs table, ${runs} runs × 50 epochs, 2 runs training (database filled in ${table.fillSec.toFixed(1)} s):`,

@@ -104,7 +104,8 @@ export class WorkbenchState {
       const jobs = await this.client.call('listNllJobs', {});
       this.nllJobs = Object.fromEntries(jobs.map((j) => [j.runId, j]));
     });
-    await this.loadNll(this.runs.map((r) => r.id));
+    // Not awaited: the NLL column fills in after the table is shown (10,000 runs' estimates take a while to fetch).
+    void this.loadNll(this.runs.map((r) => r.id));
   };
 
   /** Fetches the newest test NLL of these runs (in chunks the contract accepts). */

@@ -91,17 +91,17 @@ export class WorkbenchState {
 
   refresh = async (): Promise<void> => {
     await this.attempt(async () => {
-      const [info, datasets, runs, queue] = await Promise.all([
+      const [info, datasets, runs, queue, jobs] = await Promise.all([
         this.client.call('getInfo', {}),
         this.client.call('listDatasets', {}),
         this.client.call('listRuns', {}),
         this.client.call('getQueue', {}),
+        this.client.call('listNllJobs', {}),
       ]);
       this.info = info;
       this.datasets = datasets;
       this.runs = runs;
       this.queue = queue;
-      const jobs = await this.client.call('listNllJobs', {});
       this.nllJobs = Object.fromEntries(jobs.map((j) => [j.runId, j]));
     });
     // Not awaited: the NLL column fills in after the table is shown (10,000 runs' estimates take a while to fetch).

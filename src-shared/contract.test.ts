@@ -102,6 +102,42 @@ describe('JSON encoding', () => {
     expect(back.loss[1]).toBe(-Infinity);
     expect(back.x).toEqual(Uint8Array.of(9));
   });
+
+  it('decodes what the replacer and reviver would, with or without tags in the text', () => {
+    // Texts JSON.parse's own reviver decodes: the fast paths must agree with it.
+    const reference = (text: string): unknown =>
+      JSON.parse(text, (_key, v: unknown) => {
+        if (typeof v !== 'object' || v === null) return v;
+        if ('$nonFinite' in v) return Number(v.$nonFinite);
+        if ('$bytes' in v && typeof v.$bytes === 'string') return fromBase64(v.$bytes);
+        return v;
+      });
+    const texts = [
+      '{"runs":[{"id":1,"last":{"elbo":-93.5},"tags":["a"]}],"n":null}',
+      '{"runs":[{"id":1,"last":{"elbo":{"$nonFinite":"NaN"}}}],"note":"$5"}',
+      // A `$` escaped in a key is still a tag once parsed.
+      '{"loss":{"\\u0024nonFinite":"-Infinity"},"x":[{"$bytes":"CQ=="}]}',
+    ];
+    for (const text of texts) expect(decodeJson(text)).toEqual(reference(text));
+    expect((decodeJson(texts[2]) as { loss: number }).loss).toBe(-Infinity);
+  });
+
+  it('keeps a "__proto__" key an own property when it revives beside it', () => {
+    const back = decodeJson('{"__proto__":{"polluted":{"$nonFinite":"NaN"}},"loss":{"$nonFinite":"NaN"}}') as Record<
+      string,
+      unknown
+    >;
+    expect(Object.prototype.hasOwnProperty.call(back, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((back['__proto__'] as { polluted: number }).polluted).toBeNaN();
+  });
+
+  it('encodes plain values exactly as JSON.stringify does', () => {
+    const value = { runs: [{ id: 1, config: { hiddenSizes: [512, 256] }, name: 'β = 4', best: null }], when: 'now' };
+    expect(encodeJson(value)).toBe(JSON.stringify(value));
+    expect(encodeJson({ at: new Date(0) })).toBe('{"at":"1970-01-01T00:00:00.000Z"}');
+  });
 });
 
 describe('events', () => {

@@ -3,7 +3,7 @@ import type { ImageDataset } from '../records';
 import { listImportedDatasets, loadImportedDataset, saveImportedDataset } from './datasets';
 import { openDatabase } from './db';
 import { recordEpoch } from './metrics';
-import { listNllEstimates, saveNllEstimate } from './nll';
+import { listNllEstimates, listNllEstimatesOfRuns, saveNllEstimate } from './nll';
 import { claimNextRun, queueRuns } from './runs';
 import { epochResult, openTempStore, smallConfig, type TempStore } from '../testing/store-fixtures';
 
@@ -101,5 +101,29 @@ describe('NLL estimates', () => {
       /k = 0/,
     );
     expect(() => listNllEstimates(store.db, 99)).toThrow('run 99 does not exist');
+  });
+
+  it("lists many runs' estimates in one query, in the order asked, as each run lists them", () => {
+    store = openTempStore();
+    const runs = queueRuns(store.db, { experimentName: 'e', configs: [smallConfig(), smallConfig(), smallConfig()] });
+    for (const run of runs) {
+      claimNextRun(store.db, 1);
+      recordEpoch(store.db, run.id, epochResult(1, 2));
+      recordEpoch(store.db, run.id, epochResult(2, 2));
+    }
+    const [a, b, c] = runs.map((r) => r.id);
+    saveNllEstimate(store.db, { runId: a, epoch: 2, split: 'test', k: 50, count: 100, nll: 90 });
+    saveNllEstimate(store.db, { runId: a, epoch: 1, split: 'train', k: 5, count: 100, nll: NaN });
+    saveNllEstimate(store.db, { runId: c, epoch: 2, split: 'test', k: 5, count: 100, nll: 88 });
+    // The reference: one run at a time, skipping ids that are no run (99).
+    const oneByOne = [c, 99, a, b].flatMap((id) => (id === 99 ? [] : listNllEstimates(store.db, id)));
+    const together = listNllEstimatesOfRuns(store.db, [c, 99, a, b]);
+    expect(together).toEqual(oneByOne);
+    expect(together.map((e) => [e.runId, e.epoch])).toEqual([
+      [c, 2],
+      [a, 1],
+      [a, 2],
+    ]);
+    expect(listNllEstimatesOfRuns(store.db, [])).toEqual([]);
   });
 });

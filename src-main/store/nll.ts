@@ -37,21 +37,18 @@ export function saveNllEstimate(db: Database, input: NllEstimateInput): NllEstim
   });
 }
 
-/** A run's estimates ordered by epoch, split (train first), k. */
-export function listNllEstimates(db: Database, runId: number): NllEstimate[] {
-  requireRunState(db, runId);
-  const rows = statement(db, "SELECT * FROM nll_estimates WHERE run_id = ? ORDER BY epoch, split = 'test', k").all(
-    runId,
-  ) as {
-    run_id: number;
-    epoch: number;
-    split: Split;
-    k: number;
-    count: number;
-    nll: number | null;
-    created_at: string;
-  }[];
-  return rows.map((row) => ({
+interface NllRow {
+  run_id: number;
+  epoch: number;
+  split: Split;
+  k: number;
+  count: number;
+  nll: number | null;
+  created_at: string;
+}
+
+function toEstimate(row: NllRow): NllEstimate {
+  return {
     runId: row.run_id,
     epoch: row.epoch,
     split: row.split,
@@ -59,5 +56,29 @@ export function listNllEstimates(db: Database, runId: number): NllEstimate[] {
     count: row.count,
     nll: readMetric(row.nll),
     createdAt: row.created_at,
-  }));
+  };
+}
+
+/** A run's estimates ordered by epoch, split (train first), k. */
+export function listNllEstimates(db: Database, runId: number): NllEstimate[] {
+  requireRunState(db, runId);
+  const rows = statement(db, "SELECT * FROM nll_estimates WHERE run_id = ? ORDER BY epoch, split = 'test', k").all(
+    runId,
+  ) as NllRow[];
+  return rows.map(toEstimate);
+}
+
+/**
+ * The estimates of many runs in one query (the window asks for 5,000 at a time), in the order of `runIds`, each run's
+ * as listNllEstimates orders them; ids of runs that do not exist are skipped.
+ */
+export function listNllEstimatesOfRuns(db: Database, runIds: readonly number[]): NllEstimate[] {
+  const rows = statement(
+    db,
+    `SELECT n.* FROM json_each(?) j
+     JOIN runs r ON r.id = j.value
+     JOIN nll_estimates n ON n.run_id = r.id
+     ORDER BY j.key, n.epoch, n.split = 'test', n.k`,
+  ).all(JSON.stringify(runIds)) as NllRow[];
+  return rows.map(toEstimate);
 }

@@ -72,7 +72,8 @@ function toRunSummary(row: Row): RunSummary {
     durationSec: row.duration_sec as number,
     queuePosition: (row.queue_index as number | null) ?? null,
     notes: row.notes as string,
-    tags: JSON.parse(row.tags_json as string) as string[],
+    // Most runs have no tags: skip a parse per row.
+    tags: row.tags_json === '[]' ? [] : (JSON.parse(row.tags_json as string) as string[]),
     last: { train: hasEpochs ? splitMetrics(row, 'train') : null, test: hasEpochs ? splitMetrics(row, 'test') : null },
     best: {
       testElbo: row.best_test_elbo as number | null,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src-shared/config';
+import type { RunSummary } from '../../src-shared/runs';
 import { listCheckpoints, loadCheckpoint } from './checkpoints';
 import { openDatabase } from './db';
 import { StoreError } from './errors';
@@ -10,6 +11,7 @@ import {
   cancelRun,
   claimNextRun,
   getRun,
+  latestRunWithBackend,
   listRuns,
   markRunFailed,
   markRunFinished,
@@ -351,5 +353,30 @@ describe('listing many runs', () => {
     expect(runs).toHaveLength(1000);
     expect(runs[999]).toMatchObject({ epochsDone: 50, status: 'finished', best: { testElboEpoch: 50 } });
     expect(ms).toBeLessThan(500);
+  });
+});
+
+describe('latestRunWithBackend', () => {
+  it('is the run a scan of every run picks: latest start among those with a backend, the first by id on a tie', () => {
+    store = openTempStore();
+    expect(latestRunWithBackend(store.db)).toBeUndefined();
+    const runs = queueRuns(store.db, { experimentName: 'e', configs: [smallConfig(), smallConfig(), smallConfig()] });
+    const reference = (): number | undefined =>
+      listRuns(store.db)
+        .filter((r) => r.backend !== null)
+        .reduce<RunSummary | null>((a, r) => (a === null || (r.startedAt ?? '') > (a.startedAt ?? '') ? r : a), null)
+        ?.id;
+    for (const run of runs) {
+      claimNextRun(store.db, 1);
+      if (run.id !== runs[2].id) setRunBackend(store.db, run.id, { backend: 'wasm', skipped: [] });
+      expect(latestRunWithBackend(store.db)?.id).toBe(reference());
+    }
+    // Equal start times: the first by id, as the scan keeps it.
+    store.db.prepare("UPDATE runs SET started_at = '2026-01-01T00:00:00.000Z'").run();
+    expect(latestRunWithBackend(store.db)?.id).toBe(runs[0].id);
+    expect(reference()).toBe(runs[0].id);
+    store.db.prepare("UPDATE runs SET started_at = '2026-02-01T00:00:00.000Z' WHERE id = ?").run(runs[1].id);
+    expect(latestRunWithBackend(store.db)?.backend).toBe('wasm');
+    expect(latestRunWithBackend(store.db)?.id).toBe(runs[1].id);
   });
 });

@@ -444,3 +444,15 @@ export function latestRunBackend(db: Database): string | null {
       .get() as string | undefined) ?? null
   );
 }
+
+/**
+ * The run that started most recently among those that reported a backend (the first by id on a tie); one indexed
+ * read rather than listing every run.
+ */
+export function latestRunWithBackend(db: Database): RunSummary | undefined {
+  return readRuns(
+    db,
+    "r.id = (SELECT id FROM runs WHERE backend IS NOT NULL ORDER BY coalesce(started_at, '') DESC, id LIMIT 1)",
+    [],
+  )[0];
+}

@@ -11,7 +11,7 @@ import { ApiError, type MethodInputParsed } from '../../src-shared/api';
 import type { NllProgress } from '../../src-shared/runs';
 import { NLL_REQUEST, type FromLatent, type NllRequest } from '../latent/protocol';
 import type { LatentProcess, SpawnLatent } from '../latent/service';
-import { listNllEstimates } from '../store/nll';
+import { listNllEstimates, listNllEstimatesOfRuns } from '../store/nll';
 
 export interface TestNllOptions extends SplitNllOptions {
   /** The checkpoint's epoch; the newest checkpoint when omitted. */
@@ -176,7 +176,6 @@ export function createNllHandlers(jobs: NllJobs, db: Database) {
     startNllEstimate: (input: MethodInputParsed<'startNllEstimate'>) => jobs.start(input),
     cancelNllEstimate: ({ runId }: { runId: number }) => jobs.cancel(runId),
     listNllJobs: () => jobs.list(),
-    listNllEstimates: ({ runIds }: { runIds: number[] }): NllEstimate[] =>
-      runIds.flatMap((runId) => (getRun(db, runId) ? listNllEstimates(db, runId) : [])),
+    listNllEstimates: ({ runIds }: { runIds: number[] }): NllEstimate[] => listNllEstimatesOfRuns(db, runIds),
   };
 }

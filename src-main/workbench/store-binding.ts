@@ -7,6 +7,7 @@ import { getQueue, getWorkersSetting, moveRun, setQueuePaused, setWorkersSetting
 import {
   cancelRun,
   getRun,
+  latestRunWithBackend,
   listRuns,
   queueRuns,
   requestStop,
@@ -37,6 +38,7 @@ export function bindStore(db: Database): WorkbenchStore {
     getWorkersSetting: () => getWorkersSetting(db),
     setWorkersSetting: (workers) => setWorkersSetting(db, workers),
     listRuns: (filter) => listRuns(db, filter),
+    latestRunWithBackend: () => latestRunWithBackend(db),
     getRun: (runId) => getRun(db, runId),
     cancelRun: (runId) => void cancelRun(db, runId),
     requeueRun: (runId) => void requeueRun(db, runId, 'front'),

@@ -49,6 +49,8 @@ export interface WorkbenchStore {
   getWorkersSetting(): number | null;
   setWorkersSetting(workers: number | null): void;
   listRuns(filter: { experimentId?: number; status?: RunStatus[] }): RunSummary[];
+  /** The most recently started run that reported a backend: the newest word on which backend is in use. */
+  latestRunWithBackend(): RunSummary | undefined;
   getRun(runId: number): RunSummary | undefined;
   cancelRun(runId: number): void;
   /** Resume: back in the queue at its front, so it trains next. */
@@ -181,11 +183,7 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
 
   return {
     getInfo: (): WorkbenchInfo => {
-      const recent = store.listRuns({}).filter((r) => r.backend !== null);
-      const latest = recent.reduce<RunSummary | null>(
-        (a, r) => (a === null || (r.startedAt ?? '') > (a.startedAt ?? '') ? r : a),
-        null,
-      );
+      const latest = store.latestRunWithBackend() ?? null;
       return {
         ...ctx.info,
         backend: latest

@@ -91,20 +91,21 @@ export class WorkbenchState {
 
   refresh = async (): Promise<void> => {
     await this.attempt(async () => {
-      const [info, datasets, runs, queue] = await Promise.all([
+      const [info, datasets, runs, queue, jobs] = await Promise.all([
         this.client.call('getInfo', {}),
         this.client.call('listDatasets', {}),
         this.client.call('listRuns', {}),
         this.client.call('getQueue', {}),
+        this.client.call('listNllJobs', {}),
       ]);
       this.info = info;
       this.datasets = datasets;
       this.runs = runs;
       this.queue = queue;
-      const jobs = await this.client.call('listNllJobs', {});
       this.nllJobs = Object.fromEntries(jobs.map((j) => [j.runId, j]));
     });
-    await this.loadNll(this.runs.map((r) => r.id));
+    // Not awaited: the NLL column fills in after the table is shown (10,000 runs' estimates take a while to fetch).
+    void this.loadNll(this.runs.map((r) => r.id));
   };
 
   /** Fetches the newest test NLL of these runs (in chunks the contract accepts). */
@@ -113,8 +114,16 @@ export class WorkbenchState {
     for (let i = 0; i < runIds.length; i += 5000) {
       const ids = runIds.slice(i, i + 5000);
       const estimates = await this.attempt(() => this.client.call('listNllEstimates', { runIds: ids }));
+      // By run first: scanning every estimate for each of 5,000 runs would be quadratic.
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local index, not state
+      const byRun = new Map<number, NllEstimate[]>();
+      for (const e of estimates ?? []) {
+        const list = byRun.get(e.runId);
+        if (list) list.push(e);
+        else byRun.set(e.runId, [e]);
+      }
       for (const id of ids) {
-        const latest = latestTestNll(estimates ?? [], id);
+        const latest = latestTestNll(byRun.get(id) ?? [], id);
         if (latest) next[id] = latest;
       }
     }
@@ -158,14 +167,18 @@ export class WorkbenchState {
     }
   };
 
-  isSelected = (runId: number): boolean => this.selected.includes(runId);
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- rebuilt whole from `selected`, never mutated
+  private selectedIds = $derived(new Set(this.selected));
+  /** O(1): the runs table asks once per visible row and per shown run, with 10,000 runs selected. */
+  isSelected = (runId: number): boolean => this.selectedIds.has(runId);
 
   toggleSelected = (runId: number): void => {
     this.selected = this.isSelected(runId) ? this.selected.filter((id) => id !== runId) : [...this.selected, runId];
   };
 
   setSelected = (runIds: number[]): void => {
-    this.selected = runIds.filter((id, i) => runIds.indexOf(id) === i);
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a temporary, to drop repeats in linear time
+    this.selected = [...new Set(runIds)];
   };
 
   /** Replaces one run in the list (after an action returned its new state). */

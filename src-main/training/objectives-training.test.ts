@@ -52,6 +52,8 @@ describe('training with the objectives beyond the ELBO', () => {
       expect(-e.test.loss).toBeGreaterThan(e.test.elbo);
       expect(-e.train.loss).toBeGreaterThan(e.train.elbo);
     }
+    // No tensor leaks from the bound's extra test pass.
+    expect(epochs[1].numTensors).toBe(epochs[0].numTensors);
   });
 
   it('free bits: the loss counts max(λ, KL_j) per dimension, so it is never below recon + KL', async () => {
@@ -92,6 +94,7 @@ describe('training with the objectives beyond the ELBO', () => {
     const resumed = await train(config, interrupted.epochs[1].checkpoint!);
     expect(numbers(resumed.epochs[0])).toEqual(numbers(whole.epochs[2]));
     expect(resumed.epochs[0].checkpoint!.weights).toEqual(weights);
+    expect(whole.epochs[2].numTensors).toBe(whole.epochs[1].numTensors);
   });
 
   it('refuses combinations that do not fit together, naming the values', async () => {

@@ -32,6 +32,7 @@ export default defineConfig({
           'bench-sweep': resolve(__dirname, 'src-main/bench/sweep.ts'),
           'bench-profile': resolve(__dirname, 'src-main/bench/profile.ts'),
           'bench-compare': resolve(__dirname, 'src-main/bench/compare.ts'),
+          'bench-parity': resolve(__dirname, 'src-main/bench/parity.ts'),
         },
       },
     },

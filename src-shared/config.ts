@@ -10,13 +10,17 @@ export const DATASET_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 export const architectures = ['mlp', 'conv'] as const;
 export const likelihoods = ['bernoulli', 'gaussian'] as const;
-export const betaSchedules = ['constant', 'linear'] as const;
+export const betaSchedules = ['constant', 'linear', 'cyclical'] as const;
+export const decoderVariances = ['fixed', 'learned-per-pixel', 'learned-shared'] as const;
+export const initSchemes = ['he-glorot', 'pytorch'] as const;
 export const binarizations = ['none', 'static', 'dynamic'] as const;
 export const checkpointKeeps = ['all', 'last', 'best', 'last-and-best'] as const;
 
 export type Architecture = (typeof architectures)[number];
 export type Likelihood = (typeof likelihoods)[number];
 export type BetaSchedule = (typeof betaSchedules)[number];
+export type DecoderVariance = (typeof decoderVariances)[number];
+export type InitScheme = (typeof initSchemes)[number];
 export type Binarization = (typeof binarizations)[number];
 export type CheckpointKeep = (typeof checkpointKeeps)[number];
 
@@ -37,15 +41,27 @@ export const experimentConfigSchema = z
     likelihood: z.enum(likelihoods),
     /** σ² of the Gaussian decoder p(x|z) = N(x̂(z), σ² I); used only with likelihood = gaussian. */
     gaussianVariance: z.number().gt(0).max(100),
+    /** The Gaussian decoder's σ²: fixed at gaussianVariance, or learned (starting there), one per pixel or one shared. */
+    decoderVariance: z.enum(decoderVariances),
     alpha: z.number().min(0).max(1000),
     beta: z.number().min(0).max(1000),
     betaSchedule: z.enum(betaSchedules),
     /** Epochs over which β rises linearly from 0 to its value (betaSchedule = linear). */
     betaWarmupEpochs: z.number().int().min(1).max(10000),
+    /** Cycles M of the cyclical β schedule over the run's epochs (betaSchedule = cyclical). */
+    betaCycles: z.number().int().min(1).max(10000),
+    /** Fraction R of each cycle over which β rises from 0 to its value; it stays there for the rest (cyclical). */
+    betaCycleRatio: z.number().gt(0).max(1),
+    /** Importance samples k of the IWAE bound (Burda et al. 2016) trained on; 1 = the ELBO. */
+    iwaeSamples: z.number().int().min(1).max(1000),
+    /** Free bits λ in nats per latent dimension (Kingma et al. 2016): the KL term counts max(λ, KL_j); 0 = off. */
+    freeBits: z.number().min(0).max(100),
     /** Monte-Carlo samples L of z per example. */
     mcSamples: z.number().int().min(1).max(64),
     /** Plain autoencoder: deterministic encoder z = μ(x), no KL term. */
     autoencoder: z.boolean(),
+    /** Weight initialisation: He/Glorot uniform with zero biases, or PyTorch's nn.Linear/Conv2d default. */
+    init: z.enum(initSchemes),
     learningRate: z.number().gt(0).max(1),
     batchSize: z.number().int().min(1).max(4096),
     epochs: z.number().int().min(1).max(10000),
@@ -76,12 +92,18 @@ export const defaultConfig: ExperimentConfig = {
   latentDim: 20,
   likelihood: 'bernoulli',
   gaussianVariance: 0.1,
+  decoderVariance: 'fixed',
   alpha: 1,
   beta: 1,
   betaSchedule: 'constant',
   betaWarmupEpochs: 10,
+  betaCycles: 4,
+  betaCycleRatio: 0.5,
+  iwaeSamples: 1,
+  freeBits: 0,
   mcSamples: 1,
   autoencoder: false,
+  init: 'he-glorot',
   learningRate: 1e-3,
   batchSize: 128,
   epochs: 10,
@@ -97,11 +119,20 @@ export type ConfigKey = keyof ExperimentConfig;
 
 /** β in force at a 1-based epoch under the run's schedule. */
 export function betaAt(
-  config: Pick<ExperimentConfig, 'beta' | 'betaSchedule' | 'betaWarmupEpochs'>,
+  config: Pick<ExperimentConfig, 'beta' | 'betaSchedule' | 'betaWarmupEpochs'> &
+    Partial<Pick<ExperimentConfig, 'epochs' | 'betaCycles' | 'betaCycleRatio'>>,
   epoch: number,
 ): number {
   if (config.betaSchedule === 'constant') return config.beta;
-  return config.beta * Math.min(1, epoch / config.betaWarmupEpochs);
+  if (config.betaSchedule === 'linear') return config.beta * Math.min(1, epoch / config.betaWarmupEpochs);
+  const { epochs, betaCycles, betaCycleRatio } = config;
+  if (epochs === undefined || betaCycles === undefined || betaCycleRatio === undefined) {
+    throw new ConfigError('the cyclical β schedule needs epochs, betaCycles and betaCycleRatio');
+  }
+  // Fu et al. 2019, eq. 8 with t = epoch: τ = mod(t − 1, ⌈T/M⌉) / (T/M); β rises linearly while τ ≤ R, then holds.
+  const period = epochs / betaCycles;
+  const tau = ((epoch - 1) % Math.ceil(period)) / period;
+  return config.beta * Math.min(1, tau / betaCycleRatio);
 }
 
 /** Fills defaults and validates; throws ConfigError naming every bad field. */

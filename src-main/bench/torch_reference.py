@@ -7,6 +7,11 @@ libopenblas0-openmp (without the OpenMP OpenBLAS, torch links reference BLAS and
 Request:  {"arch": "mlp" | "conv", "batchSize": 128, "trainSubset": 12800, "epochs": 2, "threads": 2}
 Answer:   {"examplesPerSec": [...per epoch...], "cpuSeconds": [...per epoch, all threads...], "threads": 2}
 
+Parity mode (`npm run bench:parity`, needs the test images as a second argument): the reference MLP on dynamically
+binarized MNIST with PyTorch's default initialisation, its test ELBO and importance-sampled NLL:
+Request:  {"mode": "parity", "seed": 0, "epochs": 5, "trainSubset": null, "nllExamples": 1000, "k": 1000, "threads": 2}
+Answer:   {"testElbo": -104.4, "testRecon": ..., "testKl": ..., "nll": 99.1, "seconds": ...}
+
 The models follow src-main/training/model.ts: MLP 784-512-20 (ReLU), Gaussian q(z|x), Bernoulli decoder on logits;
 conv: 4x4 stride-2 pad-1 convs 1->32->64 (ReLU), dense to mu and log sigma^2; decoder dense -> 64x7x7 (ReLU),
 nearest x2 upsample + 3x3 conv 64->32 (ReLU), x2 upsample + 3x3 conv 32->1. Loss: BCE summed over pixels + KL,
@@ -104,15 +109,88 @@ def train(images, request):
     return rates, cpu
 
 
+def binarize(intensities, generator):
+    return torch.bernoulli(intensities, generator=generator)
+
+
+def parity(images, test_images, request):
+    """pytorch/examples vae as the workbench runs it: dynamic binarization (pixels re-drawn every epoch), the test
+    split binarized once, nn.Linear's default init, loss = BCE summed over pixels + closed-form KL, batch mean."""
+    seed = request["seed"]
+    torch.manual_seed(seed)
+    torch.set_num_threads(request.get("threads", 2))
+    generator = torch.Generator().manual_seed(seed + 1000)
+    model = Mlp()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    train_x = torch.from_numpy(images.astype(np.float32) / 255.0)
+    subset = request.get("trainSubset") or train_x.shape[0]
+    if subset < train_x.shape[0]:
+        train_x = train_x[torch.randperm(train_x.shape[0], generator=generator)[:subset]]
+    test_x = binarize(torch.from_numpy(test_images.astype(np.float32) / 255.0), generator)
+    batch = request.get("batchSize", 128)
+    start = time.perf_counter()
+    for _ in range(request["epochs"]):
+        data = binarize(train_x, generator)
+        order = torch.randperm(subset, generator=generator)
+        for i in range(0, subset, batch):
+            x = data[order[i : i + batch]]
+            logits, mu, logvar = model(x, torch.randn(x.shape[0], 20))
+            recon = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
+            kl = 0.5 * torch.sum(mu.pow(2) + logvar.exp() - 1 - logvar) / x.shape[0]
+            optimizer.zero_grad()
+            (recon + kl).backward()
+            optimizer.step()
+    with torch.no_grad():
+        recon_sum, kl_sum = 0.0, 0.0
+        for i in range(0, test_x.shape[0], 1000):
+            x = test_x[i : i + 1000]
+            logits, mu, logvar = model(x, torch.randn(x.shape[0], 20))
+            recon_sum += F.binary_cross_entropy_with_logits(logits, x, reduction="sum").item()
+            kl_sum += (0.5 * torch.sum(mu.pow(2) + logvar.exp() - 1 - logvar)).item()
+        n = test_x.shape[0]
+        nll = importance_sampled_nll(model, test_x[: request["nllExamples"]], request["k"])
+    return {
+        "testElbo": -(recon_sum + kl_sum) / n,
+        "testRecon": recon_sum / n,
+        "testKl": kl_sum / n,
+        "nll": nll,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def importance_sampled_nll(model, x, k, chunk=100):
+    """-log p(x) by importance sampling from q(z|x) (Burda et al. 2016, eq. 8), mean over the examples."""
+    h = F.relu(model.enc(x))
+    mu, logvar = model.mu(h), model.logvar(h)
+    log_w = []
+    for _ in range(0, k, chunk):
+        eps = torch.randn(chunk, *mu.shape)
+        z = mu + torch.exp(0.5 * logvar) * eps
+        logits = model.out(F.relu(model.dec(z)))
+        log_px = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        # log p(z) - log q(z|x); the -J/2 log 2 pi terms cancel.
+        log_pz = -0.5 * z.pow(2).sum(-1)
+        log_qz = -0.5 * (eps.pow(2) + logvar).sum(-1)
+        log_w.append(log_px + log_pz - log_qz)
+    log_w = torch.cat(log_w, 0)[:k].double()
+    return -(torch.logsumexp(log_w, 0) - np.log(k)).mean().item()
+
+
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: torch_reference.py TRAIN_IMAGES_IDX")
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: torch_reference.py TRAIN_IMAGES_IDX [TEST_IMAGES_IDX]")
     images = read_idx_images(sys.argv[1])
+    test_images = read_idx_images(sys.argv[2]) if len(sys.argv) == 3 else None
     print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
     for line in sys.stdin:
         if not line.strip():
             continue
         request = json.loads(line)
+        if request.get("mode") == "parity":
+            if test_images is None:
+                sys.exit("parity mode needs TEST_IMAGES_IDX")
+            print(json.dumps(parity(images, test_images, request)), flush=True)
+            continue
         rates, cpu = train(images, request)
         answer = {"examplesPerSec": rates, "cpuSeconds": cpu, "threads": torch.get_num_threads()}
         print(json.dumps(answer), flush=True)

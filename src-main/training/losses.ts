@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, Posterior, VaeModel } from './model';
-import { decode, decoderMean, encode, ModelError } from './model';
+import { decode, decoderLogVariance, decoderMean, encode, ModelError, reparameterize } from './model';
 import { rngFor, Stream } from './random';
 
 /**
@@ -39,15 +39,87 @@ export function gaussianNll(mean: tf.Tensor2D, x: tf.Tensor2D, variance: number)
   return tf.add(tf.mul(squared, 1 / (2 * variance)), (pixels / 2) * Math.log(2 * Math.PI * variance)) as tf.Tensor1D;
 }
 
-/** −log p(x|z) for the run's likelihood, from the decoder's logits. */
+/**
+ * −log p(x|z) under a Gaussian decoder N(x̂, diag σ²) with learned log σ² ([D], one per pixel, or [1], shared):
+ * Σ_d (x_d − x̂_d)²/(2σ_d²) + ½ log(2πσ_d²). Gradients reach log σ² too, so the decoder learns its own noise level.
+ */
+export function gaussianNllLearned(mean: tf.Tensor2D, x: tf.Tensor2D, logVariance: tf.Tensor1D): tf.Tensor1D {
+  const pixels = x.shape[1];
+  if (logVariance.size !== 1 && logVariance.size !== pixels) {
+    throw new ModelError(
+      `gaussianNllLearned: log σ² has ${logVariance.size} values; it needs 1 (shared) or ${pixels} (one per pixel)`,
+    );
+  }
+  const perPixel = tf.add(
+    tf.mul(tf.squaredDifference(x, mean), tf.mul(tf.exp(tf.neg(logVariance)), 0.5)),
+    tf.mul(tf.add(logVariance, Math.log(2 * Math.PI)), 0.5),
+  );
+  return tf.sum(perPixel, 1) as tf.Tensor1D;
+}
+
+/** −log p(x|z) for the run's likelihood, from the decoder's logits; logVariance: a learned σ² (see gaussianNllLearned). */
 export function reconstructionNll(
   config: Pick<ModelConfig, 'likelihood' | 'gaussianVariance'>,
   logits: tf.Tensor2D,
   x: tf.Tensor2D,
+  logVariance: tf.Tensor1D | null = null,
 ): tf.Tensor1D {
-  return config.likelihood === 'bernoulli'
-    ? bernoulliNll(logits, x)
-    : gaussianNll(decoderMean(logits), x, config.gaussianVariance);
+  if (config.likelihood === 'bernoulli') return bernoulliNll(logits, x);
+  return logVariance === null
+    ? gaussianNll(decoderMean(logits), x, config.gaussianVariance)
+    : gaussianNllLearned(decoderMean(logits), x, logVariance);
+}
+
+/** −log p(x|z) for a model, with its learned σ² when it has one. */
+export function modelReconstructionNll(model: VaeModel, logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
+  return reconstructionNll(model.config, logits, x, decoderLogVariance(model));
+}
+
+/**
+ * The KL term under free bits (Kingma et al. 2016, eq. 15): Σ_j max(λ, KL_j) with KL_j averaged over the batch, so a
+ * dimension under λ nats gets no gradient from the KL term and one above it the plain KL's. klPerDim is [N, J].
+ */
+export function freeBitsKl(klPerDim: tf.Tensor2D, lambda: number): tf.Scalar {
+  if (!(lambda >= 0)) throw new ModelError(`free bits λ = ${lambda} must be ≥ 0 nats per dimension`);
+  return tf.sum(tf.maximum(tf.mean(klPerDim, 0), lambda)) as tf.Scalar;
+}
+
+/**
+ * log w = α · log p(x|z) + β · (log p(z) − log q(z|x)) for z = μ + σ ⊙ ε, eps [k·N, J] sample-major; returns [k·N].
+ * With α = β = 1 these are the importance weights of the IWAE bound; the −J/2 · log 2π of both densities cancel.
+ */
+export function importanceLogWeights(
+  model: VaeModel,
+  x: tf.Tensor2D,
+  eps: tf.Tensor2D,
+  alpha = 1,
+  beta = 1,
+): { logWeights: tf.Tensor1D; recon: tf.Tensor1D; posterior: Posterior } {
+  const posterior = encode(model, x);
+  if (posterior.logVar === null) {
+    throw new ModelError('the IWAE bound needs a stochastic encoder q(z|x); this run is a plain autoencoder');
+  }
+  const samples = eps.shape[0] / x.shape[0];
+  const z = reparameterize(posterior, eps);
+  const target = samples === 1 ? x : (tf.tile(x, [samples, 1]) as tf.Tensor2D);
+  const recon = modelReconstructionNll(model, decode(model, z), target);
+  const logVarS = samples === 1 ? posterior.logVar : tf.tile(posterior.logVar, [samples, 1]);
+  const logPz = tf.mul(tf.sum(tf.square(z), 1), -0.5);
+  const logQz = tf.mul(tf.sum(tf.add(tf.square(eps), logVarS), 1), -0.5);
+  const logWeights = tf.sub(tf.mul(tf.sub(logPz, logQz), beta), tf.mul(recon, alpha)) as tf.Tensor1D;
+  return { logWeights, recon, posterior };
+}
+
+/**
+ * The IWAE bound per example (Burda et al. 2016, eq. 8): L_k = log (1/k) Σ_i w_i, from log-weights [k·N]
+ * (sample-major). With k = 1 it is the single-sample ELBO.
+ */
+export function iwaeBound(logWeights: tf.Tensor1D, examples: number): tf.Tensor1D {
+  const k = logWeights.shape[0] / examples;
+  if (!Number.isInteger(k) || k < 1) {
+    throw new ModelError(`iwaeBound: ${logWeights.shape[0]} log-weights do not split into k samples of ${examples}`);
+  }
+  return tf.sub(tf.logSumExp(tf.reshape(logWeights, [k, examples]), 0), Math.log(k)) as tf.Tensor1D;
 }
 
 /** KL(q(z|x) ‖ N(0, I)) per example and latent dimension, [N, J]: ½ (μ² + σ² − 1 − log σ²) (Kingma & Welling 2014, appendix B). */
@@ -172,7 +244,7 @@ export function estimateNll(
         const posterior: Posterior = encode(model, batch);
         return { mu: posterior.mu, logVar: posterior.logVar! };
       },
-      logLikelihood: (z, xs) => tf.neg(reconstructionNll(model.config, decode(model, z), xs)),
+      logLikelihood: (z, xs) => tf.neg(modelReconstructionNll(model, decode(model, z), xs)),
     },
     x,
     k,

@@ -13,7 +13,15 @@ import { hashString, rngFor, Stream } from './random';
 
 export type ModelConfig = Pick<
   ExperimentConfig,
-  'architecture' | 'hiddenSizes' | 'convChannels' | 'latentDim' | 'likelihood' | 'gaussianVariance' | 'autoencoder'
+  | 'architecture'
+  | 'hiddenSizes'
+  | 'convChannels'
+  | 'latentDim'
+  | 'likelihood'
+  | 'gaussianVariance'
+  | 'decoderVariance'
+  | 'autoencoder'
+  | 'init'
 >;
 
 export interface ImageShape {
@@ -46,7 +54,7 @@ export class ModelError extends Error {
   override name = 'ModelError';
 }
 
-type Init = 'he' | 'glorot' | 'zeros';
+type Init = 'he' | 'glorot' | 'zeros' | 'pytorch' | 'logVariance';
 interface ParamSpec {
   name: string;
   shape: [number, number] | [number];
@@ -55,12 +63,33 @@ interface ParamSpec {
   fanOut: number;
 }
 
-function layer(prefix: string, fanIn: number, fanOut: number, activation: Activation): ParamSpec[] {
+function layer(
+  config: ModelConfig,
+  prefix: string,
+  fanIn: number,
+  fanOut: number,
+  activation: Activation,
+): ParamSpec[] {
   // He init for ReLU layers (He et al. 2015), Glorot for linear ones (Glorot & Bengio 2010); biases start at 0.
+  // PyTorch's nn.Linear / nn.Conv2d default draws weights and biases from U(±1/√fan_in) (kaiming_uniform with a = √5).
+  const pytorch = config.init === 'pytorch';
   return [
-    { name: `${prefix}/W`, shape: [fanIn, fanOut], init: activation === 'relu' ? 'he' : 'glorot', fanIn, fanOut },
-    { name: `${prefix}/b`, shape: [fanOut], init: 'zeros', fanIn, fanOut },
+    {
+      name: `${prefix}/W`,
+      shape: [fanIn, fanOut],
+      init: pytorch ? 'pytorch' : activation === 'relu' ? 'he' : 'glorot',
+      fanIn,
+      fanOut,
+    },
+    { name: `${prefix}/b`, shape: [fanOut], init: pytorch ? 'pytorch' : 'zeros', fanIn, fanOut },
   ];
+}
+
+/** log σ² of a Gaussian decoder whose variance is learned: one per pixel or one shared; null when σ² is fixed. */
+function decoderVarianceSpec(config: ModelConfig, pixels: number): ParamSpec | null {
+  if (config.likelihood !== 'gaussian' || config.decoderVariance === 'fixed') return null;
+  const size = config.decoderVariance === 'learned-per-pixel' ? pixels : 1;
+  return { name: 'dec/logvar', shape: [size], init: 'logVariance', fanIn: size, fanOut: size };
 }
 
 /** Downsampling steps of the conv encoder: one per convChannels entry. */
@@ -93,7 +122,7 @@ export function paramSpecs(config: ModelConfig, shape: ImageShape): ParamSpec[] 
   if (config.architecture === 'mlp') {
     let width = pixels;
     config.hiddenSizes.forEach((size, i) => {
-      specs.push(...layer(`enc/dense${i}`, width, size, 'relu'));
+      specs.push(...layer(config, `enc/dense${i}`, width, size, 'relu'));
       width = size;
     });
     features = width;
@@ -101,37 +130,46 @@ export function paramSpecs(config: ModelConfig, shape: ImageShape): ParamSpec[] 
     const grid = convGrid(config, shape);
     let channels = 1;
     config.convChannels.forEach((out, i) => {
-      specs.push(...layer(`enc/conv${i}`, 16 * channels, out, 'relu'));
+      specs.push(...layer(config, `enc/conv${i}`, 16 * channels, out, 'relu'));
       channels = out;
     });
     features = grid.height * grid.width * grid.channels;
   }
-  specs.push(...layer('enc/mu', features, j, 'linear'));
-  if (!config.autoencoder) specs.push(...layer('enc/logvar', features, j, 'linear'));
+  specs.push(...layer(config, 'enc/mu', features, j, 'linear'));
+  if (!config.autoencoder) specs.push(...layer(config, 'enc/logvar', features, j, 'linear'));
   if (config.architecture === 'mlp') {
     let width = j;
     [...config.hiddenSizes].reverse().forEach((size, i) => {
-      specs.push(...layer(`dec/dense${i}`, width, size, 'relu'));
+      specs.push(...layer(config, `dec/dense${i}`, width, size, 'relu'));
       width = size;
     });
-    specs.push(...layer('dec/out', width, pixels, 'linear'));
+    specs.push(...layer(config, 'dec/out', width, pixels, 'linear'));
   } else {
-    specs.push(...layer('dec/dense', j, features, 'relu'));
+    specs.push(...layer(config, 'dec/dense', j, features, 'relu'));
     const n = config.convChannels.length;
     for (let k = 0; k < n; k++) {
       const i = n - 1 - k;
       const out = i > 0 ? config.convChannels[i - 1] : 1;
-      specs.push(...layer(`dec/conv${k}`, 9 * config.convChannels[i], out, i > 0 ? 'relu' : 'linear'));
+      specs.push(...layer(config, `dec/conv${k}`, 9 * config.convChannels[i], out, i > 0 ? 'relu' : 'linear'));
     }
   }
+  const variance = decoderVarianceSpec(config, pixels);
+  if (variance !== null) specs.push(variance);
   return specs;
 }
 
-function initialValues(spec: ParamSpec, seed: number): Float32Array {
+function initialValues(spec: ParamSpec, seed: number, config: ModelConfig): Float32Array {
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const values = new Float32Array(size);
   if (spec.init === 'zeros') return values;
-  const limit = spec.init === 'he' ? Math.sqrt(6 / spec.fanIn) : Math.sqrt(6 / (spec.fanIn + spec.fanOut));
+  // A learned σ² starts at the configured one.
+  if (spec.init === 'logVariance') return values.fill(Math.log(config.gaussianVariance));
+  const limit =
+    spec.init === 'he'
+      ? Math.sqrt(6 / spec.fanIn)
+      : spec.init === 'pytorch'
+        ? 1 / Math.sqrt(spec.fanIn)
+        : Math.sqrt(6 / (spec.fanIn + spec.fanOut));
   const rng = rngFor(seed, Stream.init, hashString(spec.name));
   for (let i = 0; i < size; i++) values[i] = (2 * rng.uniform() - 1) * limit;
   return values;
@@ -153,7 +191,7 @@ function makeModel(config: ModelConfig, shape: ImageShape, values: (spec: ParamS
 }
 
 function pickModelConfig(config: ModelConfig): ModelConfig {
-  const { architecture, hiddenSizes, convChannels, latentDim, likelihood, gaussianVariance, autoencoder } = config;
+  const { architecture, hiddenSizes, convChannels, latentDim, likelihood, gaussianVariance, decoderVariance } = config;
   return {
     architecture,
     hiddenSizes: [...hiddenSizes],
@@ -161,7 +199,9 @@ function pickModelConfig(config: ModelConfig): ModelConfig {
     latentDim,
     likelihood,
     gaussianVariance,
-    autoencoder,
+    decoderVariance,
+    autoencoder: config.autoencoder,
+    init: config.init,
   };
 }
 
@@ -174,7 +214,7 @@ export interface BuildModelOptions {
 
 /** A freshly initialised model. */
 export function buildModel(options: BuildModelOptions): VaeModel {
-  return makeModel(options.config, options.shape, (spec) => initialValues(spec, options.seed));
+  return makeModel(options.config, options.shape, (spec) => initialValues(spec, options.seed, options.config));
 }
 
 /** A model with a checkpoint's weights, e.g. to encode or decode for the latent-space views. */
@@ -321,6 +361,12 @@ export function decode(model: VaeModel, z: tf.Tensor2D): tf.Tensor2D {
     maps = upsample2Conv3x3(maps, W, b, { activation: k < n - 1 ? 'relu' : 'linear' });
   }
   return tf.reshape(maps, [z.shape[0], model.pixels]) as tf.Tensor2D;
+}
+
+/** log σ² of a learned-variance Gaussian decoder ([H·W] or [1]); null when σ² is fixed or the decoder is Bernoulli. */
+export function decoderLogVariance(model: VaeModel): tf.Tensor1D | null {
+  const param = model.params.find((p) => p.name === 'dec/logvar');
+  return param === undefined ? null : (param.variable as tf.Tensor1D);
 }
 
 /** Mean of p(x|z): Bernoulli probabilities, or the Gaussian mean (a sigmoid keeps it in the pixel range [0, 1]). */

@@ -3,7 +3,7 @@ import { betaAt, type ExperimentConfig } from '../../src-shared/config';
 import type { SplitMetrics } from '../../src-shared/runs';
 import type { ImageDataset } from '../records';
 import { gatherExamples, testIndices, testPixelMode, trainIndices, trainPixelMode } from './data';
-import { klPerDimension, reconstructionNll } from './losses';
+import { freeBitsKl, importanceLogWeights, iwaeBound, klPerDimension, modelReconstructionNll } from './losses';
 import {
   buildModel,
   decode,
@@ -77,6 +77,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
       const batches = Math.ceil(order.length / config.batchSize);
       let reconSum = 0;
       let klSum = 0;
+      let lossSum = 0;
       let seen = 0;
       let lastReport = -Infinity;
 
@@ -89,10 +90,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
           ? null
           : fillNormal(
               rngFor(config.seed, Stream.epsilon, epoch, batch),
-              new Float32Array(config.mcSamples * n * config.latentDim),
+              new Float32Array(run.samples * n * config.latentDim),
             );
         const x = tf.tensor2d(pixels, [n, run.pixels]);
-        const epsT = eps === null ? null : tf.tensor2d(eps, [config.mcSamples * n, config.latentDim]);
+        const epsT = eps === null ? null : tf.tensor2d(eps, [run.samples * n, config.latentDim]);
         // recon, KL and loss leave the differentiated function through tf.keep; one read brings all three back.
         const kept: { terms?: tf.Tensor } = {};
         const { grads, value } = tf.variableGrads(() => {
@@ -118,6 +119,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
         }
         reconSum += recon * n;
         klSum += kl * n;
+        lossSum += loss * n;
         seen += n;
         const now = performance.now();
         if (options.onBatch && (now - lastReport >= interval || batch === batches - 1)) {
@@ -129,7 +131,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
             batches,
             recon: reconSum / seen,
             kl: klSum / seen,
-            loss: (config.alpha * reconSum + beta * klSum) / seen,
+            loss: plainElbo(config) ? (config.alpha * reconSum + beta * klSum) / seen : lossSum / seen,
             examplesPerSec: seen / ((now - epochStart) / 1000),
           });
         }
@@ -139,7 +141,13 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
       }
       const trainSeconds = (performance.now() - epochStart) / 1000;
 
-      const train = splitMetrics(config, beta, reconSum / seen, klSum / seen);
+      const train = splitMetrics(
+        config,
+        beta,
+        reconSum / seen,
+        klSum / seen,
+        plainElbo(config) ? null : lossSum / seen,
+      );
       const evaluation = await evaluateTest(model, config, run, beta);
       if (![evaluation.test.recon, evaluation.test.kl].every(Number.isFinite)) {
         return {
@@ -183,6 +191,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
 interface PreparedRun {
   model: VaeModel;
   startEpoch: number;
+  /** Samples of z per training example: k of the IWAE bound, else L. */
+  samples: number;
   pixels: number;
   trainIndex: Uint32Array;
   /** Test pixels as the model sees them, [count · H·W]; fixed for the whole run. */
@@ -215,6 +225,21 @@ function prepare(config: ExperimentConfig, dataset: ImageDataset, resumeFrom: Ch
       `testSubset = ${config.testSubset} exceeds the ${test.count} test examples of ${dataset.name}; use at most ${test.count} or null for all`,
     );
   }
+  if (config.iwaeSamples > 1 && config.autoencoder) {
+    throw new TrainingError(
+      `iwaeSamples = ${config.iwaeSamples} needs a stochastic encoder q(z|x); a plain autoencoder trains with iwaeSamples = 1`,
+    );
+  }
+  if (config.iwaeSamples > 1 && config.mcSamples > 1) {
+    throw new TrainingError(
+      `iwaeSamples = ${config.iwaeSamples} and mcSamples = ${config.mcSamples}: the IWAE bound draws its own k samples; set mcSamples = 1`,
+    );
+  }
+  if (config.iwaeSamples > 1 && config.freeBits > 0) {
+    throw new TrainingError(
+      `freeBits = ${config.freeBits} applies to the ELBO's KL term, which the IWAE bound (iwaeSamples = ${config.iwaeSamples}) has not; set one of them off`,
+    );
+  }
   let startEpoch = 1;
   if (resumeFrom !== null) {
     if (!Number.isInteger(resumeFrom.epoch) || resumeFrom.epoch < 1 || resumeFrom.epoch > config.epochs) {
@@ -240,6 +265,7 @@ function prepare(config: ExperimentConfig, dataset: ImageDataset, resumeFrom: Ch
   return {
     model,
     startEpoch,
+    samples: config.iwaeSamples > 1 ? config.iwaeSamples : config.mcSamples,
     pixels: shape.height * shape.width,
     trainIndex: trainIndices(train.count, config.trainSubset, config.seed),
     testPixels: gatherExamples(test, testIdx, testPixelMode(config.binarization, config.seed)),
@@ -257,7 +283,17 @@ interface Objective {
   kl: tf.Scalar;
 }
 
-/** α·recon + β·KL averaged over the batch and the L samples of z (pytorch/examples vae, Kingma & Welling 2014 eq. 10). */
+/** Whether the loss is the plain α·recon + β·KL (no IWAE bound, no free bits). */
+function plainElbo(config: ExperimentConfig): boolean {
+  return config.iwaeSamples === 1 && (config.freeBits === 0 || config.autoencoder);
+}
+
+/**
+ * α·recon + β·KL averaged over the batch and the L samples of z (pytorch/examples vae, Kingma & Welling 2014 eq. 10);
+ * with free bits the KL term counts Σ_j max(λ, KL_j) (Kingma et al. 2016); with k > 1 importance samples the loss is
+ * −L_k, the IWAE bound with α and β weighting log p(x|z) and log p(z)/q(z|x) (Burda et al. 2016). recon and KL are
+ * reported as the plain terms either way.
+ */
 function objective(
   model: VaeModel,
   config: ExperimentConfig,
@@ -265,21 +301,38 @@ function objective(
   eps: tf.Tensor2D | null,
   beta: number,
 ): Objective {
+  if (eps !== null && config.iwaeSamples > 1) {
+    const { logWeights, recon, posterior } = importanceLogWeights(model, x, eps, config.alpha, beta);
+    return {
+      loss: tf.neg(tf.mean(iwaeBound(logWeights, x.shape[0]))) as tf.Scalar,
+      recon: tf.mean(recon) as tf.Scalar,
+      kl: tf.div(tf.sum(klPerDimension(posterior.mu, posterior.logVar!)), x.shape[0]) as tf.Scalar,
+    };
+  }
   const posterior = encode(model, x);
   const z = eps === null ? posterior.mu : reparameterize(posterior, eps);
   const samples = z.shape[0] / x.shape[0];
   const target = samples === 1 ? x : (tf.tile(x, [samples, 1]) as tf.Tensor2D);
-  const recon = tf.mean(reconstructionNll(config, decode(model, z), target)) as tf.Scalar;
-  const kl =
-    posterior.logVar === null
-      ? tf.scalar(0)
-      : (tf.div(tf.sum(klPerDimension(posterior.mu, posterior.logVar)), x.shape[0]) as tf.Scalar);
-  const loss = tf.add(tf.mul(recon, config.alpha), tf.mul(kl, beta)) as tf.Scalar;
+  const recon = tf.mean(modelReconstructionNll(model, decode(model, z), target)) as tf.Scalar;
+  if (posterior.logVar === null) {
+    return { loss: tf.mul(recon, config.alpha) as tf.Scalar, recon, kl: tf.scalar(0) };
+  }
+  const perDim = klPerDimension(posterior.mu, posterior.logVar);
+  const kl = tf.div(tf.sum(perDim), x.shape[0]) as tf.Scalar;
+  const klTerm = config.freeBits > 0 ? freeBitsKl(perDim, config.freeBits) : kl;
+  const loss = tf.add(tf.mul(recon, config.alpha), tf.mul(klTerm, beta)) as tf.Scalar;
   return { loss, recon, kl };
 }
 
-function splitMetrics(config: ExperimentConfig, beta: number, recon: number, kl: number): SplitMetrics {
-  return { recon, kl, betaKl: beta * kl, elbo: -(recon + kl), loss: config.alpha * recon + beta * kl };
+/** loss: the objective minimised when it is not α·recon + β·KL (the IWAE bound, free bits). */
+function splitMetrics(
+  config: ExperimentConfig,
+  beta: number,
+  recon: number,
+  kl: number,
+  loss: number | null = null,
+): SplitMetrics {
+  return { recon, kl, betaKl: beta * kl, elbo: -(recon + kl), loss: loss ?? config.alpha * recon + beta * kl };
 }
 
 interface TestEvaluation {
@@ -318,7 +371,7 @@ async function evaluateTest(
       }
       const target =
         config.mcSamples === 1 || posterior.logVar === null ? x : (tf.tile(x, [config.mcSamples, 1]) as tf.Tensor2D);
-      const reconTotal = tf.div(tf.sum(reconstructionNll(config, decode(model, z), target)), z.shape[0] / n);
+      const reconTotal = tf.div(tf.sum(modelReconstructionNll(model, decode(model, z), target)), z.shape[0] / n);
       const kl = posterior.logVar === null ? tf.zeros([j]) : tf.sum(klPerDimension(posterior.mu, posterior.logVar), 0);
       return [reconTotal, kl, posterior.mu];
     });
@@ -338,7 +391,37 @@ async function evaluateTest(
   // Var_x(μ_j) over the test examples (population variance): Burda et al.'s activity statistic.
   const muVariancePerDim = Array.from(muSum, (s, d) => Math.max(0, muSquares[d] / count - (s / count) ** 2));
   const kl = klPerDim.reduce((a, b) => a + b, 0);
-  return { test: splitMetrics(config, beta, reconSum / count, kl), klPerDim, muVariancePerDim };
+  let loss: number | null = null;
+  if (config.iwaeSamples > 1) loss = -(await testIwaeBound(model, config, run, beta));
+  else if (!plainElbo(config)) {
+    loss = config.alpha * (reconSum / count) + beta * klPerDim.reduce((a, b) => a + Math.max(config.freeBits, b), 0);
+  }
+  return { test: splitMetrics(config, beta, reconSum / count, kl, loss), klPerDim, muVariancePerDim };
+}
+
+/** Mean over the test split of the run's IWAE bound (α, β as in training) with k samples; fixed ε every epoch. */
+async function testIwaeBound(
+  model: VaeModel,
+  config: ExperimentConfig,
+  run: PreparedRun,
+  beta: number,
+): Promise<number> {
+  const k = config.iwaeSamples;
+  const j = config.latentDim;
+  const batchSize = Math.max(1, Math.floor(EVAL_BATCH / k));
+  let sum = 0;
+  for (let start = 0, batch = 0; start < run.testCount; start += batchSize, batch++) {
+    const n = Math.min(batchSize, run.testCount - start);
+    // A stream apart from the ELBO's test ε, keyed by batch, so the bound does not depend on L.
+    const eps = fillNormal(rngFor(config.seed, Stream.testEpsilon, batch, k), new Float32Array(k * n * j));
+    const total = tf.tidy(() => {
+      const x = tf.tensor2d(run.testPixels.subarray(start * run.pixels, (start + n) * run.pixels), [n, run.pixels]);
+      const { logWeights } = importanceLogWeights(model, x, tf.tensor2d(eps, [k * n, j]), config.alpha, beta);
+      return tf.sum(iwaeBound(logWeights, n));
+    });
+    sum += (await readAll([total]))[0][0];
+  }
+  return sum / run.testCount;
 }
 
 /** Reads float tensors back together (asynchronously: synchronous reads throw on webgpu in Node) and disposes them. */
@@ -390,7 +473,7 @@ function divergenceMessage(
   const causes = [
     `the learning rate ${config.learningRate} may be too high for this model (try ${config.learningRate / 10})`,
   ];
-  if (config.likelihood === 'gaussian' && config.gaussianVariance < 0.01) {
+  if (config.likelihood === 'gaussian' && config.decoderVariance === 'fixed' && config.gaussianVariance < 0.01) {
     causes.push(
       `the Gaussian decoder variance σ² = ${config.gaussianVariance} may be too small (its 1/(2σ²) scales the gradients; try 0.1)`,
     );

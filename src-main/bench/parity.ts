@@ -1,0 +1,217 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import * as tf from '@tensorflow/tfjs';
+import { defaultConfig, parseConfig } from '../../src-shared/config';
+import { builtinDatasetSource, mnistDataDir } from '../data/builtin';
+import { loadDatasetSource } from '../data/load';
+import type { ImageDataset } from '../records';
+import { selectBackend } from '../training/backend';
+import { gatherExamples, testPixelMode } from '../training/data';
+import { estimateNll } from '../training/losses';
+import { disposeModel, loadModel } from '../training/model';
+import { trainRun } from '../training/trainer';
+import { loadAverage } from './measure';
+
+/**
+ * Parity with PyTorch: the reference MLP VAE (784-512-20, dynamically binarized MNIST, batch 128, Adam 1e-3,
+ * PyTorch's default initialisation on both sides) trained by the workbench and by PyTorch
+ * (src-main/bench/torch_reference.py, parity mode) on the same idx files, seed by seed; then the test ELBO (all 10,000
+ * test images, binarized once) and the importance-sampled NLL with k samples on the first test images, on both sides.
+ * Usage: bench-parity [--epochs 5] [--seeds 3] [--train-subset N] [--nll-examples 1000] [--k 1000] [--threads 2]
+ */
+
+const PYTHON = '/usr/bin/python3';
+const INSTALL = 'apt-get install -y python3-torch libopenblas0-openmp';
+/** How far apart the two sides may be, in nats per example. */
+const TARGET = 0.5;
+
+interface Options {
+  epochs: number;
+  seeds: number;
+  trainSubset: number | null;
+  nllExamples: number;
+  k: number;
+  threads: number;
+}
+
+interface SideResult {
+  testElbo: number;
+  nll: number;
+  seconds: number;
+}
+
+const USAGE = 'use --epochs N, --seeds N, --train-subset N, --nll-examples N, --k N, --threads N';
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { epochs: 5, seeds: 3, trainSubset: null, nllExamples: 1000, k: 1000, threads: 2 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${value ?? '(missing)'}: expected a positive integer`);
+    if (flag === '--epochs') options.epochs = n;
+    else if (flag === '--seeds') options.seeds = n;
+    else if (flag === '--train-subset') options.trainSubset = n;
+    else if (flag === '--nll-examples') options.nllExamples = n;
+    else if (flag === '--k') options.k = n;
+    else if (flag === '--threads') options.threads = n;
+    else throw new Error(`unknown argument ${flag}; ${USAGE}`);
+  }
+  if (options.nllExamples > 10000)
+    throw new Error(`--nll-examples ${options.nllExamples}: MNIST has 10000 test images`);
+  if (options.trainSubset !== null && options.trainSubset > 60000) {
+    throw new Error(`--train-subset ${options.trainSubset}: MNIST has 60000 training images`);
+  }
+  return options;
+}
+
+async function workbenchSide(dataset: ImageDataset, options: Options, seed: number): Promise<SideResult> {
+  const start = performance.now();
+  const config = parseConfig({
+    ...defaultConfig,
+    binarization: 'dynamic',
+    init: 'pytorch',
+    epochs: options.epochs,
+    seed,
+    trainSubset: options.trainSubset,
+    checkpointEvery: 10000,
+    checkpointKeep: 'last',
+  });
+  let testElbo = NaN;
+  let weights = null as Parameters<typeof loadModel>[2] | null;
+  const outcome = await trainRun({
+    config,
+    dataset,
+    resumeFrom: null,
+    onEpoch: (result) => {
+      testElbo = result.test.elbo;
+      if (result.checkpoint !== null) weights = result.checkpoint.weights;
+    },
+  });
+  if (outcome.status !== 'finished' || weights === null) {
+    throw new Error(`workbench seed ${seed}: training ended ${JSON.stringify(outcome)}`);
+  }
+  const { test } = dataset;
+  const model = loadModel(config, { height: test.height, width: test.width }, weights);
+  const indices = Uint32Array.from({ length: options.nllExamples }, (_, i) => i);
+  const x = tf.tensor2d(gatherExamples(test, indices, testPixelMode('dynamic', seed)), [
+    options.nllExamples,
+    test.height * test.width,
+  ]);
+  try {
+    const nll = await estimateNll(model, x, options.k, { seed });
+    return { testElbo, nll: nll.reduce((a, b) => a + b, 0) / nll.length, seconds: (performance.now() - start) / 1000 };
+  } finally {
+    x.dispose();
+    disposeModel(model);
+  }
+}
+
+class TorchReference {
+  private readonly child;
+  private readonly lines: AsyncIterableIterator<string>;
+
+  constructor(script: string, trainImages: string, testImages: string) {
+    // Passive OpenMP waiting: spinning threads slow PyTorch many times over on cores shared with other processes.
+    this.child = spawn(PYTHON, [script, trainImages, testImages], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+    });
+    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  async next(): Promise<Record<string, unknown>> {
+    const { value, done } = await this.lines.next();
+    if (done === true) throw new Error(`${PYTHON} torch_reference.py ended without answering`);
+    return JSON.parse(value as string) as Record<string, unknown>;
+  }
+
+  async parity(options: Options, seed: number): Promise<SideResult> {
+    const request = {
+      mode: 'parity',
+      seed,
+      epochs: options.epochs,
+      trainSubset: options.trainSubset,
+      nllExamples: options.nllExamples,
+      k: options.k,
+      threads: options.threads,
+    };
+    this.child.stdin.write(JSON.stringify(request) + '\n');
+    const answer = await this.next();
+    return { testElbo: answer.testElbo as number, nll: answer.nll as number, seconds: answer.seconds as number };
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+}
+
+function meanAndSpread(values: number[]): string {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const sd = values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
+  return `${mean.toFixed(2)} ± ${sd.toFixed(2)}`;
+}
+
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    console.error(`PyTorch is not importable by ${PYTHON}: ${INSTALL} (a benchmark dependency only)`);
+    process.exit(2);
+  }
+  const script = resolve('src-main/bench/torch_reference.py');
+  if (!existsSync(script)) throw new Error(`${script} not found: run bench:parity from the repository root`);
+  const backend = await selectBackend('wasm');
+  const dataset = await loadDatasetSource(builtinDatasetSource('mnist'));
+  const dir = mnistDataDir();
+  const torch = new TorchReference(script, join(dir, 'train-images-idx3-ubyte'), join(dir, 't10k-images-idx3-ubyte'));
+  await torch.next();
+  const full = options.epochs === 5 && options.seeds === 3 && options.trainSubset === null;
+  console.log(
+    `parity: MLP 784-512-20, dynamically binarized MNIST, batch 128, Adam 1e-3, PyTorch-default init; ` +
+      `${options.epochs} epochs on ${options.trainSubset ?? 60000} training images, seeds 0–${options.seeds - 1}; ` +
+      `test ELBO on 10000 test images, NLL with k = ${options.k} on the first ${options.nllExamples}` +
+      `${full && options.k === 1000 && options.nllExamples === 1000 ? '' : ' (a reduced run)'}.\n` +
+      `workbench on ${backend.backend}, PyTorch ${probe.stdout.trim()} (${options.threads} threads); load average ${loadAverage()}`,
+  );
+  const ours: SideResult[] = [];
+  const theirs: SideResult[] = [];
+  try {
+    for (let seed = 0; seed < options.seeds; seed++) {
+      const w = await workbenchSide(dataset, options, seed);
+      const p = await torch.parity(options, seed);
+      ours.push(w);
+      theirs.push(p);
+      console.log(
+        `seed ${seed}: test ELBO workbench ${w.testElbo.toFixed(2)}, PyTorch ${p.testElbo.toFixed(2)}; ` +
+          `NLL workbench ${w.nll.toFixed(2)}, PyTorch ${p.nll.toFixed(2)} nats ` +
+          `[${w.seconds.toFixed(0)} s / ${p.seconds.toFixed(0)} s, load ${loadAverage()}]`,
+      );
+    }
+  } finally {
+    torch.close();
+  }
+  const rows = [
+    ['test ELBO', ours.map((r) => r.testElbo), theirs.map((r) => r.testElbo)],
+    [`NLL (k = ${options.k}, ${options.nllExamples} images)`, ours.map((r) => r.nll), theirs.map((r) => r.nll)],
+  ] as const;
+  console.log('\n| nats per example | workbench | PyTorch | gap | target |');
+  console.log('|---|---|---|---|---|');
+  let met = true;
+  for (const [label, a, b] of rows) {
+    const gap = Math.abs(mean(a) - mean(b));
+    met &&= gap <= TARGET;
+    console.log(
+      `| ${label} | ${meanAndSpread([...a])} | ${meanAndSpread([...b])} | ${gap.toFixed(2)} | ≤ ${TARGET} ${gap <= TARGET ? 'met' : 'NOT met'} |`,
+    );
+  }
+  console.log(met ? 'parity met' : 'parity NOT met');
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

@@ -23,6 +23,8 @@ export interface ServerOptions {
   /** The built renderer; found beside the bundle or in ./out/renderer when absent. */
   rendererDir?: string;
   spawn?: SpawnTraining;
+  /** With `spawn` from a Redis coordinator: how many runs are published as jobs at once. */
+  remoteSlots?: number;
   spawnLatent?: SpawnLatent;
   /** Fixed token (tests); a random one per launch otherwise. */
   token?: string;
@@ -61,6 +63,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     spawnLatent: opts.spawnLatent ?? ((dbPath) => forkLatent(dbPath)),
     backend: opts.backend ?? null,
     workers: opts.workers ?? null,
+    ...(opts.remoteSlots === undefined ? {} : { remoteSlots: opts.remoteSlots }),
     transport: 'http',
     version: APP_VERSION,
   });

@@ -30,6 +30,11 @@ export interface WorkbenchOptions {
    * `run` works the queue in the foreground; its other commands never train).
    */
   workQueue?: boolean;
+  /**
+   * Training happens on workers over Redis: publish up to this many runs as jobs at once, whatever this machine's
+   * cores (the workers' own --concurrency decides how many train).
+   */
+  remoteSlots?: number;
 }
 
 /**
@@ -59,7 +64,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
     dbPath: opts.dbPath,
     spawn: opts.spawn,
     backend: opts.backend ?? null,
-    workers: () => workersInForce(store, policy),
+    workers: opts.remoteSlots ?? (() => workersInForce(store, policy)),
   });
   const events = new EventHub();
   const latent = new LatentService({ dbPath: opts.dbPath, spawn: opts.spawnLatent });

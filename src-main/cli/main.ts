@@ -33,6 +33,7 @@ import { BackendError, listBackends, selectBackend } from '../training/backend';
 import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
 import { backendChoices, parseBackendChoice } from '../../src-shared/backends';
 import {
+  DEFAULT_IDLE_SECONDS,
   DEFAULT_REMOTE_SLOTS,
   positiveInteger,
   redisTarget,
@@ -528,7 +529,11 @@ async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
 }
 
 async function cmdWorker(flags: Map<string, string>, io: Io): Promise<number> {
-  checkFlags('worker', flags, new Set(['help', 'redis', 'concurrency', 'exit-when-idle', ...backendFlags]));
+  checkFlags(
+    'worker',
+    flags,
+    new Set(['help', 'redis', 'concurrency', 'exit-when-idle', 'idle-seconds', ...backendFlags]),
+  );
   if (flags.has('help')) {
     io.out(WORKER_HELP);
     return 0;
@@ -537,7 +542,9 @@ async function cmdWorker(flags: Map<string, string>, io: Io): Promise<number> {
   if (!target) throw new UsageError('worker: give --redis URL, the Redis the coordinating workbench publishes to');
   const concurrency = positiveInteger('concurrency', flags.get('concurrency'), (m) => new UsageError(m)) ?? 1;
   const backend = await backendOption(flags);
-  return runWorker({ target, concurrency, backend, exitWhenIdle: flags.has('exit-when-idle') }, io);
+  const idle =
+    positiveInteger('idle-seconds', flags.get('idle-seconds'), (m) => new UsageError(m)) ?? DEFAULT_IDLE_SECONDS;
+  return runWorker({ target, concurrency, backend, exitWhenIdleSec: flags.has('exit-when-idle') ? idle : null }, io);
 }
 
 type Command = (positionals: string[], flags: Map<string, string>, io: Io) => Promise<number>;

@@ -16,10 +16,20 @@ export const DEFAULT_REMOTE_SLOTS = 16;
 export const WORKER_HELP = `vae-workbench worker --redis URL [--concurrency N] [--backend auto|wasm|webgpu|…] [--exit-when-idle]
 Trains runs published by a workbench started with \`run --redis URL\` or \`serve --redis URL\`, N at once (default 1),
 each in its own training process. Needs no database: each run's config, data and checkpoint come through Redis.
-URL: redis://[user:password@]host[:port][/db], or rediss://… for TLS; the password is never printed.
---exit-when-idle leaves once no run is waiting or training (a Slurm job array's tasks, for instance).`;
+URL: redis://[user:password@]host[:port][/db], or rediss://… for TLS; the password is never printed. \`--redis env\`
+reads the URL from $VAE_WORKBENCH_REDIS, which keeps the password out of \`ps\` and shell history.
+--exit-when-idle leaves once no run has been waiting or training for --idle-seconds S (default 30): a Slurm job
+array's tasks, for instance.`;
 
-export function redisTarget(raw: string | undefined, usage: (message: string) => Error): RedisTarget | null {
+/** How long an --exit-when-idle worker waits with nothing to do before it leaves, by default, s. */
+export const DEFAULT_IDLE_SECONDS = 30;
+
+/** Where --redis may come from instead, so the password stays out of the process list (`ps`) and shell history. */
+export const REDIS_URL_ENV = 'VAE_WORKBENCH_REDIS';
+
+export function redisTarget(flag: string | undefined, usage: (message: string) => Error): RedisTarget | null {
+  const raw = flag === 'env' ? process.env[REDIS_URL_ENV] : flag;
+  if (flag === 'env' && raw === undefined) throw usage(`--redis env: $${REDIS_URL_ENV} is not set`);
   if (raw === undefined) return null;
   try {
     return parseRedisUrl(raw);
@@ -48,7 +58,7 @@ export function startCoordinator(target: RedisTarget, io: Io): RedisCoordinator 
 }
 
 export async function runWorker(
-  options: { target: RedisTarget; concurrency: number; backend: string | null; exitWhenIdle: boolean },
+  options: { target: RedisTarget; concurrency: number; backend: string | null; exitWhenIdleSec: number | null },
   io: Io,
 ): Promise<number> {
   const worker = new RemoteWorker({
@@ -60,13 +70,19 @@ export async function runWorker(
   });
   io.out(
     `Worker ${worker.id} on ${options.target.shown}: up to ${options.concurrency} run${options.concurrency === 1 ? '' : 's'} at once` +
-      (options.exitWhenIdle ? '; leaves when no run is waiting' : '; Ctrl-C to stop'),
+      (options.exitWhenIdleSec !== null
+        ? `; leaves after ${options.exitWhenIdleSec} s with no run waiting`
+        : '; Ctrl-C to stop'),
   );
-  const stop = new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-  await Promise.race(options.exitWhenIdle ? [stop, worker.untilIdle()] : [stop]);
+  let onSignal = (): void => undefined;
+  const stop = new Promise<void>((resolve) => (onSignal = resolve));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await Promise.race(
+    options.exitWhenIdleSec !== null ? [stop, worker.untilIdle(options.exitWhenIdleSec * 1000)] : [stop],
+  );
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   io.out(
     `Worker ${worker.id}: leaving after ${worker.completed} run${worker.completed === 1 ? '' : 's'} (${worker.failed} failed jobs)`,
   );

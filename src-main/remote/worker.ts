@@ -52,6 +52,8 @@ export class RemoteWorker {
   readonly id: string;
   readonly host = hostname();
   private readonly redis: Redis;
+  /** BullMQ leaves a connection it was given open: closed here. */
+  private readonly workerConnection: Redis;
   private readonly worker: Worker;
   private readonly children = new Set<TrainingProcess>();
   private readonly heartbeat: Heartbeat;
@@ -71,7 +73,7 @@ export class RemoteWorker {
     this.heartbeat = { host: this.host, backend: options.backend ?? 'auto', currentRuns: [] };
     const lockDuration = options.lockDurationMs ?? 30_000;
     this.worker = new Worker(QUEUE_NAME, (job) => this.train(job), {
-      connection: this.connect(),
+      connection: (this.workerConnection = this.connect()),
       concurrency: options.concurrency ?? 1,
       lockDuration,
       stalledInterval: options.stalledIntervalMs ?? lockDuration,
@@ -90,16 +92,22 @@ export class RemoteWorker {
     void this.beat();
   }
 
-  /** Resolves once no job is running and none is waiting (the --exit-when-idle test), polled every `everyMs`. */
-  async untilIdle(everyMs = 1000): Promise<void> {
+  /**
+   * Resolves once no job has been running or waiting for `idleMs` on end (a coordinator that is still starting has
+   * published nothing yet: leaving at the first empty look would miss its runs). Looks every `everyMs`.
+   */
+  async untilIdle(idleMs: number, everyMs = 500): Promise<void> {
+    let idleSince = Date.now();
     for (;;) {
       await new Promise((r) => setTimeout(r, everyMs));
-      if (this.children.size > 0) continue;
-      const counts = await this.worker.client.then((client) =>
-        Promise.all([client.llen(`bull:${QUEUE_NAME}:wait`), client.zcard(`bull:${QUEUE_NAME}:prioritized`)]),
-      );
-      const active = await this.redis.llen(`bull:${QUEUE_NAME}:active`);
-      if (counts[0] + counts[1] + active === 0) return;
+      const [waiting, prioritized, active, delayed] = await Promise.all([
+        this.redis.llen(`bull:${QUEUE_NAME}:wait`),
+        this.redis.zcard(`bull:${QUEUE_NAME}:prioritized`),
+        this.redis.llen(`bull:${QUEUE_NAME}:active`),
+        this.redis.zcard(`bull:${QUEUE_NAME}:delayed`),
+      ]).catch(() => [1, 0, 0, 0]);
+      if (this.children.size > 0 || waiting + prioritized + active + delayed > 0) idleSince = Date.now();
+      else if (Date.now() - idleSince >= idleMs) return;
     }
   }
 
@@ -109,6 +117,7 @@ export class RemoteWorker {
     await this.worker.close();
     await this.redis.del(keys.worker(this.id)).catch(() => undefined);
     this.redis.disconnect();
+    this.workerConnection.disconnect();
   }
 
   /**
@@ -121,7 +130,7 @@ export class RemoteWorker {
     for (const child of this.children) child.kill();
     this.redis.disconnect();
     await this.worker.close(true).catch(() => undefined);
-    (await this.worker.client).disconnect();
+    this.workerConnection.disconnect();
   }
 
   private connect(): Redis {

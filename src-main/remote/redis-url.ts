@@ -7,15 +7,22 @@ export interface RedisTarget {
   shown: string;
 }
 
-/** The URL with any password replaced by ***; text that is not a URL is shown as a placeholder, never as typed. */
+/**
+ * The URL with any password replaced by ***, rebuilt from its parts; anything else (another scheme, text that is not
+ * a URL, a path that is not a database number) is shown as a placeholder, never as typed: it might hold the secret.
+ */
 export function maskRedisUrl(url: string): string {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
+    parsed = new URL(url);
   } catch {
     return '(an unreadable Redis URL)';
   }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return '(a URL that is not redis:// or rediss://)';
+  const user =
+    parsed.username === '' && parsed.password === '' ? '' : `${parsed.username}${parsed.password ? ':***' : ''}@`;
+  const db = /^\/\d*$/.test(parsed.pathname) ? parsed.pathname : '/(an unreadable database)';
+  return `${parsed.protocol}//${user}${parsed.host}${db === '/' ? '' : db}`;
 }
 
 /** Removes every occurrence of the secret from a message (errors from ioredis may quote what they were given). */
@@ -38,7 +45,7 @@ export function parseRedisUrl(url: string): RedisTarget {
   }
   const shown = maskRedisUrl(url);
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new Error(`--redis ${shown}: the scheme ${parsed.protocol} is not allowed; use redis:// or rediss:// (TLS)`);
+    throw new Error(`--redis: the scheme ${parsed.protocol} is not allowed; use redis:// or rediss:// (TLS)`);
   }
   const port = parsed.port === '' ? 6379 : Number(parsed.port);
   const dbPart = parsed.pathname.replace(/^\//, '');

@@ -66,7 +66,7 @@ export interface TrainedBy {
 /** One entry of a run's results stream. */
 export type ResultEntry =
   | ({ type: 'ready'; backend: BackendInfo } & TrainedBy)
-  | (EpochResult & TrainedBy)
+  | (EpochResult & { trainedBy: TrainedBy })
   | { type: 'failed'; epoch: number; message: string }
   | { type: 'finished' }
   /** The worker stopped the run because the coordinator asked. */

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type ExperimentConfig } from '../../src-shared/config';
 import { openDatabase } from '../store/db';
-import { getEpochMetrics } from '../store/metrics';
+import { getEpochMetrics, getEpochTimings } from '../store/metrics';
 import { getRun, queueRuns, requestStop } from '../store/runs';
 import { QueueRunner } from '../queue/runner';
 import { scriptedTraining, type TrainingScript } from '../testing/scripted-training';
@@ -124,6 +124,11 @@ describe('training over Redis (a real redis-server on loopback)', () => {
     expect(second.starts).toHaveLength(1);
     expect(second.starts[0].resumedAfter).toBeGreaterThanOrEqual(killedAfter);
     expectEachEpochOnce(db, [run.id], 8);
+    // Each epoch records the worker that trained it: the first one's, then the second's.
+    const trainedBy = getEpochTimings(db, run.id).map((t) => t.worker);
+    expect(trainedBy.slice(0, killedAfter)).toEqual(Array(killedAfter).fill('first'));
+    expect(trainedBy.at(-1)).toBe('second');
+    expect(getEpochTimings(db, run.id)[0].host).toBe(first.remote.host);
   });
 
   it('the coordinator killed: workers keep training, results wait in Redis, a new coordinator catches up', async () => {

@@ -216,7 +216,7 @@ export class RemoteWorker {
           break;
         case 'epoch':
           write(
-            { ...message, ...trainedBy },
+            { ...message, trainedBy },
             message.checkpoint?.optimizer ? encodeCheckpoint(message.checkpoint) : undefined,
           );
           break;

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import initial from './0001-initial';
 import runAdapter from './0002-run-adapter';
 import sweepsAndRecovery from './0003-sweeps-and-recovery';
+import epochTrainedBy from './0005-epoch-trained-by';
 
 export interface Migration {
   /** user_version after this step; steps are numbered 1, 2, 3… */
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: '0001-initial', up: initial },
   { version: 2, name: '0002-run-adapter', up: runAdapter },
   { version: 3, name: '0003-sweeps-and-recovery', up: sweepsAndRecovery },
+  { version: 4, name: '0005-epoch-trained-by', up: epochTrainedBy },
 ];

@@ -515,7 +515,13 @@ async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
     host: flags.get('host') ?? '127.0.0.1',
     backend,
     workers,
-    ...(remote ? { spawn: remote.spawn, remoteSlots: remoteSlots ?? DEFAULT_REMOTE_SLOTS } : {}),
+    ...(remote
+      ? {
+          spawn: remote.spawn,
+          remoteSlots: remoteSlots ?? DEFAULT_REMOTE_SLOTS,
+          remoteWorkers: () => remote.listWorkers(),
+        }
+      : {}),
   });
   io.out(`Workbench: ${server.url}`);
   await new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import { isBuiltinDatasetId } from '../data/builtin';
 import type { FromWorker, ToWorker } from '../training/protocol';
 import type { SpawnTraining, TrainingProcess } from '../queue/types';
 import { backendChoices } from '../../src-shared/backends';
+import type { RemoteWorkerInfo } from '../../src-shared/api';
 import {
   decodeEntry,
   encodeCheckpoint,
@@ -69,6 +70,28 @@ export class RedisCoordinator {
 
   /** The runner's `spawn`: every call is one remote slot. */
   readonly spawn: SpawnTraining = () => this.slot();
+
+  /** The workers whose heartbeat is alive, by host then name. */
+  async listWorkers(): Promise<RemoteWorkerInfo[]> {
+    const found: RemoteWorkerInfo[] = [];
+    let cursor = '0';
+    do {
+      const [next, names] = await this.redis.scan(cursor, 'MATCH', keys.workerPattern, 'COUNT', 100);
+      cursor = next;
+      for (const name of names) {
+        const beat = await this.redis.hgetall(name);
+        if (!beat.host) continue;
+        found.push({
+          id: name.slice(keys.worker('').length),
+          host: beat.host,
+          backend: beat.backend ?? 'auto',
+          currentRunIds: (beat.currentRuns ?? '').split(',').filter(Boolean).map(Number),
+          lastHeartbeat: beat.lastHeartbeat ?? '',
+        });
+      }
+    } while (cursor !== '0');
+    return found.sort((a, b) => a.host.localeCompare(b.host) || a.id.localeCompare(b.id));
+  }
 
   async close(): Promise<void> {
     this.closed = true;

@@ -86,7 +86,7 @@ describe('training over Redis (a real redis-server on loopback)', () => {
     const runs = queueRuns(db, { experimentName: 'six', configs: [1, 2, 3, 4, 5, 6].map((seed) => config({ seed })) });
     const a = worker(() => ({ epochMs: 20 }), { id: 'worker-a' });
     const b = worker(() => ({ epochMs: 20 }), { id: 'worker-b' });
-    const { runner } = coordinator(db, dbPath);
+    const { runner, remote } = coordinator(db, dbPath);
     const progress = new Set<number>();
     runner.onProgress((p) => progress.add(p.runId));
     const outcomes = await runner.runUntilEmpty();
@@ -102,6 +102,13 @@ describe('training over Redis (a real redis-server on loopback)', () => {
     expect(a.starts.length + b.starts.length).toBe(6);
     // Live progress reached the coordinator for the runs.
     expect(progress.size).toBeGreaterThan(0);
+    // The Queue view's list of workers: both, on this host, idle now, with the backend of their last run.
+    const listed = await remote.listWorkers();
+    expect(listed.map((w) => [w.id, w.host, w.backend, w.currentRunIds])).toEqual([
+      ['worker-a', a.remote.host, 'scripted', []],
+      ['worker-b', b.remote.host, 'scripted', []],
+    ]);
+    expect(Date.now() - Date.parse(listed[0].lastHeartbeat)).toBeLessThan(5000);
     // Nothing of the runs is left in Redis but the workers' heartbeats.
     const client = new Redis(redis.url);
     cleanups.push(() => client.disconnect());

@@ -237,6 +237,9 @@ export class RemoteWorker {
     });
     try {
       const { code, signal } = await exited;
+      // The heartbeat says the worker is free before the coordinator can learn that the run ended.
+      this.heartbeat.currentRuns = this.heartbeat.currentRuns.filter((id) => id !== runId);
+      await this.beat();
       const last: ResultEntry = ended ?? (stopped ? { type: 'stopped' } : { type: 'exit', code, signal });
       write(last);
       await writes;

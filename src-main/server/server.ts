@@ -10,6 +10,7 @@ import type { SpawnLatent } from '../latent/service';
 import { openWorkbench } from '../workbench/workbench';
 import { createHttpHandler } from './http';
 import { APP_VERSION } from '../version';
+import type { RemoteWorkerInfo } from '../../src-shared/api';
 
 export interface ServerOptions {
   dbPath: string;
@@ -25,6 +26,7 @@ export interface ServerOptions {
   spawn?: SpawnTraining;
   /** With `spawn` from a Redis coordinator: how many runs are published as jobs at once. */
   remoteSlots?: number;
+  remoteWorkers?: () => Promise<RemoteWorkerInfo[]>;
   spawnLatent?: SpawnLatent;
   /** Fixed token (tests); a random one per launch otherwise. */
   token?: string;
@@ -64,6 +66,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     backend: opts.backend ?? null,
     workers: opts.workers ?? null,
     ...(opts.remoteSlots === undefined ? {} : { remoteSlots: opts.remoteSlots }),
+    ...(opts.remoteWorkers === undefined ? {} : { remoteWorkers: opts.remoteWorkers }),
     transport: 'http',
     version: APP_VERSION,
   });

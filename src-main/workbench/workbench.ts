@@ -5,7 +5,7 @@ import { QueueRunner } from '../queue/runner';
 import type { SpawnTraining } from '../queue/types';
 import { createLatentHandlers } from '../latent/handlers';
 import { LatentService, type SpawnLatent } from '../latent/service';
-import type { MethodInput, MethodName, MethodOutput } from '../../src-shared/api';
+import type { MethodInput, MethodName, MethodOutput, RemoteWorkerInfo } from '../../src-shared/api';
 import { createDispatcher, type Dispatch } from '../api/dispatcher';
 import { EventHub } from '../api/events';
 import { createReportHandlers } from './report';
@@ -35,6 +35,8 @@ export interface WorkbenchOptions {
    * cores (the workers' own --concurrency decides how many train).
    */
   remoteSlots?: number;
+  /** The workers over Redis, for the Queue view. */
+  remoteWorkers?: () => Promise<RemoteWorkerInfo[]>;
 }
 
 /**
@@ -81,6 +83,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
       events,
       info: { version: opts.version, dbPath: opts.dbPath, transport: opts.transport },
       workers: policy,
+      ...(opts.remoteWorkers ? { remoteWorkers: opts.remoteWorkers } : {}),
     }),
     ...createLatentHandlers(latent),
     ...createReportHandlers({ db, latent, version: opts.version }),

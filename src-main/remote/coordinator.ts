@@ -235,8 +235,8 @@ export class RedisCoordinator {
                 epoch: lastEpoch + 1,
                 message: `the job for run ${runId} ${state === 'failed' ? `failed on the worker: ${job?.failedReason ?? 'no reason given'}` : 'is gone from Redis'}`,
               });
-              exit(1, null);
               await this.cleanUp(runId);
+              exit(1, null);
               return;
             }
           }
@@ -245,14 +245,16 @@ export class RedisCoordinator {
         for (const [id, fields] of entries) {
           cursor = id.toString();
           const entry = decodeEntry(fields[1]);
-          const ended = this.forward(entry, lastEpoch, emit, exit);
+          const ended = this.forward(entry, lastEpoch, emit);
           if (entry.type === 'epoch' && entry.epoch === lastEpoch + 1) {
             lastEpoch = entry.epoch;
             // Entries before a stored checkpoint with optimizer state are never read again: a resume starts there.
             if (entry.checkpoint?.optimizer) await reader.xtrim(keys.results(runId), 'MINID', cursor);
           }
           if (ended) {
+            // Redis is tidied before the runner hears of the end, so a run trained again starts from a clean slate.
             await this.cleanUp(runId);
+            exit(ended.code, ended.signal);
             return;
           }
         }
@@ -263,35 +265,30 @@ export class RedisCoordinator {
     }
   }
 
-  /** Hands one entry to the runner; true when it ends the run. */
+  /** Hands one entry to the runner; how the run's slot ends when the entry ends it, else null. */
   private forward(
     entry: ResultEntry,
     lastEpoch: number,
     emit: (message: RemoteMessage) => void,
-    exit: (code: number | null, signal: string | null) => void,
-  ): boolean {
+  ): { code: number | null; signal: string | null } | null {
     switch (entry.type) {
       case 'ready':
         emit({ type: 'ready', backend: entry.backend });
-        return false;
+        return null;
       case 'epoch':
         // A repeat after a redelivery or a restart of this coordinator: already stored, so already done.
         if (entry.epoch === lastEpoch + 1) emit(entry);
-        return false;
+        return null;
       case 'failed':
         emit(entry);
-        exit(1, null);
-        return true;
+        return { code: 1, signal: null };
       case 'finished':
         emit(entry);
-        exit(0, null);
-        return true;
+        return { code: 0, signal: null };
       case 'stopped':
-        exit(0, null);
-        return true;
+        return { code: 0, signal: null };
       case 'exit':
-        exit(entry.code, entry.signal);
-        return true;
+        return { code: entry.code, signal: entry.signal };
     }
   }
 

@@ -15,6 +15,8 @@ describe('Redis URLs', () => {
     expect(target.shown).toBe('rediss://lab:***@redis.example.org:6380/2');
     expect(parseRedisUrl('redis://127.0.0.1').options).toMatchObject({ port: 6379, db: 0 });
     expect(parseRedisUrl('redis://127.0.0.1').options.password).toBeUndefined();
+    expect(parseRedisUrl('redis://:pw@127.0.0.1:6393').shown).toBe('redis://:***@127.0.0.1:6393');
+    expect(parseRedisUrl('redis://127.0.0.1/').shown).toBe('redis://127.0.0.1');
   });
 
   it('refuses other schemes and bad databases, never quoting the password', () => {

@@ -21,7 +21,7 @@ export function maskRedisUrl(url: string): string {
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return '(a URL that is not redis:// or rediss://)';
   const user =
     parsed.username === '' && parsed.password === '' ? '' : `${parsed.username}${parsed.password ? ':***' : ''}@`;
-  const db = /^\/\d*$/.test(parsed.pathname) ? parsed.pathname : '/(an unreadable database)';
+  const db = /^(\/\d*)?$/.test(parsed.pathname) ? parsed.pathname : '/(an unreadable database)';
   return `${parsed.protocol}//${user}${parsed.host}${db === '/' ? '' : db}`;
 }
 

@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
+import { serialize } from 'node:v8';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { isBuiltinDatasetId } from '../data/builtin';
+import type { DatasetSource } from '../records';
+import { loadImportedDataset } from '../store/datasets';
+import { openDatabase } from '../store/db';
 import type { FromWorker, ToWorker } from '../training/protocol';
 import type { SpawnTraining, TrainingProcess } from '../queue/types';
 import { backendChoices } from '../../src-shared/backends';
@@ -47,6 +52,8 @@ export class RedisCoordinator {
   private readonly log: (line: string) => void;
   private readonly secret: string | undefined;
   private closed = false;
+  /** Imported datasets already in Redis: database path and id → SHA-256 of the content. */
+  private readonly datasetHashes = new Map<string, string>();
 
   constructor(private readonly options: RedisCoordinatorOptions) {
     this.secret = options.target.options.password;
@@ -163,11 +170,9 @@ export class RedisCoordinator {
   /** Publishes the run as a job, unless a job for it is still alive (a restarted coordinator re-attaches to it). */
   private async publish(start: Start): Promise<void> {
     const { runId, config } = start;
-    if (!isBuiltinDatasetId(config.dataset)) {
-      throw new Error(
-        `dataset ${JSON.stringify(config.dataset)} is imported; workers over Redis train the built-in datasets only for now`,
-      );
-    }
+    const dataset = isBuiltinDatasetId(config.dataset)
+      ? ({ kind: 'builtin', id: config.dataset } as const)
+      : await this.publishDataset(start.dataset);
     const jobId = jobIdFor(runId);
     const existing = await this.queue.getJob(jobId);
     if (existing) {
@@ -189,12 +194,34 @@ export class RedisCoordinator {
       kind: 'vae-workbench-training',
       runId,
       config,
-      dataset: { kind: 'builtin', id: config.dataset },
+      dataset,
       resumeEpoch,
       backend: backendChoices.find((choice) => choice === start.backend) ?? null,
       ...(start.allowSoftwareGpu === undefined ? {} : { allowSoftwareGpu: start.allowSoftwareGpu }),
     };
     await this.queue.add('train', data, { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false });
+  }
+
+  /** Puts an imported dataset's content in Redis once, under its hash, for workers that have no database. */
+  private async publishDataset(source: DatasetSource): Promise<{ kind: 'content'; id: string; sha256: string }> {
+    if (source.kind !== 'stored') throw new Error(`dataset ${source.name} is neither built in nor imported`);
+    const known = this.datasetHashes.get(`${source.dbPath}\0${source.datasetId}`);
+    if (known && (await this.redis.exists(keys.dataset(known))) === 1) {
+      return { kind: 'content', id: source.datasetId, sha256: known };
+    }
+    const db = openDatabase(source.dbPath, { readonly: true });
+    let content: Buffer;
+    try {
+      const dataset = loadImportedDataset(db, source.datasetId);
+      if (!dataset) throw new Error(`dataset ${source.datasetId} is not in ${source.dbPath}`);
+      content = serialize(dataset);
+    } finally {
+      db.close();
+    }
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    await this.redis.set(keys.dataset(sha256), content, 'NX');
+    this.datasetHashes.set(`${source.dbPath}\0${source.datasetId}`, sha256);
+    return { kind: 'content', id: source.datasetId, sha256 };
   }
 
   /**

@@ -24,6 +24,8 @@ export const keys = {
   stop: (runId: number) => `vae-workbench:run:${runId}:stop`,
   /** Live per-batch progress (pub/sub: lost when nobody listens, which is fine for progress). */
   progress: (runId: number) => `vae-workbench:run:${runId}:progress`,
+  /** An imported dataset's content (structured clone of ImageDataset), by its SHA-256. */
+  dataset: (sha256: string) => `vae-workbench:dataset:${sha256}`,
   /** A worker's heartbeat: a hash that expires when the worker stops beating. */
   worker: (workerId: string) => `vae-workbench:worker:${workerId}`,
   workerPattern: 'vae-workbench:worker:*',
@@ -36,7 +38,11 @@ export const trainingJobSchema = z
     kind: z.literal('vae-workbench-training'),
     runId: z.number().int().min(1),
     config: experimentConfigSchema,
-    dataset: z.object({ kind: z.literal('builtin'), id: z.string() }).strict(),
+    dataset: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('builtin'), id: z.string() }).strict(),
+      /** An imported dataset: its content sits at keys.dataset(sha256), fetched once per worker machine. */
+      z.object({ kind: z.literal('content'), id: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
+    ]),
     /** The epoch of the checkpoint stored at keys.checkpoint when the job was published; 0: from scratch. */
     resumeEpoch: z.number().int().min(0),
     backend: z.enum(backendChoices).nullable(),

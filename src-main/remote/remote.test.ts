@@ -16,6 +16,10 @@ import { RedisCoordinator } from './coordinator';
 import { keys, QUEUE_NAME } from './protocol';
 import { parseRedisUrl } from './redis-url';
 import { RemoteWorker } from './worker';
+import type { DatasetSource } from '../records';
+import type { TrainingProcess } from '../queue/types';
+import { listImportedDatasets, loadImportedDataset, saveImportedDataset } from '../store/datasets';
+import { rectanglesDataset } from '../testing/rectangles-dataset';
 
 const config = (over: Partial<ExperimentConfig> = {}): ExperimentConfig =>
   parseConfig({ latentDim: 2, epochs: 4, trainSubset: 100, testSubset: 100, ...over });
@@ -50,11 +54,28 @@ function coordinator(db: Database, dbPath: string, workers: number | (() => numb
   return { remote, runner };
 }
 
-function worker(script: (runId: number) => TrainingScript, options: { concurrency?: number; id?: string } = {}) {
+function worker(
+  script: (runId: number) => TrainingScript,
+  options: { concurrency?: number; id?: string; cacheDir?: string } = {},
+) {
   const training = scriptedTraining((runId) => script(runId));
+  // What each training process was told to read: the scripted one reads nothing.
+  const datasets: DatasetSource[] = [];
+  const spawn = (): TrainingProcess => {
+    const child = training.spawn();
+    return {
+      ...child,
+      pid: child.pid,
+      send: (message) => {
+        if (message.type === 'start') datasets.push(message.dataset);
+        child.send(message);
+      },
+    };
+  };
   const remote = new RemoteWorker({
     target: parseRedisUrl(redis.url),
-    spawn: training.spawn,
+    spawn,
+    cacheDir: options.cacheDir ?? mkdtempSync(join(tmpdir(), 'vae-worker-cache-')),
     concurrency: options.concurrency ?? 2,
     lockDurationMs: 1000,
     stalledIntervalMs: 500,
@@ -64,7 +85,7 @@ function worker(script: (runId: number) => TrainingScript, options: { concurrenc
     log: () => undefined,
   });
   cleanups.push(() => remote.close().catch(() => undefined));
-  return { remote, starts: training.starts };
+  return { remote, starts: training.starts, datasets };
 }
 
 const epochsOf = (db: Database, runId: number): number[] =>
@@ -213,6 +234,36 @@ describe('training over Redis (a real redis-server on loopback)', () => {
     await runner.runUntilEmpty();
     expectEachEpochOnce(db, [run.id], 4);
     expect(w.remote.failed).toBe(2);
+  });
+
+  it('an imported dataset reaches a worker through Redis once, by content, and is cached by its hash', async () => {
+    const { db, dbPath } = tempDb();
+    const rectangles = rectanglesDataset({ train: 64, test: 16 });
+    saveImportedDataset(db, { id: 'rectangles', title: 'Rectangles', dataset: rectangles, sourceFiles: [] });
+    const runs = queueRuns(db, {
+      experimentName: 'imported',
+      configs: [1, 2, 3].map((seed) => config({ seed, dataset: 'rectangles' })),
+    });
+    const cacheDir = mkdtempSync(join(tmpdir(), 'vae-worker-cache-'));
+    const w = worker(() => ({ epochMs: 10 }), { cacheDir, concurrency: 1 });
+    const { runner } = coordinator(db, dbPath);
+    await runner.runUntilEmpty();
+    expectEachEpochOnce(
+      db,
+      runs.map((r) => r.id),
+      4,
+    );
+    const cachePath = join(cacheDir, 'datasets.db');
+    expect(w.datasets.map((d) => (d.kind === 'stored' ? [d.name, d.dbPath] : d.kind))).toEqual(
+      Array(3).fill(['rectangles', cachePath]),
+    );
+    const cache = openDatabase(cachePath);
+    cleanups.push(() => void cache.close());
+    const cached = listImportedDatasets(cache);
+    expect(cached).toHaveLength(1);
+    const copy = loadImportedDataset(cache, cached[0].id);
+    expect(copy?.train.images).toEqual(rectangles.train.images);
+    expect(copy?.test.labels).toEqual(rectangles.test.labels);
   });
 
   it('cancel from another process reaches the worker and stops the run', async () => {

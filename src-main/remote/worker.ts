@@ -1,8 +1,13 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { deserialize } from 'node:v8';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { builtinDatasetSource } from '../data/builtin';
+import type { DatasetSource, ImageDataset } from '../records';
+import { listImportedDatasets, saveImportedDataset } from '../store/datasets';
+import { openDatabase } from '../store/db';
 import type { FromWorker } from '../training/protocol';
 import type { SpawnTraining, TrainingProcess } from '../queue/types';
 import { describeAdapter, type BackendInfo } from '../../src-shared/runs';
@@ -33,6 +38,8 @@ export interface RemoteWorkerOptions {
   stopPollMs?: number;
   heartbeatMs?: number;
   log?: (line: string) => void;
+  /** Where imported datasets fetched from Redis are kept (a small database); default ~/.cache/vae-workbench. */
+  cacheDir?: string;
   /** A name for this worker; default host:pid:random. */
   id?: string;
 }
@@ -144,6 +151,39 @@ export class RemoteWorker {
     return connection;
   }
 
+  /** The cache database holding datasets fetched from Redis. */
+  get cacheDbPath(): string {
+    const dir = this.options.cacheDir ?? process.env.VAE_WORKBENCH_CACHE ?? join(homedir(), '.cache', 'vae-workbench');
+    return join(dir, 'datasets.db');
+  }
+
+  /**
+   * An imported dataset by content: fetched from Redis the first time this machine needs it, checked against its
+   * hash, and kept in the cache database, from which the training process reads it as it reads any stored dataset.
+   */
+  private async cachedDataset(name: string, sha256: string): Promise<DatasetSource> {
+    const cacheId = `sha256-${sha256.slice(0, 40)}`;
+    const source: DatasetSource = { kind: 'stored', name, dbPath: this.cacheDbPath, datasetId: cacheId };
+    const cache = openDatabase(this.cacheDbPath);
+    try {
+      if (listImportedDatasets(cache).some((d) => d.id === cacheId)) return source;
+      const content = await this.redis.getBuffer(keys.dataset(sha256));
+      if (!content) throw new Error(`dataset ${name} (sha256 ${sha256.slice(0, 12)}…) is not in Redis`);
+      const got = createHash('sha256').update(content).digest('hex');
+      if (got !== sha256) throw new Error(`dataset ${name} from Redis has sha256 ${got}, expected ${sha256}`);
+      const dataset = deserialize(content) as ImageDataset;
+      try {
+        saveImportedDataset(cache, { id: cacheId, title: name, dataset, sourceFiles: [`redis: ${sha256}`] });
+      } catch (error) {
+        // Another job (or worker process on this machine) cached it first.
+        if (!listImportedDatasets(cache).some((d) => d.id === cacheId)) throw error;
+      }
+      return source;
+    } finally {
+      cache.close();
+    }
+  }
+
   private async beat(): Promise<void> {
     if (this.crashed) return;
     const key = keys.worker(this.id);
@@ -163,7 +203,10 @@ export class RemoteWorker {
   private async train(job: Job): Promise<void> {
     const training = parseTrainingJob(job.id, job.data);
     const { runId, config } = training;
-    const dataset = builtinDatasetSource(training.dataset.id);
+    const dataset =
+      training.dataset.kind === 'builtin'
+        ? builtinDatasetSource(training.dataset.id)
+        : await this.cachedDataset(training.dataset.id, training.dataset.sha256);
     const stored = await this.redis.getBuffer(keys.checkpoint(runId));
     const resumeFrom = stored ? decodeCheckpoint(stored) : null;
     const trainedBy: TrainedBy = { worker: this.id, host: this.host };

@@ -20,7 +20,7 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       // Optional native backends and the benchmark's browser driver are loaded at run time, never bundled.
-      externalizeDeps: { include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'playwright-core'] },
+      externalizeDeps: { include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'playwright-core', 'ioredis'] },
       lib: {
         entry: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),

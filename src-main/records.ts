@@ -73,4 +73,6 @@ export interface EpochResult {
   images: EpochImages;
   /** Present on epochs the checkpoint policy saves. */
   checkpoint: CheckpointPayload | null;
+  /** The worker over Redis that trained the epoch; absent when the workbench trained it itself. */
+  trainedBy?: { worker: string; host: string };
 }

@@ -76,6 +76,17 @@ export interface QueuedSweep {
   searchSeed: number | null;
 }
 
+/** A worker over Redis (`vae-workbench worker`) as its last heartbeat describes it. */
+export interface RemoteWorkerInfo {
+  id: string;
+  host: string;
+  /** The backend (and WebGPU adapter) of its latest run; `auto` before its first. */
+  backend: string;
+  currentRunIds: number[];
+  /** ISO time; a worker silent for three heartbeats drops out of the list. */
+  lastHeartbeat: string;
+}
+
 /** How many runs train at once, and why. */
 export interface WorkersSetting {
   /** In force now. */
@@ -136,6 +147,8 @@ const workbenchApi = {
   getWorkers: method<WorkersSetting>()(noInput),
   /** Sets it (null: automatic, from the cores and the backend); checked against this machine's cores. */
   setWorkers: method<WorkersSetting>()(z.object({ workers: z.number().int().nullable() }).strict()),
+  /** The workers over Redis training this workbench's runs (`run|serve --redis URL`); empty when it trains here. */
+  listRemoteWorkers: method<RemoteWorkerInfo[]>()(noInput),
   /** Moves a queued run to a 0-based position among the queued runs. */
   moveRun: method<QueueState>()(z.object({ runId, toIndex: z.number().int().min(0) }).strict()),
   setRunNotes: method<RunSummary>()(z.object({ runId, notes: z.string().max(20_000) }).strict()),

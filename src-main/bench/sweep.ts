@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src-shared/config';
@@ -6,11 +6,18 @@ import { forkTraining } from '../queue/fork';
 import { QueueRunner } from '../queue/runner';
 import { openDatabase } from '../store/db';
 import { listRuns, queueRuns } from '../store/runs';
+import { RedisCoordinator } from '../remote/coordinator';
+import { parseRedisUrl } from '../remote/redis-url';
+import { RemoteWorker } from '../remote/worker';
+import { REDIS_SERVER, TestRedis } from '../testing/redis-server';
 
 /**
  * Sweep throughput: runs per hour of a small reference sweep (the reference MLP VAE 784-512-20, batch 128, on a
- * subset of MNIST) trained by the local queue with 1 and with 2 workers, each run in its own training process.
- * Usage: bench-sweep [--runs N] [--epochs N] [--train-subset N] [--workers 1,2] [--backend wasm|cpu|tensorflow]
+ * subset of MNIST) trained by the local queue with 1 and with 2 workers, each run in its own training process, and by
+ * N workers over Redis on loopback (a redis-server of the benchmark's own, coordinator and workers in this process,
+ * each run in its own training process as always).
+ * Usage: bench-sweep [--runs N] [--epochs N] [--train-subset N] [--workers 1,2] [--redis-workers N|0]
+ *   [--backend wasm|cpu|tensorflow]
  */
 
 interface Options {
@@ -18,11 +25,13 @@ interface Options {
   epochs: number;
   trainSubset: number;
   workers: number[];
+  /** Workers over Redis for the last line; 0 leaves it out. */
+  redisWorkers: number;
   backend: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { runs: 6, epochs: 1, trainSubset: 6000, workers: [1, 2], backend: null };
+  const options: Options = { runs: 6, epochs: 1, trainSubset: 6000, workers: [1, 2], redisWorkers: 2, backend: null };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1] ?? '';
@@ -37,9 +46,10 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--train-subset') options.trainSubset = positiveInt(value);
     else if (flag === '--workers') options.workers = value.split(',').map(positiveInt);
     else if (flag === '--backend') options.backend = value;
+    else if (flag === '--redis-workers') options.redisWorkers = value === '0' ? 0 : positiveInt(value);
     else
       throw new Error(
-        `unknown argument ${flag}; use --runs N, --epochs N, --train-subset N, --workers 1,2, --backend NAME`,
+        `unknown argument ${flag}; use --runs N, --epochs N, --train-subset N, --workers 1,2, --redis-workers N, --backend NAME`,
       );
   }
   return options;
@@ -48,6 +58,7 @@ function parseArgs(argv: string[]): Options {
 async function sweepSeconds(
   options: Options,
   workers: number,
+  overRedis = false,
 ): Promise<{ seconds: number; finished: number; backend: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'vae-bench-sweep-'));
   const dbPath = join(dir, 'bench.db');
@@ -65,10 +76,29 @@ async function sweepSeconds(
       }),
     );
     queueRuns(db, { experimentName: `bench ${workers} workers`, configs });
-    const runner = new QueueRunner({ db, dbPath, spawn: () => forkTraining(), backend: options.backend, workers });
+    const redis = overRedis ? await TestRedis.start() : null;
+    const target = redis ? parseRedisUrl(redis.url) : null;
+    const coordinator = target ? new RedisCoordinator({ target }) : null;
+    const remoteWorkers = target
+      ? Array.from(
+          { length: workers },
+          () => new RemoteWorker({ target, spawn: () => forkTraining(), concurrency: 1, backend: options.backend }),
+        )
+      : [];
+    const runner = new QueueRunner({
+      db,
+      dbPath,
+      spawn: coordinator?.spawn ?? (() => forkTraining()),
+      backend: options.backend,
+      // Over Redis every run is published at once; the workers' concurrency decides how many train.
+      workers: coordinator ? options.runs : workers,
+    });
     const started = performance.now();
     const outcomes = await runner.runUntilEmpty();
     const seconds = (performance.now() - started) / 1000;
+    for (const worker of remoteWorkers) await worker.close();
+    await coordinator?.close();
+    await redis?.stop();
     const runs = listRuns(db);
     return {
       seconds,
@@ -98,6 +128,17 @@ async function main(): Promise<void> {
     console.log(
       `${workers} worker${workers === 1 ? ' ' : 's'}: ${seconds.toFixed(1)} s for ${options.runs} runs = ${rate.toFixed(0)} runs/hour (${backend})`,
     );
+  }
+  if (options.redisWorkers > 0 && existsSync(REDIS_SERVER)) {
+    const { seconds, finished, backend } = await sweepSeconds(options, options.redisWorkers, true);
+    if (finished !== options.runs)
+      throw new Error(`${options.redisWorkers} workers over Redis: only ${finished} of ${options.runs} runs finished`);
+    const rate = (options.runs / seconds) * 3600;
+    console.log(
+      `${options.redisWorkers} workers over Redis on loopback: ${seconds.toFixed(1)} s for ${options.runs} runs = ${rate.toFixed(0)} runs/hour (${backend})`,
+    );
+  } else if (options.redisWorkers > 0) {
+    console.log(`workers over Redis: skipped, ${REDIS_SERVER} is not installed (apt-get install redis-server)`);
   }
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   const counts = [...perHour.keys()].sort((a, b) => a - b);

@@ -12,7 +12,16 @@ export class UsageError extends Error {
 }
 
 /** Flags that take no value; every other flag needs one. */
-const BARE_FLAGS = new Set(['help', 'json', 'autoencoder', 'queue-only', 'no-run', 'log', 'allow-software-gpu']);
+const BARE_FLAGS = new Set([
+  'help',
+  'json',
+  'autoencoder',
+  'queue-only',
+  'no-run',
+  'log',
+  'allow-software-gpu',
+  'exit-when-idle',
+]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];

@@ -32,6 +32,16 @@ import { formatMetric } from '../reports/format';
 import { BackendError, listBackends, selectBackend } from '../training/backend';
 import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
 import { backendChoices, parseBackendChoice } from '../../src-shared/backends';
+import {
+  DEFAULT_IDLE_SECONDS,
+  DEFAULT_REMOTE_SLOTS,
+  positiveInteger,
+  redisTarget,
+  runWorker,
+  startCoordinator,
+  WORKER_HELP,
+} from '../remote/cli';
+import type { RedisCoordinator } from '../remote/coordinator';
 
 const HELP = `vae-workbench — train and compare variational autoencoders
 
@@ -52,6 +62,8 @@ Usage: vae-workbench <command> [options]      (every command takes --db PATH; de
   nll RUN    importance-sampled test NLL from a checkpoint, on the run's test examples   [--k 5000] [--examples N|all] [--epoch E]
   report     --out DIR [--runs ID,ID | --experiment ID]: report.html, report.pdf and metrics.csv
   serve      the workbench in a browser: [--port N] [--host 127.0.0.1] [--workers N] [--backend B] [--allow-software-gpu]
+             run and serve take --redis URL: train on workers over Redis instead of here
+  worker     --redis URL [--concurrency N] [--backend B] [--exit-when-idle]: train runs for a workbench on another machine
   backends   every TF.js backend, best first: available or why not, and the WebGPU adapters found   [--json]
 
 Run \`vae-workbench queue --help\` for every training parameter.`;
@@ -73,10 +85,12 @@ async function withWorkbench<T>(
   fn: (wb: Workbench) => Promise<T> | T,
   backend: string | null = null,
   workers: number | null = null,
+  remote: RedisCoordinator | null = null,
 ): Promise<T> {
   const wb = openWorkbench({
     dbPath: resolveDbPath(flags.get('db')),
-    spawn: () => forkTraining(),
+    spawn: remote?.spawn ?? (() => forkTraining()),
+    ...(remote ? { remoteSlots: workers ?? DEFAULT_REMOTE_SLOTS } : {}),
     // A headless command may run TF.js in its own process: manifolds decode in-process, on a backend picked only
     // when a report has a manifold to draw.
     spawnLatent: spawnInProcess(),
@@ -90,6 +104,7 @@ async function withWorkbench<T>(
     return await fn(wb);
   } finally {
     await wb.close();
+    await remote?.close();
   }
 }
 
@@ -216,19 +231,24 @@ async function backendOption(flags: Map<string, string>): Promise<string | null>
 }
 
 async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
-  checkFlags('run', flags, new Set([...common, ...backendFlags, 'workers']));
+  checkFlags('run', flags, new Set([...common, ...backendFlags, 'workers', 'redis']));
   if (flags.has('help')) {
     io.out(
       `vae-workbench run [--db PATH] [--workers N] [--backend ${backendChoices.join('|')}] [--allow-software-gpu]\n` +
         'Works the queue until it is empty, N runs at once (default: the Queue view setting, else from the cores and\n' +
         'the backend). Runs whose training process died are put back first and continue from their last checkpoint.\n' +
         `auto (the default, or $${backendEnvVar}) takes the best backend that starts; see \`vae-workbench backends\`.\n` +
-        '--allow-software-gpu lets webgpu run on a software adapter (lavapipe, SwiftShader): for tests, slower than wasm.',
+        '--allow-software-gpu lets webgpu run on a software adapter (lavapipe, SwiftShader): for tests, slower than wasm.\n' +
+        '--redis URL: workers (`vae-workbench worker`) train the runs; N is then how many are published at once.',
     );
     return 0;
   }
-  const workers = workersFlag(flags.get('workers')) ?? null;
+  const target = redisTarget(flags.get('redis'), (m) => new UsageError(m));
+  const workers = target
+    ? positiveInteger('workers', flags.get('workers'), (m) => new UsageError(m))
+    : (workersFlag(flags.get('workers')) ?? null);
   const backend = await backendOption(flags);
+  const remote = target ? startCoordinator(target, io) : null;
   return withWorkbench(
     flags,
     (wb) => {
@@ -240,6 +260,7 @@ async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
     },
     backend,
     workers,
+    remote,
   );
 }
 
@@ -503,8 +524,10 @@ async function cmdReport(flags: Map<string, string>, io: Io): Promise<number> {
 }
 
 async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
-  checkFlags('serve', flags, new Set([...common, 'port', 'host', 'workers', ...backendFlags]));
-  const workers = workersFlag(flags.get('workers')) ?? null;
+  checkFlags('serve', flags, new Set([...common, 'port', 'host', 'workers', 'redis', ...backendFlags]));
+  const target = redisTarget(flags.get('redis'), (m) => new UsageError(m));
+  const remoteSlots = target ? positiveInteger('workers', flags.get('workers'), (m) => new UsageError(m)) : null;
+  const workers = target ? null : (workersFlag(flags.get('workers')) ?? null);
   const portRaw = flags.get('port') ?? '0';
   const port = Number(portRaw);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -513,12 +536,20 @@ async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
     );
   const backend = await backendOption(flags);
   const { startServer } = await import('../server/server');
+  const remote = target ? startCoordinator(target, io) : null;
   const server = await startServer({
     dbPath: resolveDbPath(flags.get('db')),
     port,
     host: flags.get('host') ?? '127.0.0.1',
     backend,
     workers,
+    ...(remote
+      ? {
+          spawn: remote.spawn,
+          remoteSlots: remoteSlots ?? DEFAULT_REMOTE_SLOTS,
+          remoteWorkers: () => remote.listWorkers(),
+        }
+      : {}),
   });
   io.out(`Workbench: ${server.url}`);
   await new Promise<void>((resolve) => {
@@ -527,7 +558,27 @@ async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await server.close();
+  await remote?.close();
   return 0;
+}
+
+async function cmdWorker(flags: Map<string, string>, io: Io): Promise<number> {
+  checkFlags(
+    'worker',
+    flags,
+    new Set(['help', 'redis', 'concurrency', 'exit-when-idle', 'idle-seconds', ...backendFlags]),
+  );
+  if (flags.has('help')) {
+    io.out(WORKER_HELP);
+    return 0;
+  }
+  const target = redisTarget(flags.get('redis'), (m) => new UsageError(m));
+  if (!target) throw new UsageError('worker: give --redis URL, the Redis the coordinating workbench publishes to');
+  const concurrency = positiveInteger('concurrency', flags.get('concurrency'), (m) => new UsageError(m)) ?? 1;
+  const backend = await backendOption(flags);
+  const idle =
+    positiveInteger('idle-seconds', flags.get('idle-seconds'), (m) => new UsageError(m)) ?? DEFAULT_IDLE_SECONDS;
+  return runWorker({ target, concurrency, backend, exitWhenIdleSec: flags.has('exit-when-idle') ? idle : null }, io);
 }
 
 type Command = (positionals: string[], flags: Map<string, string>, io: Io) => Promise<number>;
@@ -547,6 +598,7 @@ const commands = new Map<string, Command>([
   ['report', (_, flags, io) => cmdReport(flags, io)],
   ['serve', (_, flags, io) => cmdServe(flags, io)],
   ['backends', (_, flags, io) => cmdBackends(flags, io)],
+  ['worker', (_, flags, io) => cmdWorker(flags, io)],
 ]);
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {

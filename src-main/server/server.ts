@@ -10,6 +10,7 @@ import type { SpawnLatent } from '../latent/service';
 import { openWorkbench } from '../workbench/workbench';
 import { createHttpHandler } from './http';
 import { APP_VERSION } from '../version';
+import type { RemoteWorkerInfo } from '../../src-shared/api';
 
 export interface ServerOptions {
   dbPath: string;
@@ -23,6 +24,9 @@ export interface ServerOptions {
   /** The built renderer; found beside the bundle or in ./out/renderer when absent. */
   rendererDir?: string;
   spawn?: SpawnTraining;
+  /** With `spawn` from a Redis coordinator: how many runs are published as jobs at once. */
+  remoteSlots?: number;
+  remoteWorkers?: () => Promise<RemoteWorkerInfo[]>;
   spawnLatent?: SpawnLatent;
   /** Fixed token (tests); a random one per launch otherwise. */
   token?: string;
@@ -63,6 +67,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     spawnLatent: opts.spawnLatent ?? ((dbPath) => forkLatent(dbPath)),
     backend: opts.backend ?? null,
     workers: opts.workers ?? null,
+    ...(opts.remoteSlots === undefined ? {} : { remoteSlots: opts.remoteSlots }),
+    ...(opts.remoteWorkers === undefined ? {} : { remoteWorkers: opts.remoteWorkers }),
     transport: 'http',
     version: APP_VERSION,
     workQueue: opts.workQueue,

@@ -146,8 +146,8 @@ describe('recordEpoch', () => {
     });
     expect(getEpochImages(store.db, id, 3)).toBeUndefined();
     expect(getEpochTimings(store.db, id)).toEqual([
-      { runId: id, epoch: 1, wallTimeSec: 2.5, examplesPerSec: 24_000, numTensors: 42 },
-      { runId: id, epoch: 2, wallTimeSec: 2.5, examplesPerSec: 24_000, numTensors: 42 },
+      { runId: id, epoch: 1, wallTimeSec: 2.5, examplesPerSec: 24_000, numTensors: 42, worker: null, host: null },
+      { runId: id, epoch: 2, wallTimeSec: 2.5, examplesPerSec: 24_000, numTensors: 42, worker: null, host: null },
     ]);
   });
 

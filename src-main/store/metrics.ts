@@ -9,6 +9,9 @@ import { readMetric, readRun, requireRunState } from './run-rows';
 export interface EpochTimingRecord extends EpochTiming {
   runId: number;
   epoch: number;
+  /** The worker over Redis and its host that trained the epoch; null when the workbench trained it itself. */
+  worker: string | null;
+  host: string | null;
 }
 
 const splits: readonly Split[] = ['train', 'test'];
@@ -63,9 +66,19 @@ export function recordEpoch(db: Database, runId: number, result: EpochResult): R
 
     statement(
       db,
-      `INSERT INTO epochs (run_id, epoch, active_units, wall_time_sec, examples_per_sec, num_tensors, recorded_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(runId, result.epoch, result.activeUnits, result.wallTimeSec, result.examplesPerSec, result.numTensors, now);
+      `INSERT INTO epochs (run_id, epoch, active_units, wall_time_sec, examples_per_sec, num_tensors, recorded_at, worker, host)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      runId,
+      result.epoch,
+      result.activeUnits,
+      result.wallTimeSec,
+      result.examplesPerSec,
+      result.numTensors,
+      now,
+      result.trainedBy?.worker ?? null,
+      result.trainedBy?.host ?? null,
+    );
 
     const insertLatent = statement(
       db,
@@ -360,13 +373,22 @@ export function getEpochTimings(db: Database, runId: number): EpochTimingRecord[
   requireRunState(db, runId);
   const rows = statement(
     db,
-    'SELECT epoch, wall_time_sec, examples_per_sec, num_tensors FROM epochs WHERE run_id = ? ORDER BY epoch',
-  ).all(runId) as { epoch: number; wall_time_sec: number; examples_per_sec: number; num_tensors: number }[];
+    'SELECT epoch, wall_time_sec, examples_per_sec, num_tensors, worker, host FROM epochs WHERE run_id = ? ORDER BY epoch',
+  ).all(runId) as {
+    epoch: number;
+    wall_time_sec: number;
+    examples_per_sec: number;
+    num_tensors: number;
+    worker: string | null;
+    host: string | null;
+  }[];
   return rows.map((row) => ({
     runId,
     epoch: row.epoch,
     wallTimeSec: row.wall_time_sec,
     examplesPerSec: row.examples_per_sec,
     numTensors: row.num_tensors,
+    worker: row.worker,
+    host: row.host,
   }));
 }

@@ -2,6 +2,7 @@ import {
   ApiError,
   type EpochImagesData,
   type QueueState,
+  type RemoteWorkerInfo,
   type WorkbenchInfo,
   type WorkersSetting,
 } from '../../src-shared/api';
@@ -97,6 +98,8 @@ export interface HandlerContext {
   workers?: WorkersPolicy;
   /** How long a pause or cancel of a run another process trains may take to land, ms. */
   remoteStopTimeoutMs?: number;
+  /** The workers over Redis, when the runs train on them. */
+  remoteWorkers?: () => Promise<RemoteWorkerInfo[]>;
 }
 
 /** The machine's policy: its cores, the backend forced or last used, and a number from the command line if any. */
@@ -234,6 +237,7 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     listRuns: (filter) => store.listRuns(filter),
     getRun: ({ runId }) => requireRun(runId),
     getQueue: () => queueState(),
+    listRemoteWorkers: async () => (ctx.remoteWorkers ? ctx.remoteWorkers() : []),
 
     setBackendPreference: (preference) => {
       runner.setBackendPreference(preference);

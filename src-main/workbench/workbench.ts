@@ -5,7 +5,7 @@ import { QueueRunner } from '../queue/runner';
 import type { SpawnTraining } from '../queue/types';
 import { createLatentHandlers } from '../latent/handlers';
 import { LatentService, type SpawnLatent } from '../latent/service';
-import type { MethodInput, MethodName, MethodOutput } from '../../src-shared/api';
+import type { MethodInput, MethodName, MethodOutput, RemoteWorkerInfo } from '../../src-shared/api';
 import { createDispatcher, type Dispatch } from '../api/dispatcher';
 import { EventHub } from '../api/events';
 import { createReportHandlers } from './report';
@@ -33,6 +33,13 @@ export interface WorkbenchOptions {
   workQueue?: boolean;
   /** The desktop app's folder dialog (saveReport); browser mode and the CLI have none. */
   chooseFolder?: (title: string) => Promise<string | null>;
+  /**
+   * Training happens on workers over Redis: publish up to this many runs as jobs at once, whatever this machine's
+   * cores (the workers' own --concurrency decides how many train).
+   */
+  remoteSlots?: number;
+  /** The workers over Redis, for the Queue view. */
+  remoteWorkers?: () => Promise<RemoteWorkerInfo[]>;
 }
 
 /**
@@ -62,7 +69,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
     dbPath: opts.dbPath,
     spawn: opts.spawn,
     backend: opts.backend ?? null,
-    workers: () => workersInForce(store, policy),
+    workers: opts.remoteSlots ?? (() => workersInForce(store, policy)),
   });
   const events = new EventHub();
   const latent = new LatentService({ dbPath: opts.dbPath, spawn: opts.spawnLatent });
@@ -79,6 +86,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
       events,
       info: { version: opts.version, dbPath: opts.dbPath, transport: opts.transport },
       workers: policy,
+      ...(opts.remoteWorkers ? { remoteWorkers: opts.remoteWorkers } : {}),
     }),
     ...createLatentHandlers(latent),
     ...createReportHandlers({ db, latent, version: opts.version, chooseFolder: opts.chooseFolder }),

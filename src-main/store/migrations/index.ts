@@ -3,6 +3,7 @@ import initial from './0001-initial';
 import runAdapter from './0002-run-adapter';
 import sweepsAndRecovery from './0003-sweeps-and-recovery';
 import objectives from './0004-objectives';
+import epochTrainedBy from './0005-epoch-trained-by';
 
 export interface Migration {
   /** user_version after this step; steps are numbered 1, 2, 3… */
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: '0002-run-adapter', up: runAdapter },
   { version: 3, name: '0003-sweeps-and-recovery', up: sweepsAndRecovery },
   { version: 4, name: '0004-objectives', up: objectives },
+  { version: 5, name: '0005-epoch-trained-by', up: epochTrainedBy },
 ];

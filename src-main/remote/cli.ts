@@ -1,0 +1,91 @@
+import { forkTraining } from '../queue/fork';
+import { RedisCoordinator } from './coordinator';
+import { parseRedisUrl, type RedisTarget } from './redis-url';
+import { RemoteWorker } from './worker';
+
+/** The command line's side of scale-out: `worker`, and `run|serve --redis URL`. */
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** How many runs a coordinator publishes at once when --workers is not given. */
+export const DEFAULT_REMOTE_SLOTS = 16;
+
+export const WORKER_HELP = `vae-workbench worker --redis URL [--concurrency N] [--backend auto|wasm|webgpu|…] [--exit-when-idle]
+Trains runs published by a workbench started with \`run --redis URL\` or \`serve --redis URL\`, N at once (default 1),
+each in its own training process. Needs no database: each run's config, data and checkpoint come through Redis.
+URL: redis://[user:password@]host[:port][/db], or rediss://… for TLS; the password is never printed. \`--redis env\`
+reads the URL from $VAE_WORKBENCH_REDIS, which keeps the password out of \`ps\` and shell history.
+--exit-when-idle leaves once no run has been waiting or training for --idle-seconds S (default 30): a Slurm job
+array's tasks, for instance.`;
+
+/** How long an --exit-when-idle worker waits with nothing to do before it leaves, by default, s. */
+export const DEFAULT_IDLE_SECONDS = 30;
+
+/** Where --redis may come from instead, so the password stays out of the process list (`ps`) and shell history. */
+export const REDIS_URL_ENV = 'VAE_WORKBENCH_REDIS';
+
+export function redisTarget(flag: string | undefined, usage: (message: string) => Error): RedisTarget | null {
+  const raw = flag === 'env' ? process.env[REDIS_URL_ENV] : flag;
+  if (flag === 'env' && raw === undefined) throw usage(`--redis env: $${REDIS_URL_ENV} is not set`);
+  if (raw === undefined) return null;
+  try {
+    return parseRedisUrl(raw);
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
+}
+
+export function positiveInteger(
+  name: string,
+  raw: string | undefined,
+  usage: (message: string) => Error,
+): number | null {
+  if (raw === undefined) return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw usage(`--${name} ${JSON.stringify(raw)}: allowed: an integer from 1 to 256`);
+  }
+  return n;
+}
+
+/** The coordinator of `run|serve --redis URL`; close it after the workbench. */
+export function startCoordinator(target: RedisTarget, io: Io): RedisCoordinator {
+  io.out(`Coordinator: runs are published to the workers on ${target.shown}`);
+  return new RedisCoordinator({ target, log: (line) => io.err(line) });
+}
+
+export async function runWorker(
+  options: { target: RedisTarget; concurrency: number; backend: string | null; exitWhenIdleSec: number | null },
+  io: Io,
+): Promise<number> {
+  const worker = new RemoteWorker({
+    target: options.target,
+    spawn: () => forkTraining(),
+    concurrency: options.concurrency,
+    backend: options.backend,
+    log: (line) => io.err(line),
+  });
+  io.out(
+    `Worker ${worker.id} on ${options.target.shown}: up to ${options.concurrency} run${options.concurrency === 1 ? '' : 's'} at once` +
+      (options.exitWhenIdleSec !== null
+        ? `; leaves after ${options.exitWhenIdleSec} s with no run waiting`
+        : '; Ctrl-C to stop'),
+  );
+  let onSignal = (): void => undefined;
+  const stop = new Promise<void>((resolve) => (onSignal = resolve));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await Promise.race(
+    options.exitWhenIdleSec !== null ? [stop, worker.untilIdle(options.exitWhenIdleSec * 1000)] : [stop],
+  );
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  io.out(
+    `Worker ${worker.id}: leaving after ${worker.completed} run${worker.completed === 1 ? '' : 's'} (${worker.failed} failed jobs)`,
+  );
+  await worker.close();
+  return 0;
+}

@@ -1,11 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { builtinDatasetSource, mnistDataDir } from '../data/builtin';
 import { loadDatasetSource } from '../data/load';
 import { selectBackend } from '../training/backend';
 import { loadAverage, measureWorkbench, type Workload } from './measure';
+import { INSTALL, requireTorch, TorchReference } from './torch';
 
 /**
  * The workbench against PyTorch on the same CPU, the same models and the same MNIST files, measured interleaved in
@@ -13,9 +12,6 @@ import { loadAverage, measureWorkbench, type Workload } from './measure';
  * PyTorch: Debian's python3-torch with libopenblas0-openmp, 2 threads (src-main/bench/torch_reference.py).
  * Usage: bench-compare [--rounds N] [--train-subset N] [--threads N]
  */
-
-const PYTHON = '/usr/bin/python3';
-const INSTALL = 'apt-get install -y python3-torch libopenblas0-openmp';
 
 interface Case extends Workload {
   label: string;
@@ -65,38 +61,6 @@ function cases(subset: number | null): Case[] {
   ];
 }
 
-/** The PyTorch side as a child answering one JSON line per request. */
-class TorchReference {
-  private readonly child;
-  private readonly lines: AsyncIterableIterator<string>;
-
-  constructor(script: string, trainImages: string) {
-    // Passive waiting: OpenMP threads that spin at barriers slow PyTorch 20–40× when the cores are shared with other
-    // processes (measured here at load average 5–8); on an idle machine it costs little.
-    this.child = spawn(PYTHON, [script, trainImages], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
-    });
-    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
-  }
-
-  async next(): Promise<Record<string, unknown>> {
-    const { value, done } = await this.lines.next();
-    if (done === true) throw new Error(`${PYTHON} torch_reference.py ended without answering`);
-    return JSON.parse(value as string) as Record<string, unknown>;
-  }
-
-  async train(workload: Workload, threads: number): Promise<{ examplesPerSec: number[]; cpuSeconds: number[] }> {
-    this.child.stdin.write(JSON.stringify({ ...workload, threads }) + '\n');
-    const answer = await this.next();
-    return { examplesPerSec: answer.examplesPerSec as number[], cpuSeconds: answer.cpuSeconds as number[] };
-  }
-
-  close(): void {
-    this.child.stdin.end();
-  }
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -111,23 +75,15 @@ function openblasNote(): string | null {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    console.error(
-      `PyTorch is not importable by ${PYTHON}: ${INSTALL} (a benchmark dependency only; npm test does not need it)`,
-    );
-    process.exit(2);
-  }
+  const { script, version } = requireTorch();
   const blas = openblasNote();
   if (blas !== null) console.log(`warning: ${blas}`);
-  const script = resolve('src-main/bench/torch_reference.py');
-  if (!existsSync(script)) throw new Error(`${script} not found: run bench:compare from the repository root`);
   const backend = await selectBackend('wasm');
   const dataset = await loadDatasetSource(builtinDatasetSource('mnist'));
-  const torch = new TorchReference(script, join(mnistDataDir(), 'train-images-idx3-ubyte'));
+  const torch = new TorchReference(script, [join(mnistDataDir(), 'train-images-idx3-ubyte')]);
   await torch.next();
   console.log(
-    `workbench on ${backend.backend} (one thread) against PyTorch ${probe.stdout.trim()} (${options.threads} threads, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}), ` +
+    `workbench on ${backend.backend} (one thread) against PyTorch ${version} (${options.threads} threads, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}), ` +
       `${options.rounds} interleaved rounds, each side's last epoch of 2 measured; load average at start ${loadAverage()}`,
   );
   // Wall-time rates, and CPU milliseconds per training example (all threads): on a machine shared with other work the
@@ -142,7 +98,10 @@ async function main(): Promise<void> {
         const last = (await measureWorkbench(dataset, c)).at(-1)!;
         const workbench = last.examplesPerSec;
         const loadWorkbench = loadAverage();
-        const answer = await torch.train(c, options.threads);
+        const answer = (await torch.request({ ...c, threads: options.threads })) as {
+          examplesPerSec: number[];
+          cpuSeconds: number[];
+        };
         const reference = answer.examplesPerSec.at(-1)!;
         const entry = results.get(c.label) ?? { workbench: [], torch: [], workbenchCpu: [], torchCpu: [] };
         entry.workbench.push(workbench);

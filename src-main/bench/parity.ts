@@ -1,7 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, parseConfig } from '../../src-shared/config';
 import { builtinDatasetSource, mnistDataDir } from '../data/builtin';
@@ -13,6 +10,7 @@ import { estimateNll } from '../training/losses';
 import { disposeModel, loadModel } from '../training/model';
 import { trainRun } from '../training/trainer';
 import { loadAverage } from './measure';
+import { requireTorch, TorchReference } from './torch';
 
 /**
  * Parity with PyTorch: the reference MLP VAE (784-512-20, dynamically binarized MNIST, batch 128, Adam 1e-3,
@@ -22,8 +20,6 @@ import { loadAverage } from './measure';
  * Usage: bench-parity [--epochs 5] [--seeds 3] [--train-subset N] [--nll-examples 1000] [--k 1000] [--threads 2]
  */
 
-const PYTHON = '/usr/bin/python3';
-const INSTALL = 'apt-get install -y python3-torch libopenblas0-openmp';
 /** How far apart the two sides may be, in nats per example. */
 const TARGET = 0.5;
 
@@ -108,45 +104,6 @@ async function workbenchSide(dataset: ImageDataset, options: Options, seed: numb
   }
 }
 
-class TorchReference {
-  private readonly child;
-  private readonly lines: AsyncIterableIterator<string>;
-
-  constructor(script: string, trainImages: string, testImages: string) {
-    // Passive OpenMP waiting: spinning threads slow PyTorch many times over on cores shared with other processes.
-    this.child = spawn(PYTHON, [script, trainImages, testImages], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
-    });
-    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
-  }
-
-  async next(): Promise<Record<string, unknown>> {
-    const { value, done } = await this.lines.next();
-    if (done === true) throw new Error(`${PYTHON} torch_reference.py ended without answering`);
-    return JSON.parse(value as string) as Record<string, unknown>;
-  }
-
-  async parity(options: Options, seed: number): Promise<SideResult> {
-    const request = {
-      mode: 'parity',
-      seed,
-      epochs: options.epochs,
-      trainSubset: options.trainSubset,
-      nllExamples: options.nllExamples,
-      k: options.k,
-      threads: options.threads,
-    };
-    this.child.stdin.write(JSON.stringify(request) + '\n');
-    const answer = await this.next();
-    return { testElbo: answer.testElbo as number, nll: answer.nll as number, seconds: answer.seconds as number };
-  }
-
-  close(): void {
-    this.child.stdin.end();
-  }
-}
-
 function meanAndSpread(values: number[]): string {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const sd = values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
@@ -157,17 +114,11 @@ const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / v
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    console.error(`PyTorch is not importable by ${PYTHON}: ${INSTALL} (a benchmark dependency only)`);
-    process.exit(2);
-  }
-  const script = resolve('src-main/bench/torch_reference.py');
-  if (!existsSync(script)) throw new Error(`${script} not found: run bench:parity from the repository root`);
+  const { script, version } = requireTorch();
   const backend = await selectBackend('wasm');
   const dataset = await loadDatasetSource(builtinDatasetSource('mnist'));
   const dir = mnistDataDir();
-  const torch = new TorchReference(script, join(dir, 'train-images-idx3-ubyte'), join(dir, 't10k-images-idx3-ubyte'));
+  const torch = new TorchReference(script, [join(dir, 'train-images-idx3-ubyte'), join(dir, 't10k-images-idx3-ubyte')]);
   await torch.next();
   const full = options.epochs === 5 && options.seeds === 3 && options.trainSubset === null;
   console.log(
@@ -175,14 +126,27 @@ async function main(): Promise<void> {
       `${options.epochs} epochs on ${options.trainSubset ?? 60000} training images, seeds 0–${options.seeds - 1}; ` +
       `test ELBO on 10000 test images, NLL with k = ${options.k} on the first ${options.nllExamples}` +
       `${full && options.k === 1000 && options.nllExamples === 1000 ? '' : ' (a reduced run)'}.\n` +
-      `workbench on ${backend.backend}, PyTorch ${probe.stdout.trim()} (${options.threads} threads); load average ${loadAverage()}`,
+      `workbench on ${backend.backend}, PyTorch ${version} (${options.threads} threads); load average ${loadAverage()}`,
   );
   const ours: SideResult[] = [];
   const theirs: SideResult[] = [];
   try {
     for (let seed = 0; seed < options.seeds; seed++) {
       const w = await workbenchSide(dataset, options, seed);
-      const p = await torch.parity(options, seed);
+      const answer = await torch.request({
+        mode: 'parity',
+        seed,
+        epochs: options.epochs,
+        trainSubset: options.trainSubset,
+        nllExamples: options.nllExamples,
+        k: options.k,
+        threads: options.threads,
+      });
+      const p: SideResult = {
+        testElbo: answer.testElbo as number,
+        nll: answer.nll as number,
+        seconds: answer.seconds as number,
+      };
       ours.push(w);
       theirs.push(p);
       console.log(

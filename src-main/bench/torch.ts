@@ -1,0 +1,54 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** The PyTorch reference runs under Debian's Python with python3-torch: a benchmark's dependency, never npm test's. */
+export const PYTHON = '/usr/bin/python3';
+export const INSTALL = 'apt-get install -y python3-torch libopenblas0-openmp';
+
+/** Exits with a one-line message naming what to install when PyTorch cannot be imported. */
+export function requireTorch(): { script: string; version: string } {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    console.error(
+      `PyTorch is not importable by ${PYTHON}: ${INSTALL} (a benchmark dependency only; npm test does not need it)`,
+    );
+    process.exit(2);
+  }
+  const script = resolve('src-main/bench/torch_reference.py');
+  if (!existsSync(script)) throw new Error(`${script} not found: run the benchmark from the repository root`);
+  return { script, version: probe.stdout.trim() };
+}
+
+/** src-main/bench/torch_reference.py as a child answering one JSON line per JSON request line. */
+export class TorchReference {
+  private readonly child;
+  private readonly lines: AsyncIterableIterator<string>;
+
+  constructor(script: string, args: readonly string[]) {
+    // Passive waiting: OpenMP threads that spin at barriers slow PyTorch 20–40× when the cores are shared with other
+    // processes (measured here at load average 5–8); on an idle machine it costs little.
+    this.child = spawn(PYTHON, [script, ...args], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+    });
+    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** The next line the child writes (the first says it is ready). */
+  async next(): Promise<Record<string, unknown>> {
+    const { value, done } = await this.lines.next();
+    if (done === true) throw new Error(`${PYTHON} torch_reference.py ended without answering`);
+    return JSON.parse(value as string) as Record<string, unknown>;
+  }
+
+  request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.child.stdin.write(JSON.stringify(message) + '\n');
+    return this.next();
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+}

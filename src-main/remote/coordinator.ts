@@ -20,6 +20,7 @@ import {
   type TrainedBy,
   type TrainingJob,
 } from './protocol';
+import { connectRedis } from './connection';
 import { withoutSecret, type RedisTarget } from './redis-url';
 
 type Start = Extract<ToWorker, { type: 'start' }>;
@@ -109,15 +110,7 @@ export class RedisCoordinator {
   }
 
   private connect(): Redis {
-    const connection = new Redis({ ...this.options.target.options, lazyConnect: false });
-    let lastMessage = '';
-    connection.on('error', (error: Error) => {
-      const message = withoutSecret(error.message, this.secret);
-      // ioredis retries forever; say so once per kind of error, not once per retry.
-      if (message !== lastMessage) this.log(`Redis at ${this.options.target.shown}: ${message} (retrying)`);
-      lastMessage = message;
-    });
-    return connection;
+    return connectRedis(this.options.target, (line) => this.log(line));
   }
 
   private slot(): TrainingProcess {

@@ -21,6 +21,7 @@ import {
   type ResultEntry,
   type TrainedBy,
 } from './protocol';
+import { connectRedis } from './connection';
 import { withoutSecret, type RedisTarget } from './redis-url';
 
 export interface RemoteWorkerOptions {
@@ -141,14 +142,7 @@ export class RemoteWorker {
   }
 
   private connect(): Redis {
-    const connection = new Redis(this.options.target.options);
-    let lastMessage = '';
-    connection.on('error', (error: Error) => {
-      const message = withoutSecret(error.message, this.secret);
-      if (message !== lastMessage) this.log(`Redis at ${this.options.target.shown}: ${message} (retrying)`);
-      lastMessage = message;
-    });
-    return connection;
+    return connectRedis(this.options.target, (line) => this.log(line));
   }
 
   /** The cache database holding datasets fetched from Redis. */

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { loosenRunsCheck } from './loosen-check';
 
 /**
  * Sweeps that train several runs at once and recover by themselves:
@@ -15,23 +16,7 @@ import type { Database } from 'better-sqlite3';
 export default function sweepsAndRecovery(db: Database): void {
   const oldStatuses = "'interrupted', 'cancelled')";
   const newStatuses = "'interrupted', 'cancelled', 'stopped-early')";
-  const sql = db
-    .prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'runs'")
-    .pluck()
-    .get() as string;
-  if (!sql.includes(oldStatuses)) throw new Error(`runs table: its status constraint is not the expected one: ${sql}`);
-  const version = db.pragma('schema_version', { simple: true }) as number;
-  db.unsafeMode(true);
-  try {
-    db.pragma('writable_schema = ON');
-    db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'runs'").run(
-      sql.replace(oldStatuses, newStatuses),
-    );
-    db.pragma(`schema_version = ${version + 1}`);
-    db.pragma('writable_schema = OFF');
-  } finally {
-    db.unsafeMode(false);
-  }
+  loosenRunsCheck(db, 'status', oldStatuses, newStatuses);
 
   db.exec(`
     ALTER TABLE runs ADD COLUMN stop_request TEXT CHECK (stop_request IN ('paused', 'cancelled'));

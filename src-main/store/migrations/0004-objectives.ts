@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { loosenRunsCheck } from './loosen-check';
 
 /**
  * Objectives beyond the plain ELBO and PyTorch's initialisation, one runs column each; the defaults reproduce every
@@ -10,25 +11,7 @@ import type { Database } from 'better-sqlite3';
 export default function objectives(db: Database): void {
   const oldSchedules = "beta_schedule IN ('constant', 'linear')";
   const newSchedules = "beta_schedule IN ('constant', 'linear', 'cyclical')";
-  const sql = db
-    .prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'runs'")
-    .pluck()
-    .get() as string;
-  if (!sql.includes(oldSchedules)) {
-    throw new Error(`runs table: its beta_schedule constraint is not the expected one: ${sql}`);
-  }
-  const version = db.pragma('schema_version', { simple: true }) as number;
-  db.unsafeMode(true);
-  try {
-    db.pragma('writable_schema = ON');
-    db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'runs'").run(
-      sql.replace(oldSchedules, newSchedules),
-    );
-    db.pragma(`schema_version = ${version + 1}`);
-    db.pragma('writable_schema = OFF');
-  } finally {
-    db.unsafeMode(false);
-  }
+  loosenRunsCheck(db, 'beta_schedule', oldSchedules, newSchedules);
 
   db.exec(`
     ALTER TABLE runs ADD COLUMN decoder_variance TEXT NOT NULL DEFAULT 'fixed'

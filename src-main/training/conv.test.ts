@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from './backend';
+import { describe, expect, it } from 'vitest';
 import { upsample2 } from './conv';
+import { onWasm } from '../testing/wasm';
 
-beforeAll(async () => {
-  await selectBackend('wasm');
-});
+onWasm();
 
 describe('upsample2', () => {
   const values = Array.from({ length: 2 * 3 * 4 * 2 }, (_, i) => Math.fround(Math.sin(i * 1.3)));

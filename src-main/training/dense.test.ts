@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from './backend';
+import { describe, expect, it } from 'vitest';
 import { dense, denseReference, type Activation } from './dense';
+import { onWasm } from '../testing/wasm';
 
-beforeAll(async () => {
-  await selectBackend('wasm');
-});
+onWasm();
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src-shared/config';
-import { selectBackend } from './backend';
 import {
   conv3x3,
   conv3x3Reference,
@@ -24,10 +23,9 @@ import {
   reparameterize,
   type ModelConfig,
 } from './model';
+import { onWasm } from '../testing/wasm';
 
-beforeAll(async () => {
-  await selectBackend('wasm');
-});
+onWasm();
 
 const mlp: ModelConfig = { ...defaultConfig, hiddenSizes: [32, 16], latentDim: 3 };
 const conv: ModelConfig = { ...defaultConfig, architecture: 'conv', convChannels: [4, 8], latentDim: 5 };

@@ -1,25 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
+import { describe, expect, it } from 'vitest';
+import type { ExperimentConfig } from '../../src-shared/config';
 import type { CheckpointPayload, EpochResult } from '../records';
 import { rectanglesDataset } from '../testing/rectangles-dataset';
-import { selectBackend } from './backend';
 import { trainRun, TrainingError, type TrainOutcome } from './trainer';
+import { onWasm, rectanglesConfig } from '../testing/wasm';
 
-beforeAll(async () => {
-  await selectBackend('wasm');
-});
+onWasm();
 
 const dataset = rectanglesDataset({ train: 300, test: 60 });
 
-const small: ExperimentConfig = {
-  ...defaultConfig,
-  dataset: 'rectangles',
-  hiddenSizes: [32],
-  latentDim: 4,
-  batchSize: 50,
-  epochs: 2,
-  learningRate: 3e-3,
-};
+const small: ExperimentConfig = rectanglesConfig();
 
 async function train(
   config: ExperimentConfig,

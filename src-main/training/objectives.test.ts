@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src-shared/config';
-import { selectBackend } from './backend';
 import {
   freeBitsKl,
   gaussianNll,
@@ -13,10 +12,9 @@ import {
 } from './losses';
 import { buildModel, decode, decoderLogVariance, disposeModel, encode, paramSpecs, type ModelConfig } from './model';
 import { fillNormal, rngFor, Stream } from './random';
+import { onWasm } from '../testing/wasm';
 
-beforeAll(async () => {
-  await selectBackend('wasm');
-});
+onWasm();
 
 const values = (t: tf.Tensor): number[] => Array.from(t.dataSync());
 const shape = { height: 4, width: 4 };

@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from './backend';
+import { describe, expect, it } from 'vitest';
 import type { Param } from './model';
 import { Adam } from './optimizer';
+import { onWasm } from '../testing/wasm';
 
-beforeAll(async () => {
-  await selectBackend('wasm');
-});
+onWasm();
 
 let counter = 0;
 function params(values: number[][]): Param[] {

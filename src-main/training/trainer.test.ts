@@ -1,14 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
-import { selectBackend } from './backend';
 import type { CheckpointPayload, EpochResult } from '../records';
 import { rectanglesDataset } from '../testing/rectangles-dataset';
 import { trainRun, TrainingError, type BatchProgress, type TrainOutcome } from './trainer';
+import { onWasm } from '../testing/wasm';
 
-beforeAll(async () => {
-  await selectBackend('wasm');
-});
+onWasm();
 
 const dataset = rectanglesDataset({ train: 600, test: 100 });
 

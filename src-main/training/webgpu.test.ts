@@ -8,6 +8,7 @@ import { selectBackend } from './backend';
 import { conv3x3, conv4x4Stride2, upsample2 } from './conv';
 import { dense } from './dense';
 import { trainRun, type BatchProgress } from './trainer';
+import { rectanglesConfig } from '../testing/wasm';
 
 /**
  * WebGPU through Dawn, on whatever adapter this machine has: without a GPU that is Mesa ≥ 24 lavapipe (a software
@@ -137,15 +138,7 @@ describe.skipIf(unavailable !== null)('the webgpu backend (Dawn)', () => {
     expect(gpu.tensors[1]).toBe(gpu.tensors[0]);
   });
 
-  const tiny: ExperimentConfig = {
-    ...defaultConfig,
-    dataset: 'rectangles',
-    hiddenSizes: [32],
-    latentDim: 4,
-    batchSize: 50,
-    epochs: 2,
-    learningRate: 3e-3,
-  };
+  const tiny: ExperimentConfig = rectanglesConfig();
   const tinyData = rectanglesDataset({ train: 200, test: 50 });
 
   async function epochs(

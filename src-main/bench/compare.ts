@@ -4,7 +4,7 @@ import { builtinDatasetSource, mnistDataDir } from '../data/builtin';
 import { loadDatasetSource } from '../data/load';
 import { selectBackend } from '../training/backend';
 import { loadAverage, measureWorkbench, type Workload } from './measure';
-import { INSTALL, requireTorch, TorchReference } from './torch';
+import { INSTALL, positiveIntegerFlags, requireTorch, TorchReference } from './torch';
 
 /**
  * The workbench against PyTorch on the same CPU, the same models and the same MNIST files, measured interleaved in
@@ -26,17 +26,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { rounds: 2, trainSubset: null, threads: 2 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${value ?? '(missing)'}: expected a positive integer`);
-    if (flag === '--rounds') options.rounds = n;
-    else if (flag === '--train-subset') options.trainSubset = n;
-    else if (flag === '--threads') options.threads = n;
-    else throw new Error(`unknown argument ${flag}; use --rounds N, --train-subset N, --threads N`);
-  }
-  return options;
+  return positiveIntegerFlags<Options>(argv, { rounds: 2, trainSubset: null, threads: 2 });
 }
 
 function cases(subset: number | null): Case[] {

@@ -10,7 +10,7 @@ import { estimateNll } from '../training/losses';
 import { disposeModel, loadModel } from '../training/model';
 import { trainRun } from '../training/trainer';
 import { loadAverage } from './measure';
-import { requireTorch, TorchReference } from './torch';
+import { positiveIntegerFlags, requireTorch, TorchReference } from './torch';
 
 /**
  * Parity with PyTorch: the reference MLP VAE (784-512-20, dynamically binarized MNIST, batch 128, Adam 1e-3,
@@ -38,22 +38,15 @@ interface SideResult {
   seconds: number;
 }
 
-const USAGE = 'use --epochs N, --seeds N, --train-subset N, --nll-examples N, --k N, --threads N';
-
 function parseArgs(argv: string[]): Options {
-  const options: Options = { epochs: 5, seeds: 3, trainSubset: null, nllExamples: 1000, k: 1000, threads: 2 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${value ?? '(missing)'}: expected a positive integer`);
-    if (flag === '--epochs') options.epochs = n;
-    else if (flag === '--seeds') options.seeds = n;
-    else if (flag === '--train-subset') options.trainSubset = n;
-    else if (flag === '--nll-examples') options.nllExamples = n;
-    else if (flag === '--k') options.k = n;
-    else if (flag === '--threads') options.threads = n;
-    else throw new Error(`unknown argument ${flag}; ${USAGE}`);
-  }
+  const options = positiveIntegerFlags<Options>(argv, {
+    epochs: 5,
+    seeds: 3,
+    trainSubset: null,
+    nllExamples: 1000,
+    k: 1000,
+    threads: 2,
+  });
   if (options.nllExamples > 10000)
     throw new Error(`--nll-examples ${options.nllExamples}: MNIST has 10000 test images`);
   if (options.trainSubset !== null && options.trainSubset > 60000) {

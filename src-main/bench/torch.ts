@@ -52,3 +52,26 @@ export class TorchReference {
     this.child.stdin.end();
   }
 }
+
+/**
+ * `--flag N` pairs of positive integers over the defaults, flags named in kebab case after the option
+ * (`trainSubset` ↔ `--train-subset`); anything else is refused, listing the flags there are.
+ */
+export function positiveIntegerFlags<T extends { [K in keyof T]: number | null }>(
+  argv: readonly string[],
+  defaults: T,
+): T {
+  const options: Record<string, number | null> = { ...defaults };
+  const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const keyOf = new Map(Object.keys(defaults).map((key) => [flagOf(key), key]));
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    const key = keyOf.get(flag);
+    if (key === undefined)
+      throw new Error(`unknown argument ${flag}; use ${[...keyOf.keys()].map((f) => `${f} N`).join(', ')}`);
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${value ?? '(missing)'}: expected a positive integer`);
+    options[key] = n;
+  }
+  return options as T;
+}

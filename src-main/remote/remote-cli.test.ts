@@ -44,25 +44,8 @@ describe('vae-workbench worker and run --redis (built CLI, real training, a pass
   it('trains a queued sweep on two workers; the password appears in no output, no log and no table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vae-remote-cli-'));
     const db = join(dir, 'experiments.db');
-    const queued = vae([
-      'queue',
-      '--db',
-      db,
-      '--dataset',
-      'mnist',
-      '--beta',
-      '1,4',
-      '--latent',
-      '2',
-      '--hidden',
-      '32',
-      '--epochs',
-      '2',
-      '--train-subset',
-      '256',
-      '--test-subset',
-      '128',
-    ]);
+    const sweep = '--dataset mnist --beta 1,4 --latent 2 --hidden 32 --epochs 2 --train-subset 256 --test-subset 128';
+    const queued = vae(['queue', '--db', db, ...sweep.split(' ')]);
     expect(queued.code, queued.err).toBe(0);
     const workers = [0, 1].map((i) =>
       // One worker reads the URL from the environment, as a Slurm task would.

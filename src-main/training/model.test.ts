@@ -30,6 +30,13 @@ onWasm();
 const mlp: ModelConfig = { ...defaultConfig, hiddenSizes: [32, 16], latentDim: 3 };
 const conv: ModelConfig = { ...defaultConfig, architecture: 'conv', convChannels: [4, 8], latentDim: 5 };
 
+/** Runs fn in a tidy scope and checks it left no tensor behind. */
+function withoutLeaks(fn: () => void): void {
+  const before = tf.memory().numTensors;
+  tf.tidy(fn);
+  expect(tf.memory().numTensors).toBe(before);
+}
+
 describe('model shapes', () => {
   it('MLP: encoder 784-32-16 to μ and log σ², decoder mirrored back to the image size', () => {
     const model = buildModel({ config: mlp, shape: { height: 12, width: 10 }, seed: 0 });
@@ -49,8 +56,7 @@ describe('model shapes', () => {
       'dec/out/W 32x120',
       'dec/out/b 120',
     ]);
-    const before = tf.memory().numTensors;
-    tf.tidy(() => {
+    withoutLeaks(() => {
       const q = encode(model, tf.zeros([6, 120]));
       expect(q.mu.shape).toEqual([6, 3]);
       expect(q.logVar?.shape).toEqual([6, 3]);
@@ -58,7 +64,6 @@ describe('model shapes', () => {
       expect(z.shape).toEqual([12, 3]);
       expect(decode(model, z).shape).toEqual([12, 120]);
     });
-    expect(tf.memory().numTensors).toBe(before);
     disposeModel(model);
   });
 
@@ -75,8 +80,7 @@ describe('model shapes', () => {
       'dec/conv0/W 72x4',
       'dec/conv1/W 36x1',
     ]);
-    const before = tf.memory().numTensors;
-    tf.tidy(() => {
+    withoutLeaks(() => {
       const q = encode(model, tf.zeros([3, 784]));
       expect(q.mu.shape).toEqual([3, 5]);
       expect(decode(model, q.mu).shape).toEqual([3, 784]);
@@ -90,7 +94,6 @@ describe('model shapes', () => {
       );
       for (const p of model.params) expect(grads[p.variable.name].shape).toEqual(p.variable.shape);
     });
-    expect(tf.memory().numTensors).toBe(before);
     disposeModel(model);
   });
 

@@ -114,6 +114,10 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
     }
 
     await page.locator('button.tab[data-view="queue"]').click();
+    // Each queued run is named by what differs within its own experiment (the drawn β), not across the database.
+    const queuedLabels = async (): Promise<string[]> =>
+      (await page.locator('[data-testid="queued-run"] .grow').allTextContents()).map((t) => t.split(' · ')[0]).sort();
+    await expect.poll(queuedLabels).toEqual(runs.map((r) => `β = ${r.config.beta}`).sort());
     const workers = page.locator('[data-testid="queue-workers"]');
     await workers.fill('999');
     await workers.press('Enter');

@@ -13,7 +13,7 @@ import { ReportError, type ReportSelection } from '../reports/report';
 import { APP_VERSION } from '../version';
 import { importFolderDataset, importIdxDataset } from '../workbench/import-dataset';
 import { exportMetricsCsv } from '../workbench/export';
-import { estimateTestNll, listNllEstimates } from '../workbench/nll';
+import { estimateTestNll } from '../workbench/nll';
 import { writeReport } from '../workbench/report';
 import { openWorkbench, type Workbench } from '../workbench/workbench';
 import {
@@ -329,7 +329,7 @@ async function cmdShow(positionals: string[], flags: Map<string, string>, io: Io
         `${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${f(m.kl)}  ${f(m.betaKl)}  ${f(m.elbo)}`,
       );
     }
-    for (const e of listNllEstimates(wb.db, runId)) {
+    for (const e of await wb.call('listNllEstimates', { runIds: [runId] })) {
       io.out(`NLL (${e.split}, epoch ${e.epoch}, k = ${e.k}, ${e.count} examples): ${formatMetric(e.nll)} nats`);
     }
     io.out(

@@ -5,8 +5,6 @@ import { readMetric, requireRunState } from './run-rows';
 
 import type { NllEstimate } from '../../src-shared/nll';
 
-export type { NllEstimate };
-
 export type NllEstimateInput = Omit<NllEstimate, 'createdAt'>;
 
 /** Saves an estimate; a new one for the same run, epoch, split and k replaces the old. */

@@ -2,7 +2,8 @@ import type { Database } from 'better-sqlite3';
 import { loadDatasetSource } from '../data/load';
 import { loadCheckpoint } from '../store/checkpoints';
 import { runNotFound } from '../store/errors';
-import { saveNllEstimate, type NllEstimate } from '../store/nll';
+import type { NllEstimate } from '../../src-shared/nll';
+import { saveNllEstimate } from '../store/nll';
 import { getRun } from '../store/runs';
 import { selectBackend } from '../training/backend';
 import { testSplitNll, type SplitNllOptions } from '../training/nll';
@@ -11,7 +12,7 @@ import { ApiError, type MethodInputParsed } from '../../src-shared/api';
 import type { NllProgress } from '../../src-shared/runs';
 import { NLL_REQUEST, type FromLatent, type NllRequest } from '../latent/protocol';
 import type { LatentProcess, SpawnLatent } from '../latent/service';
-import { listNllEstimates, listNllEstimatesOfRuns } from '../store/nll';
+import { listNllEstimatesOfRuns } from '../store/nll';
 
 export interface TestNllOptions extends SplitNllOptions {
   /** The checkpoint's epoch; the newest checkpoint when omitted. */
@@ -19,8 +20,6 @@ export interface TestNllOptions extends SplitNllOptions {
 }
 
 /** The run's stored estimates (the CLI's `show`; reports read them too). */
-export { listNllEstimates };
-
 /**
  * Estimates −log p(x) on a run's test split from a stored checkpoint and stores the mean. This runs TF.js: call it
  * from a process that may block (the CLI), never from the app's main process.

@@ -1,4 +1,4 @@
-import type { SplitMetrics } from '../src-shared/runs';
+import type { EpochImages, SplitMetrics } from '../src-shared/runs';
 
 /**
  * The records the store, the datasets and the training process pass to one another: plain data, so each of them
@@ -47,15 +47,6 @@ export type DatasetSource =
       testLabels: string;
     }
   | { kind: 'stored'; name: string; dbPath: string; datasetId: string };
-
-/** Small image strips shown per epoch (compare view, reports): 8-bit grey, row-major, width × height each. */
-export interface EpochImages {
-  width: number;
-  height: number;
-  inputs: Uint8Array[];
-  reconstructions: Uint8Array[];
-  samples: Uint8Array[];
-}
 
 export interface EpochResult {
   type: 'epoch';

@@ -17,6 +17,7 @@ import { sweepSpecSchema } from './sweep';
 import {
   runStatuses,
   type CheckpointInfo,
+  type EpochImages,
   type EpochMetrics,
   type Experiment,
   type LatentStats,
@@ -54,15 +55,10 @@ export interface WorkbenchInfo {
   transport: 'ipc' | 'http';
 }
 
-/** 8-bit grey images, row-major, width × height each. */
-export interface EpochImagesData {
+/** The image strips stored with one epoch of a run. */
+export interface EpochImagesData extends EpochImages {
   runId: number;
   epoch: number;
-  width: number;
-  height: number;
-  inputs: Uint8Array[];
-  reconstructions: Uint8Array[];
-  samples: Uint8Array[];
 }
 
 export type { QueueState };

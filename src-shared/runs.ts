@@ -173,3 +173,12 @@ export interface NllProgress {
   /** Set when failed. */
   error: string | null;
 }
+
+/** Small image strips shown per epoch (compare view, reports): 8-bit grey, row-major, width × height each. */
+export interface EpochImages {
+  width: number;
+  height: number;
+  inputs: Uint8Array[];
+  reconstructions: Uint8Array[];
+  samples: Uint8Array[];
+}

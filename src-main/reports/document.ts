@@ -2,7 +2,7 @@ import type { ConfigKey } from '../../src-shared/config';
 import type { NllEstimate } from '../../src-shared/nll';
 import { describeDifference, parameters } from '../../src-shared/parameters';
 import type { EpochMetrics, RunSummary } from '../../src-shared/runs';
-import type { EpochImages } from '../records';
+import type { EpochImages } from '../../src-shared/runs';
 import type { ReportAnalysis } from './analysis';
 import type { ChartLayout } from './chart';
 import { formatMetric } from './format';

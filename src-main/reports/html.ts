@@ -1,6 +1,6 @@
 import { describeRunBackend } from '../../src-shared/runs';
 import { paramLabels, parameters, paramValue } from '../../src-shared/parameters';
-import type { EpochImages } from '../records';
+import type { EpochImages } from '../../src-shared/runs';
 import { chartSvg } from './chart';
 import { analysisHtml } from './analysis';
 import { formatMetric } from './format';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { recordEpoch } from '../store/metrics';
 import { queueRuns, claimNextRun, setRunNotes } from '../store/runs';
 import { epochResult, openTempStore, smallConfig, type TempStore } from '../testing/store-fixtures';
-import type { EpochImages } from '../records';
+import type { EpochImages } from '../../src-shared/runs';
 import { buildReport, renderReport, ReportError, writeReportFiles } from './report';
 
 const hasPoppler = existsSync('/usr/bin/pdftoppm') && existsSync('/usr/bin/pdftotext');

@@ -1,6 +1,7 @@
 import type { CheckpointKeep } from '../../src-shared/config';
 import type { EpochMetrics, EpochTiming, LatentStats, RunSummary, Split, SplitMetrics } from '../../src-shared/runs';
-import type { EpochImages, EpochResult } from '../records';
+import type { EpochImages } from '../../src-shared/runs';
+import type { EpochResult } from '../records';
 import { applyRetention, insertCheckpoint } from './checkpoints';
 import { nowIso, writeTransaction, statement, type Database } from './db';
 import { runNotFound, StoreError } from './errors';

@@ -15,7 +15,8 @@ import {
   type VaeModel,
 } from './model';
 import { Adam } from './optimizer';
-import type { CheckpointPayload, EpochImages, EpochResult } from '../records';
+import type { EpochImages } from '../../src-shared/runs';
+import type { CheckpointPayload, EpochResult } from '../records';
 import type { FromWorker } from './protocol';
 import { fillNormal, permutation, rngFor, Stream } from './random';
 

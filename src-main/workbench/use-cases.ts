@@ -23,7 +23,7 @@ import type { LatentHandlers } from '../latent/handlers';
 import type { nllApi } from '../../src-shared/nll';
 import type { reportApi } from '../../src-shared/report';
 import type { importApi } from '../../src-shared/import';
-import type { EpochImages } from '../records';
+import type { EpochImages } from '../../src-shared/runs';
 import type { BackendPreference } from '../../src-shared/backends';
 import { describeAdapter } from '../../src-shared/runs';
 import { backendOrder } from '../training/backend-order';

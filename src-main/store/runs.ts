@@ -1,5 +1,6 @@
 import { experimentConfigSchema, formatIssues, ConfigError, type ExperimentConfig } from '../../src-shared/config';
 import { runStatuses, type BackendInfo, type RunStatus, type RunSummary } from '../../src-shared/runs';
+import { formatParameter, paramLabels } from '../../src-shared/parameters';
 import { differingKeys } from '../../src-shared/sweep';
 import { applyRetention, resumeEpoch } from './checkpoints';
 import { configColumnNames, encodeConfig } from './config-columns';
@@ -86,17 +87,10 @@ export function queueRuns(db: Database, input: QueueRunsInput): RunSummary[] {
 export function defaultRunNames(configs: readonly ExperimentConfig[]): string[] {
   const shown = new Set(['beta', 'latentDim', 'seed', 'autoencoder']);
   const extra = differingKeys(configs).filter((key) => !shown.has(key));
-  const short: Partial<Record<string, string>> = {
-    learningRate: 'lr',
-    hiddenSizes: 'hidden',
-    convChannels: 'channels',
-  };
   return configs.map((config) => {
     const parts = [config.autoencoder ? 'AE' : `β=${config.beta}`, `z=${config.latentDim}`, `seed=${config.seed}`];
-    for (const key of extra) {
-      const value = config[key];
-      parts.push(`${short[key] ?? key}=${Array.isArray(value) ? value.join(',') : String(value)}`);
-    }
+    // Labels and values as the parameter table writes them (hidden=512x256), one word each so names stay tokens.
+    for (const key of extra) parts.push(`${paramLabels[key].replace(/ /g, '-')}=${formatParameter(key, config[key])}`);
     return parts.join(' ');
   });
 }

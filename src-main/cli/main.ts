@@ -1,6 +1,7 @@
 import { renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { ApiError } from '../../src-shared/api';
+import { formatParameter, parameters } from '../../src-shared/parameters';
 import { describeAdapter, describeRunBackend } from '../../src-shared/runs';
 import { ConfigError } from '../../src-shared/config';
 import { isRandomSearch, sweepSize } from '../../src-shared/sweep';
@@ -320,8 +321,9 @@ async function cmdShow(positionals: string[], flags: Map<string, string>, io: Io
     io.out(
       `epochs ${run.epochsDone}/${run.config.epochs}; duration ${formatDuration(run.durationSec)}; active units ${run.activeUnits ?? '—'}`,
     );
+    // As queue flags in their syntax, so a researcher can copy a run's settings into a new `queue` command.
     io.out('parameters:');
-    for (const [key, value] of Object.entries(run.config)) io.out(`  ${key.padEnd(18)} ${JSON.stringify(value)}`);
+    for (const p of parameters) io.out(`  --${p.flag.padEnd(20)} ${formatParameter(p.key, run.config[p.key])}`);
     io.out('epoch  split  recon       KL          β·KL        ELBO        (nats per example)');
     for (const m of metrics) {
       const f = (v: number): string => formatMetric(v, 3).padStart(10);

@@ -23,3 +23,14 @@ export const rendererCsp = serialize(rendererDirectives);
 
 /** For the HTTP header: frame-ancestors only works there (a meta tag ignores it). */
 export const rendererCspHeader = serialize({ ...rendererDirectives, 'frame-ancestors': ["'none'"] });
+
+/**
+ * The desktop app's hidden WebGPU window (a page that trains, shows nothing and fetches nothing): its own scripts
+ * only, nothing else at all.
+ */
+export const trainingHostCsp = serialize({
+  'default-src': ["'none'"],
+  'script-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'none'"],
+});

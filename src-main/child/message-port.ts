@@ -19,7 +19,9 @@ export interface PortLike {
 /** The services a parent offers its page child: name → input and output. */
 export type ServiceMap = Record<string, { input: unknown; output: unknown }>;
 
-export type ServiceHandlers<S extends ServiceMap> = { [K in keyof S]: (input: S[K]['input']) => Promise<S[K]['output']> };
+export type ServiceHandlers<S extends ServiceMap> = {
+  [K in keyof S]: (input: S[K]['input']) => Promise<S[K]['output']>;
+};
 
 /** What travels on the port: the child's own protocol, wrapped, and the few things a process would do alone. */
 export type PortEnvelope =
@@ -85,7 +87,12 @@ export function portChild<ToChild, FromChild, S extends ServiceMap>(
           : undefined;
         if (handler === undefined) {
           const known = Object.keys(options.services).join(', ');
-          reply({ kind: 'reply', id, ok: false, error: { name: 'Error', message: `no service '${service}'; offered: ${known}` } });
+          reply({
+            kind: 'reply',
+            id,
+            ok: false,
+            error: { name: 'Error', message: `no service '${service}'; offered: ${known}` },
+          });
           break;
         }
         handler(data.input).then(

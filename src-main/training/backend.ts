@@ -3,6 +3,18 @@ import nodeUtil from 'node:util';
 import type { BackendInfo, GpuAdapter } from '../../src-shared/runs';
 import { allowSoftwareGpuEnvVar, backendCandidates, backendEnvVar, type BackendCandidate } from './backend-order';
 import { parseBackendChoice } from '../../src-shared/backends';
+import {
+  activate,
+  adapterOf,
+  BackendError,
+  firstLine,
+  tryWebgpuFrom,
+  type Attempt,
+  type GpuLike,
+  type WebgpuSource,
+} from './webgpu-proof';
+
+export { adapterOf, BackendError, type GpuAdapterLike, type GpuLike } from './webgpu-proof';
 
 /**
  * Picks the fastest TF.js backend that works here, in the order of backendCandidates (backend-order.ts). A backend
@@ -10,28 +22,6 @@ import { parseBackendChoice } from '../../src-shared/backends';
  * (tfjs-node 4.22 on Node ≥ 23 starts and then fails on its first op, tensorflow/tfjs#8609). Every better backend
  * that was skipped is recorded with the reason, so the run's page can say why it is slow.
  */
-
-export class BackendError extends Error {
-  override name = 'BackendError';
-}
-
-/** The small part of WebGPU's GPU and GPUAdapter that choosing an adapter needs (real: Dawn's `webgpu` package). */
-export interface GpuLike {
-  requestAdapter(options?: {
-    powerPreference?: 'low-power' | 'high-performance';
-    forceFallbackAdapter?: boolean;
-  }): Promise<GpuAdapterLike | null>;
-}
-export interface GpuAdapterLike {
-  info?: {
-    vendor?: string;
-    architecture?: string;
-    device?: string;
-    description?: string;
-    isFallbackAdapter?: boolean;
-  };
-  isFallbackAdapter?: boolean;
-}
 
 /** Where backends come from; tests pass fakes (a native module whose ops throw, a software-only GPU). */
 export interface BackendHost {
@@ -52,8 +42,6 @@ export interface SelectOptions {
   /** Replaces backendCandidates (tests). */
   candidates?: readonly BackendCandidate[];
 }
-
-type Attempt = { ok: true; adapter?: GpuAdapter } | { ok: false; reason: string };
 
 const nodeHost: BackendHost = {
   // The specifier is a variable: the native packages are optional and absent on most machines, so neither
@@ -137,49 +125,6 @@ export function restoreRemovedUtil(): string[] {
   return restored;
 }
 
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0];
-}
-
-/** setBackend resolves false (and TF.js quietly keeps another backend) when initialisation fails: check both. */
-async function activate(name: string): Promise<Attempt> {
-  if (tf.findBackendFactory(name) === null) return { ok: false, reason: `backend '${name}' was not registered` };
-  let ok: boolean;
-  try {
-    ok = await tf.setBackend(name);
-  } catch (error) {
-    return { ok: false, reason: `setBackend('${name}') threw: ${firstLine(error)}` };
-  }
-  if (!ok) {
-    const hint =
-      name === 'wasm'
-        ? ' (its .wasm files were not found: is @tensorflow/tfjs-backend-wasm bundled instead of external?)'
-        : '';
-    return { ok: false, reason: `setBackend('${name}') failed to initialise${hint}` };
-  }
-  const active = tf.getBackend();
-  if (active !== name) return { ok: false, reason: `asked for '${name}' but TF.js is running '${active}'` };
-  return smoke();
-}
-
-/** [[1,2],[3,4]]·[5,6]ᵀ + 1 = [18, 40], read back asynchronously (synchronous reads throw on webgpu in Node). */
-async function smoke(): Promise<Attempt> {
-  let result: tf.Tensor | null = null;
-  try {
-    result = tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6], [2, 1])).add(1));
-    const values = Array.from(await result.data());
-    if (values.length !== 2 || values[0] !== 18 || values[1] !== 40) {
-      return { ok: false, reason: `its first op computed [${values.join(', ')}] instead of [18, 40]` };
-    }
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, reason: `its first op failed: ${firstLine(error)}` };
-  } finally {
-    result?.dispose();
-  }
-}
-
 async function tryNative(host: BackendHost, specifier: string, name: string, wantGpu: boolean): Promise<Attempt> {
   try {
     await host.importNative(specifier);
@@ -205,66 +150,30 @@ async function tryNative(host: BackendHost, specifier: string, name: string, wan
   return result;
 }
 
-export function adapterOf(adapter: GpuAdapterLike): GpuAdapter {
-  const info = adapter.info ?? {};
-  const architecture = info.architecture ?? '';
-  return {
-    vendor: info.vendor ?? '',
-    architecture,
-    device: info.device ?? '',
-    description: info.description ?? '',
-    software: info.isFallbackAdapter === true || adapter.isFallbackAdapter === true || architecture === 'software',
-  };
-}
-
-/** The adapter tfjs-backend-webgpu will get: it asks for 'high-performance' too. */
-async function requestGpuAdapter(host: BackendHost): Promise<{ gpu: GpuLike; adapter: GpuAdapterLike } | string> {
-  let gpu: GpuLike;
-  try {
-    gpu = await host.gpu();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return "the 'webgpu' package is not installed";
-    return `Dawn (the 'webgpu' package) failed to load: ${firstLine(error)}`;
-  }
-  let adapter: GpuAdapterLike | null;
-  try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  } catch (error) {
-    return `requestAdapter failed: ${firstLine(error)}`;
-  }
-  if (adapter === null) {
-    return 'no WebGPU adapter found (on Linux Dawn needs libvulkan1 and a Vulkan driver: NVIDIA/AMD/Intel, or Mesa ≥ 24 lavapipe for tests)';
-  }
-  return { gpu, adapter };
-}
-
 async function tryWebgpu(host: BackendHost, allowSoftwareGpu: boolean): Promise<Attempt> {
   if (host.electronVersion !== undefined) {
     // Dawn's binding (src/dawn/node/binding/GPUBuffer.cpp, getMappedRange) hands mapped GPU memory to JavaScript as
     // an external ArrayBuffer, which Electron ≥ 21's V8 memory cage refuses; the failed mapping is then left behind
-    // and a later unmap can abort the whole process, which no smoke op could catch. So it is not tried there.
+    // and a later unmap can abort the whole process, which no smoke op could catch. So it is not tried there: the
+    // desktop app trains webgpu runs in a hidden window on Chromium's own WebGPU instead (electron/training-window.ts).
     return {
       ok: false,
-      reason: `Dawn's Node binding cannot read GPU buffers inside Electron ${host.electronVersion} (external ArrayBuffers are refused by its memory cage); use the CLI or browser mode (serve) for webgpu`,
+      reason: `Dawn's Node binding cannot read GPU buffers inside Electron ${host.electronVersion} (external ArrayBuffers are refused by its memory cage); the app's runs train on webgpu in a hidden window instead, latent views use the next backend`,
     };
   }
-  const found = await requestGpuAdapter(host);
-  if (typeof found === 'string') return { ok: false, reason: found };
-  const adapter = adapterOf(found.adapter);
-  if (adapter.software && !allowSoftwareGpu) {
-    return {
-      ok: false,
-      reason: `the only adapter is a software one (${adapter.description || adapter.device || adapter.vendor}), slower than wasm; pass --allow-software-gpu (or set ${allowSoftwareGpuEnvVar}=1) to use it anyway`,
-    };
-  }
-  try {
-    await host.importWebgpuBackend(found.gpu);
-  } catch (error) {
-    return { ok: false, reason: `@tensorflow/tfjs-backend-webgpu failed to load: ${firstLine(error)}` };
-  }
-  const result = await activate('webgpu');
-  return result.ok ? { ok: true, adapter } : result;
+  const source: WebgpuSource = {
+    gpu: () => host.gpu(),
+    importWebgpuBackend: (gpu) => host.importWebgpuBackend(gpu),
+    noAdapter:
+      'no WebGPU adapter found (on Linux Dawn needs libvulkan1 and a Vulkan driver: NVIDIA/AMD/Intel, or Mesa ≥ 24 lavapipe for tests)',
+    unavailable: (error) => {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+        return "the 'webgpu' package is not installed";
+      return `Dawn (the 'webgpu' package) failed to load: ${firstLine(error)}`;
+    },
+  };
+  return tryWebgpuFrom(source, allowSoftwareGpu);
 }
 
 async function tryWasm(): Promise<Attempt> {

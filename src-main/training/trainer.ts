@@ -137,7 +137,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
           });
         }
         // Lets the worker's message handler run (a 'stop' arrives between batches).
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToMessages();
         if (options.shouldStop?.()) return { status: 'stopped', epochsDone };
       }
       const trainSeconds = (performance.now() - epochStart) / 1000;
@@ -433,6 +433,12 @@ async function readAll(tensors: tf.Tensor[]): Promise<Float32Array[]> {
     tf.dispose(tensors);
   }
 }
+
+/** setImmediate in a process; a page (the app's WebGPU window, which is never throttled) has only setTimeout. */
+const yieldToMessages: () => Promise<void> =
+  typeof setImmediate === 'function'
+    ? () => new Promise((resolve) => setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function toBytes(values: Float32Array | Int32Array | Uint8Array, images: number, pixels: number): Uint8Array[] {
   const out: Uint8Array[] = [];

@@ -47,7 +47,7 @@ function drive(
     };
     runTrainingProcess(port, {
       loadDataset: async () => rectanglesDataset({ train: 300, test: 50 }),
-      startBackend: options.startBackend,
+      startBackend: options.startBackend ?? selectBackend,
     });
     for (const m of messages) listener!(m);
   });

@@ -1,22 +1,25 @@
 import type { ParentPort } from '../child/parent-port';
 import type { BackendInfo } from '../../src-shared/runs';
 import type { ImageDataset } from '../records';
-import { selectBackend } from './backend';
 import type { DatasetSource } from '../records';
 import type { FromWorker, ToWorker } from './protocol';
 import { trainRun } from './trainer';
 
 /**
  * The training process's message loop, independent of how the process was started. worker.ts connects it to its
- * parent's port (child_process.fork or Electron's utilityProcess); tests drive it through a fake port.
+ * parent's port (child_process.fork or Electron's utilityProcess), training-host.ts to the desktop app's WebGPU window
+ * (a page, over a MessagePort); tests drive it through a fake port. It imports nothing of Node.
  */
 
 export type WorkerPort = ParentPort<ToWorker, FromWorker>;
 
 export interface TrainingProcessDeps {
   loadDataset(source: DatasetSource): Promise<ImageDataset>;
-  /** Starts the backend (default: selectBackend); tests pass one with fake native packages. */
-  startBackend?: (preferred: string | null, options: { allowSoftwareGpu?: boolean }) => Promise<BackendInfo>;
+  /**
+   * Starts the backend: selectBackend in a process (backend.ts), Chromium's WebGPU in the desktop app's window
+   * (window-backend.ts); tests pass one with fake native packages. Passed in so this loop loads nothing of Node.
+   */
+  startBackend: (preferred: string | null, options: { allowSoftwareGpu?: boolean }) => Promise<BackendInfo>;
 }
 
 /** Exit codes: 0 finished or stopped, 1 the run failed (reported in a 'failed' message), 2 a protocol error. */
@@ -58,7 +61,7 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
     epoch = message.resumeFrom === null ? 1 : message.resumeFrom.epoch + 1;
     void (async () => {
       try {
-        const backend = await (deps.startBackend ?? selectBackend)(message.backend, {
+        const backend = await deps.startBackend(message.backend, {
           allowSoftwareGpu: message.allowSoftwareGpu,
         });
         await port.send({ type: 'ready', backend });

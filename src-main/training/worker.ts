@@ -3,6 +3,7 @@ import '../require-node';
 import { parentPort } from '../child/parent-port';
 import { loadDatasetSource } from '../data/load';
 import { runTrainingProcess, type WorkerPort } from './training-process';
+import { selectBackend } from './backend';
 import { quietTfjs } from '../tfjs-quiet';
 
 quietTfjs();
@@ -32,4 +33,4 @@ function reportCrash(reason: unknown): void {
 
 process.on('uncaughtException', reportCrash);
 process.on('unhandledRejection', reportCrash);
-runTrainingProcess(port, { loadDataset: loadDatasetSource });
+runTrainingProcess(port, { loadDataset: loadDatasetSource, startBackend: selectBackend });

@@ -79,6 +79,21 @@ describe('a page child over a MessagePort', () => {
     expect(exits).toHaveLength(2);
   });
 
+  it('passes what the page tells about itself when it starts', async () => {
+    const channel = new MessageChannel();
+    open.push(channel);
+    const hellos: unknown[] = [];
+    portChild(nodePort(channel.port1), {
+      services: {},
+      destroy: () => undefined,
+      onGone: () => undefined,
+      onHello: (about) => hellos.push(about),
+    });
+    portParent(nodePort(channel.port2), { gpu: { reason: 'no adapter' } });
+    await tick();
+    expect(hellos).toEqual([{ gpu: { reason: 'no adapter' } }]);
+  });
+
   it('kill destroys the page and reports it exited without a code; nothing is sent afterwards', async () => {
     const { channel, child, destroy, pagePort } = pair();
     open.push(channel);

@@ -26,8 +26,8 @@ export type ServiceHandlers<S extends ServiceMap> = {
 /** What travels on the port: the child's own protocol, wrapped, and the few things a process would do alone. */
 export type PortEnvelope =
   | { kind: 'message'; message: unknown }
-  /** The child has its port and listens: the start time-box no longer applies. */
-  | { kind: 'hello' }
+  /** The child has its port and listens (the start time-box no longer applies), with what it tells about itself. */
+  | { kind: 'hello'; about?: unknown }
   | { kind: 'exit'; code: number }
   | { kind: 'request'; id: number; service: string; input: unknown }
   | { kind: 'reply'; id: number; ok: true; output: unknown }
@@ -46,6 +46,8 @@ export interface PortChildOptions<S extends ServiceMap> {
   /** A page that has not said hello within this time is given up (destroyed, reported exited). Default 20 s. */
   startTimeoutMs?: number;
   pid?: number;
+  /** What the page tells about itself when it starts (portParent's `about`). */
+  onHello?(about: unknown): void;
 }
 
 /** The signal reported for a page child that was destroyed, as SIGKILL is for a process. */
@@ -73,6 +75,7 @@ export function portChild<ToChild, FromChild, S extends ServiceMap>(
     switch (data.kind) {
       case 'hello':
         exit.started();
+        options.onHello?.(data.about);
         break;
       case 'message':
         for (const listener of listeners) listener(data.message as FromChild);
@@ -137,6 +140,7 @@ export interface PortParent<FromParent, ToParent, S extends ServiceMap> extends 
 
 export function portParent<FromParent, ToParent, S extends ServiceMap>(
   port: PortLike,
+  about?: unknown,
 ): PortParent<FromParent, ToParent, S> {
   const listeners: ((message: FromParent) => void)[] = [];
   const pending = new Map<number, { resolve: (output: unknown) => void; reject: (error: Error) => void }>();
@@ -154,7 +158,7 @@ export function portParent<FromParent, ToParent, S extends ServiceMap>(
       else entry.reject(Object.assign(new Error(data.error.message), { name: data.error.name }));
     }
   });
-  port.postMessage({ kind: 'hello' } satisfies PortEnvelope);
+  port.postMessage({ kind: 'hello', about } satisfies PortEnvelope);
   return {
     async send(message) {
       if (exiting) throw new Error('the page is exiting: nothing more is sent to its parent');

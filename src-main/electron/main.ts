@@ -13,6 +13,9 @@ import type { FromWorker, ToWorker } from '../training/protocol';
 import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX } from './channels';
 import { utilityChild } from './utility-process';
 import { appIconPath, dbFlag, isOwnPage, startFailureMessage, timeBox } from './lifecycle';
+import { isInstalled, routedTraining } from './training-route';
+import { openTrainingWindow, probeWindowGpu } from './training-window';
+import type { WindowGpuReport } from '../training/window-backend';
 
 const rendererIndex = join(__dirname, '../renderer/index.html');
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
@@ -76,9 +79,17 @@ async function start(): Promise<void> {
   // user's data unless --db or VAE_WORKBENCH_DB says otherwise. The window shows the path (getInfo's dbPath).
   dbPath = resolveDbPath(dbFlag(process.argv), app.getPath('userData'));
   const workerPath = builtEntry('training-worker');
+  // Asked once, when the first run with backend auto starts: the answer does not change while the app runs.
+  let windowGpu: Promise<WindowGpuReport> | null = null;
   const wb = openWorkbench({
     dbPath,
-    spawn: () => utilityChild<ToWorker, FromWorker>(workerPath, [], 'VAE Workbench training'),
+    // webgpu runs train in a hidden window on Chromium's WebGPU (Dawn cannot run inside Electron); others in a process.
+    spawn: routedTraining({
+      spawnProcess: () => utilityChild<ToWorker, FromWorker>(workerPath, [], 'VAE Workbench training'),
+      spawnWindow: () => openTrainingWindow(__dirname),
+      probeWindowGpu: () => (windowGpu ??= probeWindowGpu(__dirname)),
+      nativeGpuInstalled: () => isInstalled('@tensorflow/tfjs-node-gpu'),
+    }),
     // Found on first use: the latent views start their process only when opened.
     spawnLatent: (path) =>
       utilityChild<ToLatent, FromLatent>(builtEntry('latent-worker'), [path], 'VAE Workbench latent'),
@@ -119,6 +130,8 @@ async function start(): Promise<void> {
   window.on('closed', () => {
     stopForwarding();
     window = null;
+    // A hidden WebGPU window may still be training: it must not keep the app open once the workbench window is gone.
+    app.quit();
   });
 }
 

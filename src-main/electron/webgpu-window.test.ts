@@ -13,6 +13,7 @@ import type { DatasetSource, EpochResult, ImageDataset, ImageSplit } from '../re
 import { encodeIdx } from '../testing/idx-files';
 import { selectBackend } from '../training/backend';
 import type { FromWorker, ToWorker } from '../training/protocol';
+import type { TrainingHostHello } from '../training/training-host';
 import { trainRun, type BatchProgress } from '../training/trainer';
 import { TRAINING_PORT_MESSAGE } from './training-port';
 import { trainingWindowChild } from './webgpu-window';
@@ -114,6 +115,7 @@ interface BridgePage {
 }
 
 interface WindowRun {
+  hello: TrainingHostHello | null;
   messages: FromWorker[];
   exit: { code: number | null; signal: string | null };
   pageClosed: boolean;
@@ -148,20 +150,26 @@ async function trainInWindow(browser: Browser, origin: string, start: ToWorker):
     onMessage: (listener) => (deliver = listener),
     close: () => undefined,
   };
-  const child = trainingWindowChild(port, {
-    destroy: () => {
-      pageClosed = true;
-      void page.close();
+  let hello: TrainingHostHello | null = null;
+  const child = trainingWindowChild(
+    port,
+    {
+      destroy: () => {
+        pageClosed = true;
+        void page.close();
+      },
+      onGone: (listener) => page.on('crash', () => listener('crashed')),
     },
-    onGone: (listener) => page.on('crash', () => listener('crashed')),
-  });
+    { onHello: (h) => (hello = h) },
+  );
   const messages: FromWorker[] = [];
   child.onMessage((message) => messages.push(message));
   const exit = new Promise<{ code: number | null; signal: string | null }>((done) =>
     child.onExit((code, signal) => done({ code, signal })),
   );
   child.send(start);
-  const result = { messages, exit: await exit, pageClosed };
+  const ended = await exit;
+  const result = { hello, messages, exit: ended, pageClosed };
   expect(errors).toEqual([]);
   return result;
 }
@@ -203,6 +211,8 @@ describe.skipIf(missing !== null)("the desktop app's WebGPU window, in Chromium"
 
   it('refuses the software adapter unless the run allows it, and closes the window', async () => {
     const run = await trainInWindow(browser, origin, start(false));
+    // What main asks before routing a run with backend auto here: the page's adapter.
+    expect(run.hello?.gpu).toMatchObject({ adapter: { software: true } });
     const failed = run.messages.find((m) => m.type === 'failed');
     expect(failed?.type === 'failed' && failed.message).toMatch(/only adapter is a software one.*--allow-software-gpu/);
     expect(run.messages.some((m) => m.type === 'ready')).toBe(false);

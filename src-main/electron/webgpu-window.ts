@@ -3,7 +3,7 @@ import { loadDatasetSource } from '../data/load';
 import type { TrainingProcess } from '../queue/types';
 import type { DatasetSource, ImageDataset } from '../records';
 import type { FromWorker, ToWorker } from '../training/protocol';
-import type { TrainingHostServices } from '../training/training-host';
+import type { TrainingHostHello, TrainingHostServices } from '../training/training-host';
 
 /**
  * Main's side of the hidden WebGPU window, without Electron (training-window.ts creates the window and its port):
@@ -24,6 +24,8 @@ export interface TrainingWindowOptions {
   loadDataset?: (source: DatasetSource) => Promise<ImageDataset>;
   /** A page that has not started within this time is given up. */
   startTimeoutMs?: number;
+  /** The page's adapter (or why it has none), as soon as it starts. */
+  onHello?: (hello: TrainingHostHello) => void;
 }
 
 export function trainingWindowChild(
@@ -38,5 +40,6 @@ export function trainingWindowChild(
     onGone: (listener) => window.onGone(listener),
     ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
     ...(window.pid === undefined ? {} : { pid: window.pid }),
+    onHello: (about) => options.onHello?.(about as TrainingHostHello),
   });
 }

@@ -2,7 +2,7 @@ import { portParent, type PortLike, type PortParent } from '../child/message-por
 import type { DatasetSource, ImageDataset } from '../records';
 import type { FromWorker, ToWorker } from './protocol';
 import { runTrainingProcess } from './training-process';
-import { selectWindowBackend } from './window-backend';
+import { reportWindowGpu, selectWindowBackend, type WindowGpuReport } from './window-backend';
 import type { GpuLike } from './webgpu-proof';
 
 /**
@@ -21,8 +21,15 @@ export interface TrainingHostOptions {
   importWebgpuBackend(): Promise<void>;
 }
 
-export function runTrainingHost(port: PortLike, options: TrainingHostOptions): TrainingHostPort {
-  const parent = portParent<ToWorker, FromWorker, TrainingHostServices>(port);
+/** What the page says when it starts: its adapter, so main can route a run with backend auto here or not. */
+export interface TrainingHostHello {
+  gpu: WindowGpuReport;
+}
+
+/** Starts once the page's adapter is known; messages main sends meanwhile wait in the port. */
+export async function runTrainingHost(port: PortLike, options: TrainingHostOptions): Promise<TrainingHostPort> {
+  const hello: TrainingHostHello = { gpu: await reportWindowGpu(options.gpu) };
+  const parent = portParent<ToWorker, FromWorker, TrainingHostServices>(port, hello);
   runTrainingProcess(parent, {
     loadDataset: (source) => parent.request('dataset', source),
     // The app resolves 'auto' and the environment before a run reaches the window: what arrives is explicit.

@@ -40,7 +40,7 @@ function portOf(port: DomPort): PortLike {
   };
 }
 
-let parent: TrainingHostPort | null = null;
+let parent: Promise<TrainingHostPort> | null = null;
 
 page.addEventListener('message', (event) => {
   // Only this page's own preload (same window) hands over a port, and only once.
@@ -55,8 +55,8 @@ page.addEventListener('message', (event) => {
 });
 
 page.addEventListener('error', (event) => {
-  if (parent !== null) reportHostCrash(parent, event.error ?? event.message);
+  void parent?.then((p) => reportHostCrash(p, event.error ?? event.message));
 });
 page.addEventListener('unhandledrejection', (event) => {
-  if (parent !== null) reportHostCrash(parent, event.reason);
+  void parent?.then((p) => reportHostCrash(p, event.reason));
 });

@@ -21,3 +21,15 @@ export function parseBackendChoice(value: string | null | undefined, source: str
   if ((backendNames as readonly string[]).includes(value)) return value as BackendName;
   throw new RangeError(`${source} = '${value}' is not a backend; use one of ${backendChoices.join(', ')}`);
 }
+
+/**
+ * Where the preference in force comes from: set at start-up (--backend, --allow-software-gpu or the environment
+ * variables, for this session only), the setting saved in the store (the UI's choice, kept across restarts), or
+ * neither (auto).
+ */
+export const backendPreferenceSources = ['start-up', 'saved', 'default'] as const;
+export type BackendPreferenceSource = (typeof backendPreferenceSources)[number];
+
+export interface BackendPreferenceInForce extends BackendPreference {
+  source: BackendPreferenceSource;
+}

@@ -42,6 +42,7 @@ describe('openDatabase and migrations', () => {
         'queue_state',
         'run_tags',
         'runs',
+        'settings',
         'sweeps',
       ].sort(),
     );

@@ -8,7 +8,7 @@ import {
   type SpecInputParsed,
   type SpecOutput,
 } from './contract';
-import { backendChoices, type BackendPreference } from './backends';
+import { backendChoices, type BackendPreferenceInForce } from './backends';
 import { latentApi } from './latent';
 import { importApi, type DatasetChoice } from './import';
 import { nllApi } from './nll';
@@ -47,8 +47,11 @@ export interface WorkbenchInfo {
    * llvmpipe (software adapter)") and why the better ones were skipped.
    */
   backend: { name: string; adapter: string | null; note: string | null; runId: number } | null;
-  /** What the next runs ask for (setBackendPreference changes it; --backend or VAE_WORKBENCH_BACKEND set it at start). */
-  backendPreference: BackendPreference;
+  /**
+   * What the next runs and the latent views ask for, and where that comes from: set at start-up (--backend,
+   * VAE_WORKBENCH_BACKEND, for the session), the saved setting (setBackendPreference saves it), or the default.
+   */
+  backendPreference: BackendPreferenceInForce;
   /** Backend preference order tried by the training process, best first. */
   backendOrder: string[];
   /** 'ipc' in the desktop app, 'http' in browser mode. */
@@ -128,7 +131,7 @@ const workbenchApi = {
    * The backend the next runs ask for: `auto` (the best that starts) or one by name, which fails the run naming why
    * if it cannot start; a software WebGPU adapter only with allowSoftwareGpu. A run in training keeps its backend.
    */
-  setBackendPreference: method<BackendPreference>()(
+  setBackendPreference: method<BackendPreferenceInForce>()(
     z.object({ backend: z.enum(backendChoices), allowSoftwareGpu: z.boolean() }).strict(),
   ),
   /** Stops a run in training after its current batch (in this process or another); it keeps its epochs and can be resumed. */

@@ -211,6 +211,8 @@ async function backendOption(flags: Map<string, string>): Promise<string | null>
   // The training and latent processes inherit the environment: the flag reaches them through it.
   if (flags.has('allow-software-gpu')) process.env[allowSoftwareGpuEnvVar] = '1';
   const raw = flags.get('backend');
+  // Even `--backend auto` overrides the saved setting for this session (workbench/backend-setting.ts reads it here).
+  if (raw !== undefined) process.env[backendEnvVar] = raw;
   let named: string | null;
   try {
     named =

@@ -13,7 +13,8 @@ import type { FromWorker, ToWorker } from '../training/protocol';
 import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX } from './channels';
 import { utilityChild } from './utility-process';
 import { appIconPath, dbFlag, isOwnPage, startFailureMessage, timeBox } from './lifecycle';
-import { isInstalled, routedTraining } from './training-route';
+import { isInstalled, latentPreferenceInApp, routedTraining } from './training-route';
+import { latentArgs } from '../latent/fork';
 import { openTrainingWindow, probeWindowGpu } from './training-window';
 import type { WindowGpuReport } from '../training/window-backend';
 
@@ -91,8 +92,12 @@ async function start(): Promise<void> {
       nativeGpuInstalled: () => isInstalled('@tensorflow/tfjs-node-gpu'),
     }),
     // Found on first use: the latent views start their process only when opened.
-    spawnLatent: (path) =>
-      utilityChild<ToLatent, FromLatent>(builtEntry('latent-worker'), [path], 'VAE Workbench latent'),
+    spawnLatent: (path, backend) =>
+      utilityChild<ToLatent, FromLatent>(
+        builtEntry('latent-worker'),
+        latentArgs(path, latentPreferenceInApp(backend)),
+        'VAE Workbench latent',
+      ),
     transport: 'ipc',
     version: APP_VERSION,
     // One folder for the three report files, asked from main: the page's downloads would open three save dialogs.

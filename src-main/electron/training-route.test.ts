@@ -3,7 +3,7 @@ import type { GpuAdapter } from '../../src-shared/runs';
 import type { TrainingProcess } from '../queue/types';
 import type { FromWorker, ToWorker } from '../training/protocol';
 import type { WindowGpuReport } from '../training/window-backend';
-import { chooseTrainingHost, isInstalled, routedTraining } from './training-route';
+import { chooseTrainingHost, isInstalled, latentPreferenceInApp, routedTraining } from './training-route';
 import { defaultConfig } from '../../src-shared/config';
 
 const hardware: GpuAdapter = {
@@ -167,6 +167,18 @@ describe('the routed training handle the queue runner sees', () => {
     expect(exits).toEqual(['SIGKILL']);
     expect(window.sent).toEqual([]);
     expect(process.sent).toEqual([]);
+  });
+
+  it('the latent views, which need a process, decode a webgpu preference on the best other backend in the app', () => {
+    expect(latentPreferenceInApp({ backend: 'webgpu', allowSoftwareGpu: true })).toEqual({
+      backend: 'auto',
+      allowSoftwareGpu: true,
+    });
+    expect(latentPreferenceInApp({ backend: 'wasm', allowSoftwareGpu: false })).toEqual({
+      backend: 'wasm',
+      allowSoftwareGpu: false,
+    });
+    expect(latentPreferenceInApp(undefined)).toBeUndefined();
   });
 
   it('knows whether an optional package is installed', () => {

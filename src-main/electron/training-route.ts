@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { parseBackendChoice, type BackendName } from '../../src-shared/backends';
+import { parseBackendChoice, type BackendName, type BackendPreference } from '../../src-shared/backends';
 import type { BackendInfo } from '../../src-shared/runs';
 import type { TrainingProcess, SpawnTraining } from '../queue/types';
 import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
@@ -166,4 +166,12 @@ export function isInstalled(
   } catch {
     return false;
   }
+}
+
+/**
+ * The latent views' backend in the app. They read checkpoints from SQLite, so they run in a process, where Dawn
+ * cannot (backend.ts): a webgpu preference decodes on the best other backend there, and its page says why.
+ */
+export function latentPreferenceInApp(preference: BackendPreference | undefined): BackendPreference | undefined {
+  return preference?.backend === 'webgpu' ? { ...preference, backend: 'auto' } : preference;
 }

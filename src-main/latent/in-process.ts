@@ -1,4 +1,5 @@
 import type { BackendInfo } from '../../src-shared/runs';
+import type { BackendPreference } from '../../src-shared/backends';
 import { selectBackend } from '../training/backend';
 import { LatentEngine } from './engine';
 import { runLatentProcess } from './latent-process';
@@ -12,7 +13,7 @@ import type { LatentProcess, SpawnLatent } from './service';
  */
 export function spawnInProcess(options: { backend?: string | null } = {}): SpawnLatent {
   let nextPid = 1_000_000;
-  return (dbPath: string): LatentProcess => {
+  return (dbPath: string, preference?: BackendPreference): LatentProcess => {
     const pid = nextPid++;
     const engine = new LatentEngine({ dbPath });
     const toParent: ((message: FromLatent) => void)[] = [];
@@ -34,7 +35,14 @@ export function spawnInProcess(options: { backend?: string | null } = {}): Spawn
         onMessage: (listener) => toChild.push(listener),
         exit: (code) => end(code, null),
       },
-      { engine, startBackend: (): Promise<BackendInfo> => selectBackend(options.backend ?? null) },
+      {
+        engine,
+        // A backend fixed by the caller (tests) wins over the workbench's preference.
+        startBackend: (): Promise<BackendInfo> =>
+          selectBackend(options.backend ?? preference?.backend ?? null, {
+            allowSoftwareGpu: preference?.allowSoftwareGpu,
+          }),
+      },
     );
     return {
       pid,

@@ -1,6 +1,7 @@
 import type { MethodInput, MethodInputParsed, MethodOutput } from '../../src-shared/api';
 import type { LatentMethodName } from '../../src-shared/latent';
 import type { BackendInfo } from '../../src-shared/runs';
+import type { BackendPreference } from '../../src-shared/backends';
 import { ApiError } from '../../src-shared/api';
 import type { ChildHandle } from '../child/handle';
 import { LatentError, type FromLatent, type ToLatent } from './protocol';
@@ -16,8 +17,11 @@ import { LatentError, type FromLatent, type ToLatent } from './protocol';
 /** The latent process, whatever starts it: child_process.fork (CLI, browser mode, tests) or Electron's utilityProcess. */
 export type LatentProcess = ChildHandle<ToLatent, FromLatent>;
 
-/** Starts a latent process that reads the store at dbPath. */
-export type SpawnLatent = (dbPath: string) => LatentProcess;
+/**
+ * Starts a latent process that reads the store at dbPath, on the backend asked for (absent: the environment's, else
+ * the best available).
+ */
+export type SpawnLatent = (dbPath: string, backend?: BackendPreference) => LatentProcess;
 
 export interface LatentServiceOptions {
   dbPath: string;
@@ -27,6 +31,7 @@ export interface LatentServiceOptions {
 }
 
 interface Pending {
+  child: LatentProcess;
   method: LatentMethodName;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
@@ -40,6 +45,7 @@ export class LatentService {
   private fatal: LatentError | null = null;
   private closed = false;
   private backendInfo: BackendInfo | null = null;
+  private preference: BackendPreference | undefined;
   /** Processes started so far (a restart adds one). */
   starts = 0;
 
@@ -52,6 +58,27 @@ export class LatentService {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /**
+   * The backend the latent views decode on, following the runs' preference. A change ends the running process (its
+   * requests in flight fail, saying why); the next request starts one on the new backend.
+   */
+  setBackendPreference(preference: BackendPreference): void {
+    const previous = this.preference;
+    this.preference = { ...preference };
+    if (
+      previous === undefined ||
+      (previous.backend === preference.backend && previous.allowSoftwareGpu === preference.allowSoftwareGpu)
+    ) {
+      return;
+    }
+    const child = this.child;
+    if (child === null) return;
+    this.child = null;
+    this.backendInfo = null;
+    this.failAll(child, `the backend preference changed to ${preference.backend}; the latent process restarts on it`);
+    child.kill();
   }
 
   /** Runs one latent method in the latent process; the input is validated there, so raw or parsed input both do. */
@@ -75,7 +102,7 @@ export class LatentService {
         );
         this.restart(child);
       }, timeoutMs);
-      this.pending.set(id, { method, resolve: resolve as (result: unknown) => void, reject, timer });
+      this.pending.set(id, { child, method, resolve: resolve as (result: unknown) => void, reject, timer });
       child.send({ id, method, input });
     });
   }
@@ -85,14 +112,19 @@ export class LatentService {
     this.closed = true;
     const child = this.child;
     this.child = null;
-    this.failAll('the latent service was closed');
-    child?.kill();
+    if (child) {
+      this.failAll(child, 'the latent service was closed');
+      child.kill();
+    }
   }
 
   private process(): LatentProcess {
     if (this.child) return this.child;
     this.fatal = null;
-    const child = this.options.spawn(this.options.dbPath);
+    const child =
+      this.preference === undefined
+        ? this.options.spawn(this.options.dbPath)
+        : this.options.spawn(this.options.dbPath, this.preference);
     this.starts++;
     this.child = child;
     child.onMessage((message) => this.receive(child, message));
@@ -100,7 +132,7 @@ export class LatentService {
       if (this.child === child) this.child = null;
       const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
       const why = this.fatal ? `: ${this.fatal.message}` : '';
-      this.failAll(`the latent process ${how}${why}; it starts again on the next request`);
+      this.failAll(child, `the latent process ${how}${why}; it starts again on the next request`);
     });
     return child;
   }
@@ -130,8 +162,10 @@ export class LatentService {
     child.kill();
   }
 
-  private failAll(reason: string): void {
+  /** Fails the requests sent to this process: a process started since then keeps its own. */
+  private failAll(child: LatentProcess, reason: string): void {
     for (const [id, entry] of this.pending) {
+      if (entry.child !== child) continue;
       clearTimeout(entry.timer);
       entry.reject(new LatentError('LatentProcessError', `${entry.method} failed: ${reason}`));
       this.pending.delete(id);

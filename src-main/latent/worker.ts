@@ -6,6 +6,7 @@ import { selectBackend } from '../training/backend';
 import { LatentEngine } from './engine';
 import { runLatentProcess, type LatentPort } from './latent-process';
 import { quietTfjs } from '../tfjs-quiet';
+import { backendFromArgs } from './fork';
 
 quietTfjs();
 
@@ -29,5 +30,8 @@ if (!dbPath) {
   port.exit(2);
 } else {
   const engine = new LatentEngine({ dbPath });
-  runLatentProcess(port, { engine, startBackend: () => selectBackend(null) });
+  // The backend the workbench's preference names (latentArgs); without one, the environment's or the best available.
+  const backend = backendFromArgs(process.argv) ?? null;
+  const allowSoftwareGpu = process.argv.includes('--allow-software-gpu') || undefined;
+  runLatentProcess(port, { engine, startBackend: () => selectBackend(backend, { allowSoftwareGpu }) });
 }

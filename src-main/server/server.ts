@@ -64,7 +64,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const workbench = openWorkbench({
     dbPath: opts.dbPath,
     spawn: opts.spawn ?? (() => forkTraining()),
-    spawnLatent: opts.spawnLatent ?? ((dbPath) => forkLatent(dbPath)),
+    spawnLatent: opts.spawnLatent ?? ((dbPath, backend) => forkLatent(dbPath, undefined, backend)),
     backend: opts.backend ?? null,
     workers: opts.workers ?? null,
     ...(opts.remoteSlots === undefined ? {} : { remoteSlots: opts.remoteSlots }),

@@ -92,10 +92,12 @@ describe('API handlers over the store', () => {
     expect(((await dispatch('getInfo', {})) as WorkbenchInfo).backendPreference).toEqual({
       backend: 'auto',
       allowSoftwareGpu: false,
+      source: 'default',
     });
     expect(await dispatch('setBackendPreference', { backend: 'webgpu', allowSoftwareGpu: true })).toEqual({
       backend: 'webgpu',
       allowSoftwareGpu: true,
+      source: 'default',
     });
     expect(((await dispatch('getInfo', {})) as WorkbenchInfo).backendPreference.backend).toBe('webgpu');
     const bad = await failure(dispatch('setBackendPreference', { backend: 'cuda', allowSoftwareGpu: false }));

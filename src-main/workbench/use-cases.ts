@@ -25,6 +25,7 @@ import type { reportApi } from '../../src-shared/report';
 import type { importApi } from '../../src-shared/import';
 import type { EpochImages } from '../../src-shared/runs';
 import type { BackendPreference } from '../../src-shared/backends';
+import type { BackendSetting } from './backend-setting';
 import { describeAdapter } from '../../src-shared/runs';
 import { backendOrder } from '../training/backend-order';
 import { automaticWorkers, checkWorkers, maxWorkers } from '../queue/workers';
@@ -100,6 +101,8 @@ export interface HandlerContext {
   remoteStopTimeoutMs?: number;
   /** The workers over Redis, when the runs train on them. */
   remoteWorkers?: () => Promise<RemoteWorkerInfo[]>;
+  /** The saved backend preference; default: the runner's, for this session only. */
+  backendSetting?: BackendSetting;
 }
 
 /** The machine's policy: its cores, the backend forced or last used, and a number from the command line if any. */
@@ -136,6 +139,15 @@ export type WorkbenchHandlers = Omit<
 export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
   const { store, runner, events } = ctx;
   const policy = ctx.workers ?? workersPolicy(null, null);
+  const backend: BackendSetting = ctx.backendSetting ?? {
+    get inForce() {
+      return { ...runner.backendPreference, source: 'default' as const };
+    },
+    choose(preference) {
+      runner.setBackendPreference(preference);
+      return this.inForce;
+    },
+  };
 
   const requireRun = (runId: number): RunSummary => {
     const run = store.getRun(runId);
@@ -197,7 +209,7 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
               runId: latest.id,
             }
           : null,
-        backendPreference: runner.backendPreference,
+        backendPreference: backend.inForce,
         backendOrder,
       };
     },
@@ -239,10 +251,7 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
     getQueue: () => queueState(),
     listRemoteWorkers: async () => (ctx.remoteWorkers ? ctx.remoteWorkers() : []),
 
-    setBackendPreference: (preference) => {
-      runner.setBackendPreference(preference);
-      return runner.backendPreference;
-    },
+    setBackendPreference: (preference) => backend.choose(preference),
 
     setQueuePaused: ({ paused }) => {
       store.setQueuePaused(paused);

@@ -14,6 +14,8 @@ import { createNllHandlers, NllJobs } from './nll';
 import { bindStore } from './store-binding';
 import { createHandlers, queueStateOf, workersInForce, workersPolicy } from './use-cases';
 import { automaticWorkers } from '../queue/workers';
+import { getBackendSetting, setBackendSetting } from '../store/settings';
+import { backendSetting } from './backend-setting';
 
 export interface WorkbenchOptions {
   dbPath: string;
@@ -73,6 +75,12 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
   });
   const events = new EventHub();
   const latent = new LatentService({ dbPath: opts.dbPath, spawn: opts.spawnLatent });
+  const backend = backendSetting({
+    runner,
+    latent,
+    saved: { get: () => getBackendSetting(db), set: (p) => setBackendSetting(db, p) },
+    startupBackend: opts.backend ?? null,
+  });
   const nllJobs = new NllJobs({
     db,
     dbPath: opts.dbPath,
@@ -86,6 +94,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
       events,
       info: { version: opts.version, dbPath: opts.dbPath, transport: opts.transport },
       workers: policy,
+      backendSetting: backend,
       ...(opts.remoteWorkers ? { remoteWorkers: opts.remoteWorkers } : {}),
     }),
     ...createLatentHandlers(latent),

@@ -156,6 +156,31 @@ describe('the routed training handle the queue runner sees', () => {
     expect(process.sent).toEqual([]);
   });
 
+  it('a window that cannot open fails the run with the reason, as a backend that cannot start would', async () => {
+    const process = fakeHost('process');
+    const spawn = routedTraining({
+      spawnProcess: () => process.handle,
+      spawnWindow: () => {
+        throw new Error("the WebGPU window's page out/renderer/training-host.html is not built; run `npm run build`");
+      },
+      probeWindowGpu: async () => ({ adapter: hardware }),
+      nativeGpuInstalled: () => false,
+      env: {},
+    });
+    const child = spawn();
+    const heard: FromWorker[] = [];
+    const exits: (number | null)[] = [];
+    child.onMessage((m) => heard.push(m));
+    child.onExit((code) => exits.push(code));
+    child.send(start('webgpu'));
+    await settle();
+    expect(heard).toEqual([
+      { type: 'failed', epoch: 1, message: expect.stringMatching(/not built; run `npm run build`/) },
+    ]);
+    expect(exits).toEqual([1]);
+    expect(process.sent).toEqual([]);
+  });
+
   it('a run killed while its host is being chosen never starts one, and is reported killed', async () => {
     const { process, window, spawn } = setup({ adapter: hardware });
     const child = spawn();

@@ -100,7 +100,17 @@ export function routedTraining(options: RoutedTrainingOptions): SpawnTraining {
       const host = chooseTrainingHost({ wanted, allowSoftwareGpu, nativeGpuInstalled, windowGpu });
       if (host === 'window') {
         queued[queued.indexOf(start)] = { ...start, backend: 'webgpu', allowSoftwareGpu };
-        return attach(options.spawnWindow());
+        let window: TrainingProcess;
+        try {
+          window = options.spawnWindow();
+        } catch (error) {
+          // As a training process whose backend cannot start: the run fails naming why, rather than being retried.
+          const epoch = start.resumeFrom === null ? 1 : start.resumeFrom.epoch + 1;
+          for (const listener of messageListeners)
+            listener({ type: 'failed', epoch, message: (error as Error).message });
+          return fail(1, null);
+        }
+        return attach(window);
       }
       if (windowGpu !== null) {
         windowReason =

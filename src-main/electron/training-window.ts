@@ -1,4 +1,5 @@
 import { BrowserWindow, MessageChannelMain } from 'electron';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PortLike } from '../child/message-port';
 import type { TrainingProcess } from '../queue/types';
@@ -17,6 +18,13 @@ const hostPage = (mainDir: string): string => join(mainDir, '../renderer/trainin
 const hostPreload = (mainDir: string): string => join(mainDir, '../preload/training-host.js');
 
 export function openTrainingWindow(mainDir: string, onHello?: (hello: TrainingHostHello) => void): TrainingProcess {
+  const page = hostPage(mainDir);
+  // `electron-vite dev` serves the renderer without writing it: the page exists only after a build.
+  if (!existsSync(page)) {
+    throw new Error(
+      `the WebGPU window's page ${page} is not built; run \`npm run build\`, or train on another backend`,
+    );
+  }
   const window = new BrowserWindow({
     show: false,
     webPreferences: {
@@ -64,17 +72,23 @@ export function openTrainingWindow(mainDir: string, onHello?: (hello: TrainingHo
     },
     onHello ? { onHello } : {},
   );
-  void window.loadFile(hostPage(mainDir));
+  void window.loadFile(page);
   return child;
 }
 
 /** What the window's WebGPU offers here: opens a window, reads its hello, closes it. */
 export function probeWindowGpu(mainDir: string): Promise<WindowGpuReport> {
-  return new Promise((resolve) => {
-    const child = openTrainingWindow(mainDir, (hello) => {
-      resolve(hello.gpu);
-      child.kill();
-    });
+  return new Promise((resolve, reject) => {
+    let child: TrainingProcess;
+    try {
+      child = openTrainingWindow(mainDir, (hello) => {
+        resolve(hello.gpu);
+        child.kill();
+      });
+    } catch (error) {
+      reject(error as Error);
+      return;
+    }
     child.onExit((code, signal) =>
       resolve({ reason: `the WebGPU window ended before it answered (${signal ?? code})` }),
     );

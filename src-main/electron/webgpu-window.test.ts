@@ -28,8 +28,12 @@ import { trainingWindowChild } from './webgpu-window';
 const outRenderer = resolve(__dirname, '../../out/renderer');
 const hostPage = join(outRenderer, 'training-host.html');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Headless Chromium here needs only WebGPU switched on: its GPU process falls back to SwiftShader (Vulkan on the CPU). */
-const webgpuFlags = ['--no-sandbox', '--headless=new', '--enable-unsafe-webgpu', '--enable-features=Vulkan'];
+/**
+ * Headless Chromium here needs only WebGPU switched on; its GPU process then offers SwiftShader (Vulkan on the CPU,
+ * a fallback adapter). Asking for Vulkan natively (--use-vulkan=native, --use-angle=vulkan, VK_ICD_FILENAMES naming
+ * Mesa's lavapipe) still gives SwiftShader; --disable-software-rasterizer gives no adapter at all.
+ */
+const webgpuFlags = ['--no-sandbox', '--enable-unsafe-webgpu'];
 
 const missing = !existsSync(chromiumPath)
   ? `${chromiumPath} is missing (apt-get install chromium, or set CHROMIUM_PATH)`

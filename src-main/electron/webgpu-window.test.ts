@@ -35,12 +35,11 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 const webgpuFlags = ['--no-sandbox', '--enable-unsafe-webgpu'];
 
-const missing = !existsSync(chromiumPath)
+const prerequisite = !existsSync(chromiumPath)
   ? `${chromiumPath} is missing (apt-get install chromium, or set CHROMIUM_PATH)`
   : !existsSync(hostPage)
     ? `${hostPage} is missing: run \`npm run build\` first`
     : null;
-if (missing !== null) console.warn(`WebGPU window suite skipped: ${missing}`);
 
 const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
@@ -182,6 +181,31 @@ function relativeError(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-12);
 }
 
+/** Chromium, the page's server and the adapter the page is offered; null with the reason when there is none. */
+async function startChromium(): Promise<{ browser: Browser; server: Server; origin: string } | string> {
+  const { server, origin } = await serveRenderer();
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: webgpuFlags });
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${origin}/training-host.html`);
+    const found = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<object | null> } }).gpu;
+      if (gpu === undefined) return 'navigator.gpu is undefined';
+      return (await gpu.requestAdapter()) === null ? 'navigator.gpu.requestAdapter() returned null' : null;
+    });
+    if (found === null) return { browser, server, origin };
+    await browser.close();
+    server.close();
+    return `Chromium (${webgpuFlags.join(' ')}) offers no WebGPU adapter: ${found}`;
+  } finally {
+    await page.close().catch(() => undefined);
+  }
+}
+
+const chromiumHost = prerequisite === null ? await startChromium() : prerequisite;
+const missing = typeof chromiumHost === 'string' ? chromiumHost : null;
+if (missing !== null) console.warn(`WebGPU window suite skipped: ${missing}`);
+
 describe.skipIf(missing !== null)("the desktop app's WebGPU window, in Chromium", () => {
   let browser: Browser;
   let server: Server;
@@ -193,8 +217,7 @@ describe.skipIf(missing !== null)("the desktop app's WebGPU window, in Chromium"
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vae-webgpu-window-'));
     ({ source, dataset } = await mnistSubset(dir));
-    ({ server, origin } = await serveRenderer());
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: webgpuFlags });
+    ({ browser, server, origin } = chromiumHost as Exclude<typeof chromiumHost, string>);
   });
 
   afterAll(async () => {

@@ -147,13 +147,27 @@ describe('the routed training handle the queue runner sees', () => {
     expect(ready.type === 'ready' && ready.backend.skipped[1].reason).toBe('not installed');
   });
 
-  it('auto with a hardware adapter in the window trains there', async () => {
+  it('auto with a hardware adapter in the window trains there, and the run says why CUDA TensorFlow was skipped', async () => {
     const { process, window, probe, spawn } = setup({ adapter: hardware });
-    spawn().send(start('auto'));
+    const child = spawn();
+    const heard: FromWorker[] = [];
+    child.onMessage((m) => heard.push(m));
+    child.send(start('auto'));
     await settle();
     expect(probe).toHaveBeenCalledTimes(1);
     expect(window.sent[0]).toMatchObject({ backend: 'webgpu', allowSoftwareGpu: false });
     expect(process.sent).toEqual([]);
+    window.say({ type: 'ready', backend: { backend: 'webgpu', adapter: hardware, skipped: [] } });
+    expect(heard).toEqual([
+      {
+        type: 'ready',
+        backend: {
+          backend: 'webgpu',
+          adapter: hardware,
+          skipped: [{ backend: 'tensorflow (GPU)', reason: '@tensorflow/tfjs-node-gpu is not installed' }],
+        },
+      },
+    ]);
   });
 
   it('a window that cannot open fails the run with the reason, as a backend that cannot start would', async () => {

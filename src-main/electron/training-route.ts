@@ -61,13 +61,16 @@ export function routedTraining(options: RoutedTrainingOptions): SpawnTraining {
     const queued: ToWorker[] = [];
     const messageListeners: Listener<[FromWorker]>[] = [];
     const exitListeners: Listener<[number | null, string | null]>[] = [];
-    let windowReason: string | null = null;
+    /** What the run's page should also say about the backends skipped before the one it got. */
+    let amendReady: ((backend: BackendInfo) => BackendInfo) | null = null;
 
     const attach = (child: TrainingProcess): void => {
       inner = child;
       child.onMessage((message) => {
-        const shown =
-          message.type === 'ready' && windowReason !== null ? explainWindow(message.backend, windowReason) : message;
+        const shown: FromWorker =
+          message.type === 'ready' && amendReady !== null
+            ? { type: 'ready', backend: amendReady(message.backend) }
+            : message;
         for (const listener of messageListeners) listener(shown);
       });
       child.onExit((code, signal) => {
@@ -110,13 +113,24 @@ export function routedTraining(options: RoutedTrainingOptions): SpawnTraining {
             listener({ type: 'failed', epoch, message: (error as Error).message });
           return fail(1, null);
         }
+        if (wanted === null) {
+          // auto reached webgpu because CUDA TensorFlow is not installed: the run says so, as the process would.
+          amendReady = (backend) => ({
+            ...backend,
+            skipped: [
+              { backend: 'tensorflow (GPU)', reason: '@tensorflow/tfjs-node-gpu is not installed' },
+              ...backend.skipped,
+            ],
+          });
+        }
         return attach(window);
       }
       if (windowGpu !== null) {
-        windowReason =
+        const reason =
           'reason' in windowGpu
             ? windowGpu.reason
             : `the app's WebGPU window offers only a software adapter (${windowGpu.adapter.architecture || windowGpu.adapter.vendor}), slower than wasm; pass --allow-software-gpu to use it anyway`;
+        amendReady = (backend) => explainWindow(backend, reason);
       }
       attach(options.spawnProcess());
     };
@@ -153,15 +167,12 @@ export function routedTraining(options: RoutedTrainingOptions): SpawnTraining {
 }
 
 /** The process skipped webgpu because Dawn cannot run in Electron; the run's page says why the window could not either. */
-function explainWindow(backend: BackendInfo, reason: string): FromWorker {
+function explainWindow(backend: BackendInfo, reason: string): BackendInfo {
   return {
-    type: 'ready',
-    backend: {
-      ...backend,
-      skipped: backend.skipped.map((s) =>
-        s.backend === 'webgpu' ? { ...s, reason: `webgpu in the app's window: ${reason}` } : s,
-      ),
-    },
+    ...backend,
+    skipped: backend.skipped.map((s) =>
+      s.backend === 'webgpu' ? { ...s, reason: `webgpu in the app's window: ${reason}` } : s,
+    ),
   };
 }
 

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../../src-shared/runs';
+import type { BackendInfo, GpuAdapter } from '../../src-shared/runs';
 import { parseBackendChoice } from '../../src-shared/backends';
-import type { GpuAdapter } from '../../src-shared/runs';
 import {
   adapterOf,
   BackendError,

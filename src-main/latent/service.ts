@@ -56,6 +56,11 @@ export class LatentService {
     return this.backendInfo;
   }
 
+  /** The backend preference the latent processes start on (undefined: the environment's). */
+  get backendPreference(): BackendPreference | undefined {
+    return this.preference === undefined ? undefined : { ...this.preference };
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackendPreference } from '../../src-shared/backends';
 import type { NllProgress } from '../../src-shared/runs';
 import { spawnInProcess } from '../latent/in-process';
 import { listNllEstimates } from '../store/nll';
@@ -36,6 +37,34 @@ const settled = (events: NllProgress[]): Promise<NllProgress> =>
   });
 
 describe('NLL estimates started from the window', () => {
+  it('start their process on the backend the latent views follow', async () => {
+    const asked: (BackendPreference | undefined)[] = [];
+    const inProcess = spawnInProcess({ backend: 'wasm' });
+    const events: NllProgress[] = [];
+    let preference: BackendPreference | undefined = { backend: 'cpu', allowSoftwareGpu: true };
+    const nll = new NllJobs({
+      db: fixture.db,
+      dbPath: fixture.path,
+      spawn: (dbPath, backend) => {
+        asked.push(backend);
+        return inProcess(dbPath);
+      },
+      backend: () => preference,
+      emit: (p) => events.push(p),
+    });
+    nll.start({ runId, k: 2, examples: 4 });
+    await settled(events);
+    preference = { backend: 'wasm', allowSoftwareGpu: false };
+    events.length = 0;
+    nll.start({ runId, k: 2, examples: 4 });
+    await settled(events);
+    expect(asked).toEqual([
+      { backend: 'cpu', allowSoftwareGpu: true },
+      { backend: 'wasm', allowSoftwareGpu: false },
+    ]);
+    nll.close();
+  });
+
   it('runs in a latent process of its own, reports progress, and stores what the CLI computes', async () => {
     const events: NllProgress[] = [];
     const nll = jobs(events);

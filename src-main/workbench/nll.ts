@@ -10,6 +10,7 @@ import { testSplitNll, type SplitNllOptions } from '../training/nll';
 import { resolveDatasetSource } from '../catalog/datasets';
 import { ApiError, type MethodInputParsed } from '../../src-shared/api';
 import type { NllProgress } from '../../src-shared/runs';
+import type { BackendPreference } from '../../src-shared/backends';
 import { NLL_REQUEST, type FromLatent, type NllRequest } from '../latent/protocol';
 import type { LatentProcess, SpawnLatent } from '../latent/service';
 import { listNllEstimatesOfRuns } from '../store/nll';
@@ -65,6 +66,8 @@ export class NllJobs {
       db: Database;
       dbPath: string;
       spawn: SpawnLatent;
+      /** The backend the estimate's process starts on: the one the latent views follow (undefined: the environment's). */
+      backend?: () => BackendPreference | undefined;
       emit: (progress: NllProgress) => void;
       now?: () => number;
     },
@@ -88,7 +91,7 @@ export class NllJobs {
     }
     if (run.epochsDone === 0) throw new ApiError('NotFound', `run ${run.id} has no checkpoint yet`);
     const now = this.ctx.now ?? Date.now;
-    const child = this.ctx.spawn(this.ctx.dbPath);
+    const child = this.ctx.spawn(this.ctx.dbPath, this.ctx.backend?.());
     const job = {
       progress: {
         runId: run.id,

@@ -85,6 +85,7 @@ export function openWorkbench(opts: WorkbenchOptions): Workbench {
     db,
     dbPath: opts.dbPath,
     spawn: opts.spawnLatent,
+    backend: () => latent.backendPreference,
     emit: (progress) => events.emit('onNllProgress', progress),
   });
   const dispatch = createDispatcher({

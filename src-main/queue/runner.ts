@@ -42,11 +42,39 @@ export interface QueueRunnerOptions {
   retryLimit?: number;
   /** How often runs in training are checked for a pause or cancel asked by another process, ms. */
   stopPollMs?: number;
+  /** How long a training process waits for the next run before it is ended, ms (default 30 s). */
+  keepIdleMs?: number;
+  /** Let a training process train the slot's next run (default true); false starts one per run. */
+  reuseProcesses?: boolean;
+}
+
+/** CPU seconds this process spent on the runs' messages (bench:sweep shows where a coordinator's time goes). */
+export interface RunnerCpu {
+  /** Writing each epoch (metrics, images, checkpoint) into the store. */
+  recordEpochSec: number;
+  /** Handing per-batch progress to the listeners. */
+  progressSec: number;
+  batchMessages: number;
+  /** Training processes started. */
+  processesStarted: number;
 }
 
 export interface RunOutcome {
   runId: number;
   status: RunSummary['status'];
+}
+
+/**
+ * A training process and whoever listens to it now: the run it trains, or nobody while it waits between runs. A process
+ * that said 'idle' trains the next run with the same backend request, so a sweep pays its start-up once per slot.
+ */
+interface Slot {
+  process: TrainingProcess;
+  backendKey: string;
+  onMessage: ((message: FromWorker) => void) | null;
+  onExit: ((code: number | null, signal: string | null) => void) | null;
+  exited: boolean;
+  idleTimer: ReturnType<typeof setTimeout> | null;
 }
 
 interface ActiveRun {
@@ -88,6 +116,10 @@ export class QueueRunner {
   private readonly stopPollMs: number;
   private workersOf: () => number;
   private readonly active = new Map<number, ActiveRun>();
+  private readonly idle = new Set<Slot>();
+  private readonly keepIdleMs: number;
+  private readonly reuseProcesses: boolean;
+  readonly cpu: RunnerCpu = { recordEpochSec: 0, progressSec: 0, batchMessages: 0, processesStarted: 0 };
   private looping = false;
   private closed = false;
   private wakeUp: (() => void) | null = null;
@@ -106,6 +138,8 @@ export class QueueRunner {
     this.retryLimit = options.retryLimit ?? RETRY_LIMIT;
     this.stopPollMs = options.stopPollMs ?? 250;
     this.workersOf = toWorkers(options.workers);
+    this.keepIdleMs = options.keepIdleMs ?? 30_000;
+    this.reuseProcesses = options.reuseProcesses ?? true;
   }
 
   /** How many runs this runner trains at once, now. */
@@ -218,6 +252,69 @@ export class QueueRunner {
     this.closed = true;
     this.wake();
     await Promise.all(this.activeRunIds.map((id) => this.stopRun(id, 'interrupted')));
+    this.endIdleProcesses();
+  }
+
+  /** Training processes waiting between runs, now. */
+  get idleProcesses(): number {
+    return this.idle.size;
+  }
+
+  private endIdleProcesses(): void {
+    for (const slot of [...this.idle]) this.endSlot(slot);
+  }
+
+  private endSlot(slot: Slot): void {
+    this.idle.delete(slot);
+    if (slot.idleTimer !== null) clearTimeout(slot.idleTimer);
+    slot.idleTimer = null;
+    if (!slot.exited) slot.process.kill();
+  }
+
+  /** A waiting process with the same backend request, else a new one. */
+  private acquireSlot(backendKey: string): Slot {
+    for (const slot of this.idle) {
+      if (slot.exited || slot.backendKey !== backendKey) continue;
+      this.idle.delete(slot);
+      if (slot.idleTimer !== null) clearTimeout(slot.idleTimer);
+      slot.idleTimer = null;
+      return slot;
+    }
+    // A waiting process for another backend would only hold memory: a new one replaces it.
+    this.endIdleProcesses();
+    this.cpu.processesStarted += 1;
+    const slot: Slot = {
+      process: this.spawn(),
+      backendKey,
+      onMessage: null,
+      onExit: null,
+      exited: false,
+      idleTimer: null,
+    };
+    slot.process.onMessage((message) => slot.onMessage?.(message));
+    slot.process.onExit((code, signal) => {
+      slot.exited = true;
+      this.endSlot(slot);
+      const listener = slot.onExit;
+      slot.onMessage = null;
+      slot.onExit = null;
+      listener?.(code, signal);
+    });
+    return slot;
+  }
+
+  /** After its run: waits for the next one while there is room for it, else ends. */
+  private releaseSlot(slot: Slot): void {
+    slot.onMessage = null;
+    slot.onExit = null;
+    if (slot.exited) return;
+    if (this.closed || this.active.size + this.idle.size >= this.workers) {
+      slot.process.kill();
+      return;
+    }
+    this.idle.add(slot);
+    slot.idleTimer = setTimeout(() => this.endSlot(slot), this.keepIdleMs);
+    slot.idleTimer.unref?.();
   }
 
   onProgress(listener: (progress: RunProgress) => void): () => void {
@@ -277,6 +374,7 @@ export class QueueRunner {
       this.wakeUp = null;
     }
     await Promise.all(settling);
+    if (untilEmpty || this.closed) this.endIdleProcesses();
     return outcomes;
   }
 
@@ -328,6 +426,7 @@ export class QueueRunner {
       settle({ runId: run.id, status: final });
     };
 
+    let slot: Slot;
     let child: TrainingProcess;
     try {
       const dataset = resolveDatasetSource(this.db, this.dbPath, run.config.dataset);
@@ -337,7 +436,8 @@ export class QueueRunner {
           `run ${run.id} has ${run.epochsDone} epochs but no checkpoint with optimizer state to resume from`,
         );
       }
-      child = this.spawn();
+      slot = this.acquireSlot(JSON.stringify([this.backend, this.allowSoftwareGpu]));
+      child = slot.process;
       child.send({
         type: 'start',
         runId: run.id,
@@ -346,6 +446,7 @@ export class QueueRunner {
         resumeFrom,
         backend: this.backend,
         ...(this.allowSoftwareGpu === null ? {} : { allowSoftwareGpu: this.allowSoftwareGpu }),
+        keepAlive: this.reuseProcesses,
       });
     } catch (error) {
       end('failed', () => void markRunFailed(this.db, run.id, (error as Error).message));
@@ -361,7 +462,13 @@ export class QueueRunner {
     // The database could not be written (disk full, read-only): the run stops at its last whole epoch, resumable.
     let storageProblem: string | null = null;
 
-    child.onMessage((message: FromWorker) => {
+    slot.onMessage = (message: FromWorker) => {
+      if (message.type === 'idle') {
+        // The run is over and its process waits for another: settled as if it had exited normally.
+        onExit(0, null);
+        this.releaseSlot(slot);
+        return;
+      }
       if (ended) return;
       try {
         switch (message.type) {
@@ -370,6 +477,7 @@ export class QueueRunner {
             this.emitRun(run.id);
             break;
           case 'batch': {
+            const cpuBefore = cpuSeconds();
             const remainingBatches = message.batches - message.batch + (epochs - message.epoch) * message.batches;
             const batchesPerSec = message.examplesPerSec / Math.max(1, run.config.batchSize);
             const progress: RunProgress = {
@@ -385,13 +493,18 @@ export class QueueRunner {
               etaSec: batchesPerSec > 0 ? remainingBatches / batchesPerSec : null,
             };
             for (const listener of this.progressListeners) listener(progress);
+            this.cpu.batchMessages += 1;
+            this.cpu.progressSec += cpuSeconds() - cpuBefore;
             break;
           }
-          case 'epoch':
+          case 'epoch': {
+            const cpuBefore = cpuSeconds();
             recordEpoch(this.db, run.id, message);
+            this.cpu.recordEpochSec += cpuSeconds() - cpuBefore;
             this.emitRun(run.id);
             this.checkEarlyStop(active, message.epoch);
             break;
+          }
           case 'failed':
             failure = `epoch ${message.epoch}: ${message.message}`;
             break;
@@ -405,9 +518,9 @@ export class QueueRunner {
         if (storageProblem === null) failure = `could not record the run's results: ${(error as Error).message}`;
         child.kill();
       }
-    });
+    };
 
-    child.onExit((code, signal) => {
+    const onExit = (code: number | null, signal: string | null): void => {
       if (storageProblem !== null) {
         const message = storageProblem;
         console.error(`run ${run.id}: ${message}`);
@@ -432,10 +545,16 @@ export class QueueRunner {
             }).status,
         );
       }
-    });
+    };
+    slot.onExit = onExit;
 
     return settled;
   }
+}
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 function toWorkers(workers: number | (() => number) | undefined): () => number {

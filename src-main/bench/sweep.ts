@@ -45,7 +45,15 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { runs: 6, epochs: 1, trainSubset: 6000, workers: [1, 2], redisWorkers: 2, backend: null, reuse: [true] };
+  const options: Options = {
+    runs: 6,
+    epochs: 1,
+    trainSubset: 6000,
+    workers: [1, 2],
+    redisWorkers: 2,
+    backend: null,
+    reuse: [true],
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1] ?? '';
@@ -65,8 +73,7 @@ function parseArgs(argv: string[]): Options {
       const reuse = modes[value];
       if (!reuse) throw new Error(`--reuse ${JSON.stringify(value)}: expected yes, no or both`);
       options.reuse = reuse;
-    }
-    else if (flag === '--redis-workers') options.redisWorkers = value === '0' ? 0 : positiveInt(value);
+    } else if (flag === '--redis-workers') options.redisWorkers = value === '0' ? 0 : positiveInt(value);
     else
       throw new Error(
         `unknown argument ${flag}; use --runs N, --epochs N, --train-subset N, --workers 1,2, --redis-workers N, --backend NAME, --reuse yes|no|both`,

@@ -122,8 +122,8 @@ async function sweepSeconds(
       dbPath,
       spawn: coordinator?.spawn ?? (() => forkTraining()),
       backend: options.backend,
-      // Over Redis every run is published at once; the workers' concurrency decides how many train.
-      workers: coordinator ? options.runs : workers,
+      // Over Redis as many runs are published as the workers train at once.
+      workers: coordinator ? coordinator.workerSlots : workers,
       reuseProcesses: reuse,
     });
     const childrenBefore = childrenCpuSeconds();

@@ -10,9 +10,6 @@ interface Io {
   err: (line: string) => void;
 }
 
-/** How many runs a coordinator publishes at once when --workers is not given. */
-export const DEFAULT_REMOTE_SLOTS = 16;
-
 export const WORKER_HELP = `vae-workbench worker --redis URL [--concurrency N] [--backend auto|wasm|webgpu|…] [--exit-when-idle]
 Trains runs published by a workbench started with \`run --redis URL\` or \`serve --redis URL\`, N at once (default 1),
 each in its own training process. Needs no database: each run's config, data and checkpoint come through Redis.

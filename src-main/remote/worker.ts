@@ -48,6 +48,8 @@ export interface RemoteWorkerOptions {
 interface Heartbeat {
   host: string;
   backend: string;
+  /** Runs this worker trains at once: the coordinator publishes as many as all workers' add up to. */
+  concurrency: number;
   currentRuns: number[];
 }
 
@@ -78,7 +80,12 @@ export class RemoteWorker {
     this.secret = options.target.options.password;
     this.log = options.log ?? ((line) => console.error(line));
     this.redis = this.connect();
-    this.heartbeat = { host: this.host, backend: options.backend ?? 'auto', currentRuns: [] };
+    this.heartbeat = {
+      host: this.host,
+      backend: options.backend ?? 'auto',
+      concurrency: options.concurrency ?? 1,
+      currentRuns: [],
+    };
     const lockDuration = options.lockDurationMs ?? 30_000;
     this.worker = new Worker(QUEUE_NAME, (job) => this.train(job), {
       connection: (this.workerConnection = this.connect()),
@@ -186,6 +193,7 @@ export class RemoteWorker {
       .hset(key, {
         host: this.heartbeat.host,
         backend: this.heartbeat.backend,
+        concurrency: String(this.heartbeat.concurrency),
         currentRuns: this.heartbeat.currentRuns.join(','),
         lastHeartbeat: new Date().toISOString(),
       })

@@ -53,7 +53,7 @@ function drive(
   });
 }
 
-const start = (c: ExperimentConfig, backend = 'wasm'): ToWorker => ({
+const start = (c: ExperimentConfig, backend = 'wasm'): Extract<ToWorker, { type: 'start' }> => ({
   type: 'start',
   runId: 1,
   config: c,

@@ -100,6 +100,7 @@ async function withWorkbench<T>(
     workers,
     workQueue: false,
   });
+  remote?.onWorkerSlotsChanged(() => wb.runner.wake());
   try {
     return await fn(wb);
   } finally {
@@ -256,7 +257,8 @@ async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
       const requeued = wb.runner.requeueInterrupted();
       if (requeued.length > 0)
         io.out(`Interrupted runs back in the queue, continuing from their last checkpoint: ${requeued.join(', ')}`);
-      io.out(`Training up to ${wb.runner.workers} run${wb.runner.workers === 1 ? '' : 's'} at once.`);
+      if (remote && workers === null) io.out('Publishing as many runs as the live workers train at once.');
+      else io.out(`Training up to ${wb.runner.workers} run${wb.runner.workers === 1 ? '' : 's'} at once.`);
       return workQueue(wb, io);
     },
     backend,

@@ -16,10 +16,27 @@ each in its own training process. Needs no database: each run's config, data and
 URL: redis://[user:password@]host[:port][/db], or rediss://… for TLS; the password is never printed. \`--redis env\`
 reads the URL from $VAE_WORKBENCH_REDIS, which keeps the password out of \`ps\` and shell history.
 --exit-when-idle leaves once no run has been waiting or training for --idle-seconds S (default 30): a Slurm job
-array's tasks, for instance.`;
+array's tasks, for instance. $VAE_WORKBENCH_LOCK_MS: how long a run's lock lasts (default 30000): a worker that dies
+is replaced by another after this long.`;
 
 /** How long an --exit-when-idle worker waits with nothing to do before it leaves, by default, s. */
 export const DEFAULT_IDLE_SECONDS = 30;
+
+/**
+ * How long a worker's job lock lasts, ms (BullMQ's default 30 s): a killed worker's run waits this long before another
+ * worker resumes it. Tests shorten it; a cluster whose workers pause for long (swapping) may lengthen it.
+ */
+export const LOCK_MS_ENV = 'VAE_WORKBENCH_LOCK_MS';
+
+/** The lock duration the environment asks for, or undefined for BullMQ's default; an error names a bad value. */
+export function lockDurationFromEnv(raw: string | undefined = process.env[LOCK_MS_ENV]): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 500 || ms > 3_600_000) {
+    throw new Error(`$${LOCK_MS_ENV} = ${JSON.stringify(raw)}: allowed: an integer number of ms from 500 to 3600000`);
+  }
+  return ms;
+}
 
 /** Where --redis may come from instead, so the password stays out of the process list (`ps`) and shell history. */
 export const REDIS_URL_ENV = 'VAE_WORKBENCH_REDIS';
@@ -58,11 +75,13 @@ export async function runWorker(
   options: { target: RedisTarget; concurrency: number; backend: string | null; exitWhenIdleSec: number | null },
   io: Io,
 ): Promise<number> {
+  const lockDurationMs = lockDurationFromEnv();
   const worker = new RemoteWorker({
     target: options.target,
     spawn: () => forkTraining(),
     concurrency: options.concurrency,
     backend: options.backend,
+    ...(lockDurationMs === undefined ? {} : { lockDurationMs, heartbeatMs: Math.min(5000, lockDurationMs) }),
     log: (line) => io.err(line),
   });
   io.out(

@@ -60,6 +60,7 @@ export class RedisCoordinator {
   /** How many runs the live workers train at once, summed, as their heartbeats last said. */
   private liveWorkerSlots = 0;
   private readonly workerScan: ReturnType<typeof setInterval>;
+  private readonly slotListeners = new Set<() => void>();
 
   constructor(private readonly options: RedisCoordinatorOptions) {
     this.secret = options.target.options.password;
@@ -91,10 +92,19 @@ export class RedisCoordinator {
    */
   readonly workerSlots = (): number => Math.max(1, this.liveWorkerSlots);
 
+  /** Called when the live workers' slots change (a worker joined or left): the runner looks at its queue again. */
+  onWorkerSlotsChanged(listener: () => void): () => void {
+    this.slotListeners.add(listener);
+    return () => this.slotListeners.delete(listener);
+  }
+
   private async countWorkerSlots(): Promise<void> {
     try {
       const beats = await this.heartbeats();
-      this.liveWorkerSlots = beats.reduce((sum, beat) => sum + (Number(beat.concurrency) || 1), 0);
+      const slots = beats.reduce((sum, beat) => sum + (Number(beat.concurrency) || 1), 0);
+      if (slots === this.liveWorkerSlots || this.closed) return;
+      this.liveWorkerSlots = slots;
+      for (const listener of this.slotListeners) listener();
     } catch {
       // Redis unreachable: keep the last count; ioredis reconnects on its own.
     }

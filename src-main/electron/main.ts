@@ -13,6 +13,7 @@ import type { FromWorker, ToWorker } from '../training/protocol';
 import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX } from './channels';
 import { utilityChild } from './utility-process';
 import { appIconPath, dbFlag, isOwnPage, startFailureMessage, timeBox } from './lifecycle';
+import { desktopCoordinator } from '../remote/cli';
 
 const rendererIndex = join(__dirname, '../renderer/index.html');
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
@@ -25,6 +26,8 @@ const ownPage = (url: string | undefined): boolean => isOwnPage(url, rendererInd
 let workbench: Workbench | null = null;
 let window: BrowserWindow | null = null;
 let dbPath: string | null = null;
+/** With --redis URL the app is a coordinator, as `serve --redis URL` is: workers train its runs. */
+let coordinator: ReturnType<typeof desktopCoordinator> = null;
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -76,12 +79,14 @@ async function start(): Promise<void> {
   // user's data unless --db or VAE_WORKBENCH_DB says otherwise. The window shows the path (getInfo's dbPath).
   dbPath = resolveDbPath(dbFlag(process.argv), app.getPath('userData'));
   const workerPath = builtEntry('training-worker');
+  coordinator = desktopCoordinator(process.argv);
   const wb = openWorkbench({
     dbPath,
     spawn: () => utilityChild<ToWorker, FromWorker>(workerPath, [], 'VAE Workbench training'),
     // Found on first use: the latent views start their process only when opened.
     spawnLatent: (path) =>
       utilityChild<ToLatent, FromLatent>(builtEntry('latent-worker'), [path], 'VAE Workbench latent'),
+    ...coordinator?.options,
     transport: 'ipc',
     version: APP_VERSION,
     // One folder for the three report files, asked from main: the page's downloads would open three save dialogs.
@@ -140,7 +145,8 @@ if (!app.requestSingleInstanceLock()) {
     // child that never answers does not keep the app open: after the limit it exits anyway.
     event.preventDefault();
     quitting = true;
-    void timeBox(workbench.close(), QUIT_TIMEOUT_MS).then((outcome) => {
+    const closing = workbench.close().then(() => coordinator?.close());
+    void timeBox(closing, QUIT_TIMEOUT_MS).then((outcome) => {
       if (outcome === 'timed-out')
         console.error(`VAE Workbench: closing took over ${QUIT_TIMEOUT_MS / 1000} s; exiting`);
       app.exit(0);

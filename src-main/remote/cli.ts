@@ -1,4 +1,5 @@
 import { forkTraining } from '../queue/fork';
+import type { WorkbenchOptions } from '../workbench/workbench';
 import { RedisCoordinator } from './coordinator';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
 import { RemoteWorker } from './worker';
@@ -63,6 +64,42 @@ export function positiveInteger(
     throw usage(`--${name} ${JSON.stringify(raw)}: allowed: an integer from 1 to 256`);
   }
   return n;
+}
+
+/** --redis URL or --redis=URL among a program's arguments (Electron passes flags of its own too). */
+export function redisFlag(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--redis') {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) {
+        throw new Error('--redis needs a URL: redis://[user:password@]host[:port][/db], rediss://…, or env');
+      }
+      return value;
+    }
+    if (argv[i].startsWith('--redis=')) return argv[i].slice('--redis='.length);
+  }
+  return undefined;
+}
+
+/** What the desktop app's --redis asks for, read as `serve --redis` reads it; null without the flag. */
+export function desktopRedisTarget(argv: readonly string[]): RedisTarget | null {
+  return redisTarget(redisFlag(argv), (message) => new Error(message));
+}
+
+/**
+ * The desktop app as a coordinator (`--redis URL` on its command line, like `serve --redis URL`): the workbench's
+ * options that send its runs to the workers, and the coordinator to close after the workbench. null without --redis.
+ */
+export function desktopCoordinator(
+  argv: readonly string[],
+): { options: Pick<WorkbenchOptions, 'spawn' | 'remoteSlots' | 'remoteWorkers'>; close: () => Promise<void> } | null {
+  const target = desktopRedisTarget(argv);
+  if (!target) return null;
+  const remote = startCoordinator(target, { out: (line) => console.log(line), err: (line) => console.error(line) });
+  return {
+    options: { spawn: remote.spawn, remoteSlots: remote.workerSlots, remoteWorkers: () => remote.listWorkers() },
+    close: () => remote.close(),
+  };
 }
 
 /** The coordinator of `run|serve --redis URL`; close it after the workbench. */

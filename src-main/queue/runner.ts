@@ -22,6 +22,7 @@ import type { RunSummary } from '../../src-shared/runs';
 import { backendChoices, type BackendPreference } from '../../src-shared/backends';
 import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
 import type { RunProgress, SpawnTraining, TrainingProcess } from './types';
+import { TrainingProcessPool } from './process-pool';
 
 export type StopReason = 'paused' | 'cancelled' | 'interrupted' | 'stopped-early';
 
@@ -64,19 +65,6 @@ export interface RunOutcome {
   status: RunSummary['status'];
 }
 
-/**
- * A training process and whoever listens to it now: the run it trains, or nobody while it waits between runs. A process
- * that said 'idle' trains the next run with the same backend request, so a sweep pays its start-up once per slot.
- */
-interface Slot {
-  process: TrainingProcess;
-  backendKey: string;
-  onMessage: ((message: FromWorker) => void) | null;
-  onExit: ((code: number | null, signal: string | null) => void) | null;
-  exited: boolean;
-  idleTimer: ReturnType<typeof setTimeout> | null;
-}
-
 interface ActiveRun {
   run: RunSummary;
   process: TrainingProcess;
@@ -102,12 +90,12 @@ function pidIsAlive(pid: number): boolean {
  * settles the run's status when the child ends. A run whose child dies unexpectedly becomes `interrupted`; the next
  * pass over the queue (this runner's, or any other process's) puts it back at the front to continue from its last
  * checkpoint, up to the retry limit. A slot is whatever `spawn` returns: a forked process here; anything that speaks
- * the training protocol (ChildHandle<ToWorker, FromWorker>) could stand in for one.
+ * the training protocol (ChildHandle<ToWorker, FromWorker>) could stand in for one. A slot's process trains the slot's
+ * next run too (see TrainingProcessPool); the run still ends when its lease of the process does.
  */
 export class QueueRunner {
   private readonly db: Database;
   private readonly dbPath: string;
-  private readonly spawn: SpawnTraining;
   private backend: string | null;
   /** null: the training process reads VAE_WORKBENCH_ALLOW_SOFTWARE_GPU. */
   private allowSoftwareGpu: boolean | null = null;
@@ -116,10 +104,12 @@ export class QueueRunner {
   private readonly stopPollMs: number;
   private workersOf: () => number;
   private readonly active = new Map<number, ActiveRun>();
-  private readonly idle = new Set<Slot>();
-  private readonly keepIdleMs: number;
-  private readonly reuseProcesses: boolean;
-  readonly cpu: RunnerCpu = { recordEpochSec: 0, progressSec: 0, batchMessages: 0, processesStarted: 0 };
+  private readonly pool: TrainingProcessPool;
+  private readonly cpuSpent: Omit<RunnerCpu, 'processesStarted'> = {
+    recordEpochSec: 0,
+    progressSec: 0,
+    batchMessages: 0,
+  };
   private looping = false;
   private closed = false;
   private wakeUp: (() => void) | null = null;
@@ -132,14 +122,18 @@ export class QueueRunner {
   constructor(options: QueueRunnerOptions) {
     this.db = options.db;
     this.dbPath = options.dbPath;
-    this.spawn = options.spawn;
     this.backend = options.backend ?? null;
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.retryLimit = options.retryLimit ?? RETRY_LIMIT;
     this.stopPollMs = options.stopPollMs ?? 250;
     this.workersOf = toWorkers(options.workers);
-    this.keepIdleMs = options.keepIdleMs ?? 30_000;
-    this.reuseProcesses = options.reuseProcesses ?? true;
+    this.pool = new TrainingProcessPool({
+      spawn: options.spawn,
+      // A process waits for the next run only while there is a slot for it.
+      canKeep: (idle) => !this.closed && this.active.size + idle < this.workers,
+      keepIdleMs: options.keepIdleMs,
+      reuse: options.reuseProcesses,
+    });
   }
 
   /** How many runs this runner trains at once, now. */
@@ -252,69 +246,17 @@ export class QueueRunner {
     this.closed = true;
     this.wake();
     await Promise.all(this.activeRunIds.map((id) => this.stopRun(id, 'interrupted')));
-    this.endIdleProcesses();
+    this.pool.endIdle();
   }
 
   /** Training processes waiting between runs, now. */
   get idleProcesses(): number {
-    return this.idle.size;
+    return this.pool.idleProcesses;
   }
 
-  private endIdleProcesses(): void {
-    for (const slot of [...this.idle]) this.endSlot(slot);
-  }
-
-  private endSlot(slot: Slot): void {
-    this.idle.delete(slot);
-    if (slot.idleTimer !== null) clearTimeout(slot.idleTimer);
-    slot.idleTimer = null;
-    if (!slot.exited) slot.process.kill();
-  }
-
-  /** A waiting process with the same backend request, else a new one. */
-  private acquireSlot(backendKey: string): Slot {
-    for (const slot of this.idle) {
-      if (slot.exited || slot.backendKey !== backendKey) continue;
-      this.idle.delete(slot);
-      if (slot.idleTimer !== null) clearTimeout(slot.idleTimer);
-      slot.idleTimer = null;
-      return slot;
-    }
-    // A waiting process for another backend would only hold memory: a new one replaces it.
-    this.endIdleProcesses();
-    this.cpu.processesStarted += 1;
-    const slot: Slot = {
-      process: this.spawn(),
-      backendKey,
-      onMessage: null,
-      onExit: null,
-      exited: false,
-      idleTimer: null,
-    };
-    slot.process.onMessage((message) => slot.onMessage?.(message));
-    slot.process.onExit((code, signal) => {
-      slot.exited = true;
-      this.endSlot(slot);
-      const listener = slot.onExit;
-      slot.onMessage = null;
-      slot.onExit = null;
-      listener?.(code, signal);
-    });
-    return slot;
-  }
-
-  /** After its run: waits for the next one while there is room for it, else ends. */
-  private releaseSlot(slot: Slot): void {
-    slot.onMessage = null;
-    slot.onExit = null;
-    if (slot.exited) return;
-    if (this.closed || this.active.size + this.idle.size >= this.workers) {
-      slot.process.kill();
-      return;
-    }
-    this.idle.add(slot);
-    slot.idleTimer = setTimeout(() => this.endSlot(slot), this.keepIdleMs);
-    slot.idleTimer.unref?.();
+  /** CPU seconds spent on the runs' messages, and training processes started. */
+  get cpu(): RunnerCpu {
+    return { ...this.cpuSpent, processesStarted: this.pool.processesStarted };
   }
 
   onProgress(listener: (progress: RunProgress) => void): () => void {
@@ -374,7 +316,7 @@ export class QueueRunner {
       this.wakeUp = null;
     }
     await Promise.all(settling);
-    if (untilEmpty || this.closed) this.endIdleProcesses();
+    if (untilEmpty || this.closed) this.pool.endIdle();
     return outcomes;
   }
 
@@ -426,7 +368,6 @@ export class QueueRunner {
       settle({ runId: run.id, status: final });
     };
 
-    let slot: Slot;
     let child: TrainingProcess;
     try {
       const dataset = resolveDatasetSource(this.db, this.dbPath, run.config.dataset);
@@ -436,8 +377,7 @@ export class QueueRunner {
           `run ${run.id} has ${run.epochsDone} epochs but no checkpoint with optimizer state to resume from`,
         );
       }
-      slot = this.acquireSlot(JSON.stringify([this.backend, this.allowSoftwareGpu]));
-      child = slot.process;
+      child = this.pool.lease(JSON.stringify([this.backend, this.allowSoftwareGpu]));
       child.send({
         type: 'start',
         runId: run.id,
@@ -446,7 +386,6 @@ export class QueueRunner {
         resumeFrom,
         backend: this.backend,
         ...(this.allowSoftwareGpu === null ? {} : { allowSoftwareGpu: this.allowSoftwareGpu }),
-        keepAlive: this.reuseProcesses,
       });
     } catch (error) {
       end('failed', () => void markRunFailed(this.db, run.id, (error as Error).message));
@@ -462,13 +401,7 @@ export class QueueRunner {
     // The database could not be written (disk full, read-only): the run stops at its last whole epoch, resumable.
     let storageProblem: string | null = null;
 
-    slot.onMessage = (message: FromWorker) => {
-      if (message.type === 'idle') {
-        // The run is over and its process waits for another: settled as if it had exited normally.
-        onExit(0, null);
-        this.releaseSlot(slot);
-        return;
-      }
+    child.onMessage((message: FromWorker) => {
       if (ended) return;
       try {
         switch (message.type) {
@@ -493,14 +426,14 @@ export class QueueRunner {
               etaSec: batchesPerSec > 0 ? remainingBatches / batchesPerSec : null,
             };
             for (const listener of this.progressListeners) listener(progress);
-            this.cpu.batchMessages += 1;
-            this.cpu.progressSec += cpuSeconds() - cpuBefore;
+            this.cpuSpent.batchMessages += 1;
+            this.cpuSpent.progressSec += cpuSeconds() - cpuBefore;
             break;
           }
           case 'epoch': {
             const cpuBefore = cpuSeconds();
             recordEpoch(this.db, run.id, message);
-            this.cpu.recordEpochSec += cpuSeconds() - cpuBefore;
+            this.cpuSpent.recordEpochSec += cpuSeconds() - cpuBefore;
             this.emitRun(run.id);
             this.checkEarlyStop(active, message.epoch);
             break;
@@ -518,9 +451,9 @@ export class QueueRunner {
         if (storageProblem === null) failure = `could not record the run's results: ${(error as Error).message}`;
         child.kill();
       }
-    };
+    });
 
-    const onExit = (code: number | null, signal: string | null): void => {
+    child.onExit((code, signal) => {
       if (storageProblem !== null) {
         const message = storageProblem;
         console.error(`run ${run.id}: ${message}`);
@@ -545,8 +478,7 @@ export class QueueRunner {
             }).status,
         );
       }
-    };
-    slot.onExit = onExit;
+    });
 
     return settled;
   }

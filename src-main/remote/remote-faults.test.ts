@@ -9,6 +9,8 @@ import { getEpochMetrics, getEpochTimings } from '../store/metrics';
 import { listRuns } from '../store/runs';
 import { TestRedis } from '../testing/redis-server';
 import { keys } from './protocol';
+import { PROFILE_DIR_ENV, type RunProfile } from '../training/run-profile';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Faults with real processes: the built CLI's `worker` and `run --redis` as separate OS processes, killed with SIGKILL
@@ -41,10 +43,10 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function start(args: string[]): Started {
+function start(args: string[], env: Record<string, string> = {}): Started {
   const child = spawn(process.execPath, [cli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, VAE_WORKBENCH_LOCK_MS: LOCK_MS },
+    env: { ...process.env, VAE_WORKBENCH_LOCK_MS: LOCK_MS, ...env },
   });
   processes.push(child);
   let output = '';
@@ -54,7 +56,18 @@ function start(args: string[]): Started {
   return { process: child, output: () => output, exited };
 }
 
-const worker = (): Started => start(['worker', '--redis', redis.url, '--backend', 'wasm']);
+const worker = (env: Record<string, string> = {}): Started =>
+  start(['worker', '--redis', redis.url, '--backend', 'wasm'], env);
+
+/** The runs each training process trained, from the profiles they leave in `dir`. */
+function runsByProcess(dir: string): Map<number, number[]> {
+  const byPid = new Map<number, number[]>();
+  for (const name of readdirSync(dir)) {
+    const profile = JSON.parse(readFileSync(join(dir, name), 'utf8')) as RunProfile;
+    byPid.set(profile.pid, [...(byPid.get(profile.pid) ?? []), profile.runId]);
+  }
+  return byPid;
+}
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -114,7 +127,8 @@ describe('faults with real OS processes (built CLI, real redis-server, SIGKILL)'
   it('a worker killed mid-run: its lock lapses and the other worker resumes the run from its last checkpoint', async () => {
     const epochs = 8;
     const { db, dbPath } = queued(2, epochs);
-    const workers = [worker(), worker()];
+    const profiles = mkdtempSync(join(tmpdir(), 'vae-remote-profiles-'));
+    const workers = [worker({ [PROFILE_DIR_ENV]: profiles }), worker({ [PROFILE_DIR_ENV]: profiles })];
     const coordinator = start(['run', '--db', dbPath, '--redis', redis.url]);
     const output = () => [coordinator, ...workers].map((p) => p.output()).join('\n');
     // Both runs train, one on each worker, and one of them has stored an epoch.
@@ -142,6 +156,8 @@ describe('faults with real OS processes (built CLI, real redis-server, SIGKILL)'
     expect(first).toMatch(new RegExp(`:${victim.pid}:`));
     expect(takeover, trainedBy.join(', ')).toBeGreaterThan(0);
     expect(trainedBy.slice(takeover).every((w) => w === trainedBy[takeover])).toBe(true);
+    // The survivor's training process trained its own run, then the taken-over one: kept across jobs.
+    expect([...runsByProcess(profiles).values()].some((runIds) => runIds.length === 2)).toBe(true);
     db.close();
   }, 240_000);
 

@@ -114,7 +114,14 @@ async function sweepSeconds(
     const remoteWorkers = target
       ? Array.from(
           { length: workers },
-          () => new RemoteWorker({ target, spawn: () => forkTraining(), concurrency: 1, backend: options.backend }),
+          () =>
+            new RemoteWorker({
+              target,
+              spawn: () => forkTraining(),
+              concurrency: 1,
+              backend: options.backend,
+              reuseProcesses: reuse,
+            }),
         )
       : [];
     const runner = new QueueRunner({
@@ -126,6 +133,7 @@ async function sweepSeconds(
       workers: coordinator ? coordinator.workerSlots : workers,
       reuseProcesses: reuse,
     });
+    coordinator?.onWorkerSlotsChanged(() => runner.wake());
     const childrenBefore = childrenCpuSeconds();
     const ownBefore = ownCpuSeconds();
     const started = performance.now();
@@ -196,7 +204,7 @@ async function main(): Promise<void> {
       throw new Error(`${options.redisWorkers} workers over Redis: only ${finished} of ${options.runs} runs finished`);
     const rate = (options.runs / seconds) * 3600;
     console.log(
-      `${options.redisWorkers} workers over Redis on loopback: ${seconds.toFixed(1)} s for ${options.runs} runs = ${rate.toFixed(0)} runs/hour (${backend})`,
+      `${options.redisWorkers} workers over Redis on loopback (${modeName(reuse)}): ${seconds.toFixed(1)} s for ${options.runs} runs = ${rate.toFixed(0)} runs/hour (${backend})`,
     );
     for (const line of describeSweepCpu(cpu)) console.log(line);
   } else if (options.redisWorkers > 0) {

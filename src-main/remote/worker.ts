@@ -44,6 +44,8 @@ export interface RemoteWorkerOptions {
   cacheDir?: string;
   /** A name for this worker; default host:pid:random. */
   id?: string;
+  /** Let a training process train this worker's next job too (default true); false starts one per job. */
+  reuseProcesses?: boolean;
 }
 
 interface Heartbeat {
@@ -88,6 +90,7 @@ export class RemoteWorker {
     this.pool = new TrainingProcessPool({
       spawn: options.spawn,
       canKeep: (idle) => !this.closing && this.children.size + idle < concurrency,
+      reuse: options.reuseProcesses,
     });
     this.heartbeat = {
       host: this.host,

@@ -35,7 +35,6 @@ import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order
 import { backendChoices, parseBackendChoice } from '../../src-shared/backends';
 import {
   DEFAULT_IDLE_SECONDS,
-  DEFAULT_REMOTE_SLOTS,
   positiveInteger,
   redisTarget,
   runWorker,
@@ -91,7 +90,7 @@ async function withWorkbench<T>(
   const wb = openWorkbench({
     dbPath: resolveDbPath(flags.get('db')),
     spawn: remote?.spawn ?? (() => forkTraining()),
-    ...(remote ? { remoteSlots: workers ?? DEFAULT_REMOTE_SLOTS } : {}),
+    ...(remote ? { remoteSlots: workers ?? remote.workerSlots } : {}),
     // A headless command may run TF.js in its own process: manifolds decode in-process, on a backend picked only
     // when a report has a manifold to draw.
     spawnLatent: spawnInProcess(),
@@ -101,6 +100,7 @@ async function withWorkbench<T>(
     workers,
     workQueue: false,
   });
+  remote?.onWorkerSlotsChanged(() => wb.runner.wake());
   try {
     return await fn(wb);
   } finally {
@@ -242,7 +242,8 @@ async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
         'the backend). Runs whose training process died are put back first and continue from their last checkpoint.\n' +
         `auto (the default, or $${backendEnvVar}) takes the best backend that starts; see \`vae-workbench backends\`.\n` +
         '--allow-software-gpu lets webgpu run on a software adapter (lavapipe, SwiftShader): for tests, slower than wasm.\n' +
-        '--redis URL: workers (`vae-workbench worker`) train the runs; N is then how many are published at once.',
+        '--redis URL: workers (`vae-workbench worker`) train the runs; N is then how many are published at once\n' +
+        '(default: as many as the live workers train at once; the rest stay queued here, in the order you give).',
     );
     return 0;
   }
@@ -258,7 +259,8 @@ async function cmdRun(flags: Map<string, string>, io: Io): Promise<number> {
       const requeued = wb.runner.requeueInterrupted();
       if (requeued.length > 0)
         io.out(`Interrupted runs back in the queue, continuing from their last checkpoint: ${requeued.join(', ')}`);
-      io.out(`Training up to ${wb.runner.workers} run${wb.runner.workers === 1 ? '' : 's'} at once.`);
+      if (remote && workers === null) io.out('Publishing as many runs as the live workers train at once.');
+      else io.out(`Training up to ${wb.runner.workers} run${wb.runner.workers === 1 ? '' : 's'} at once.`);
       return workQueue(wb, io);
     },
     backend,
@@ -550,7 +552,7 @@ async function cmdServe(flags: Map<string, string>, io: Io): Promise<number> {
     ...(remote
       ? {
           spawn: remote.spawn,
-          remoteSlots: remoteSlots ?? DEFAULT_REMOTE_SLOTS,
+          remoteSlots: remoteSlots ?? remote.workerSlots,
           remoteWorkers: () => remote.listWorkers(),
         }
       : {}),

@@ -17,6 +17,7 @@ import { isInstalled, latentPreferenceInApp, routedTraining } from './training-r
 import { latentArgs } from '../latent/fork';
 import { openTrainingWindow, probeWindowGpu } from './training-window';
 import type { WindowGpuReport } from '../training/window-backend';
+import { desktopCoordinator } from '../remote/cli';
 
 const rendererIndex = join(__dirname, '../renderer/index.html');
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
@@ -29,6 +30,8 @@ const ownPage = (url: string | undefined): boolean => isOwnPage(url, rendererInd
 let workbench: Workbench | null = null;
 let window: BrowserWindow | null = null;
 let dbPath: string | null = null;
+/** With --redis URL the app is a coordinator, as `serve --redis URL` is: workers train its runs. */
+let coordinator: ReturnType<typeof desktopCoordinator> = null;
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -82,6 +85,7 @@ async function start(): Promise<void> {
   const workerPath = builtEntry('training-worker');
   // Asked once, when the first run with backend auto starts: the answer does not change while the app runs.
   let windowGpu: Promise<WindowGpuReport> | null = null;
+  coordinator = desktopCoordinator(process.argv);
   const wb = openWorkbench({
     dbPath,
     // webgpu runs train in a hidden window on Chromium's WebGPU (Dawn cannot run inside Electron); others in a process.
@@ -98,6 +102,7 @@ async function start(): Promise<void> {
         latentArgs(path, latentPreferenceInApp(backend)),
         'VAE Workbench latent',
       ),
+    ...coordinator?.options,
     transport: 'ipc',
     version: APP_VERSION,
     // One folder for the three report files, asked from main: the page's downloads would open three save dialogs.
@@ -158,7 +163,8 @@ if (!app.requestSingleInstanceLock()) {
     // child that never answers does not keep the app open: after the limit it exits anyway.
     event.preventDefault();
     quitting = true;
-    void timeBox(workbench.close(), QUIT_TIMEOUT_MS).then((outcome) => {
+    const closing = workbench.close().then(() => coordinator?.close());
+    void timeBox(closing, QUIT_TIMEOUT_MS).then((outcome) => {
       if (outcome === 'timed-out')
         console.error(`VAE Workbench: closing took over ${QUIT_TIMEOUT_MS / 1000} s; exiting`);
       app.exit(0);

@@ -22,6 +22,7 @@ import type { RunSummary } from '../../src-shared/runs';
 import { backendChoices, type BackendPreference } from '../../src-shared/backends';
 import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
 import type { RunProgress, SpawnTraining, TrainingProcess } from './types';
+import { TrainingProcessPool } from './process-pool';
 
 export type StopReason = 'paused' | 'cancelled' | 'interrupted' | 'stopped-early';
 
@@ -42,6 +43,21 @@ export interface QueueRunnerOptions {
   retryLimit?: number;
   /** How often runs in training are checked for a pause or cancel asked by another process, ms. */
   stopPollMs?: number;
+  /** How long a training process waits for the next run before it is ended, ms (default 30 s). */
+  keepIdleMs?: number;
+  /** Let a training process train the slot's next run (default true); false starts one per run. */
+  reuseProcesses?: boolean;
+}
+
+/** CPU seconds this process spent on the runs' messages (bench:sweep shows where a coordinator's time goes). */
+export interface RunnerCpu {
+  /** Writing each epoch (metrics, images, checkpoint) into the store. */
+  recordEpochSec: number;
+  /** Handing per-batch progress to the listeners. */
+  progressSec: number;
+  batchMessages: number;
+  /** Training processes started. */
+  processesStarted: number;
 }
 
 export interface RunOutcome {
@@ -74,12 +90,12 @@ function pidIsAlive(pid: number): boolean {
  * settles the run's status when the child ends. A run whose child dies unexpectedly becomes `interrupted`; the next
  * pass over the queue (this runner's, or any other process's) puts it back at the front to continue from its last
  * checkpoint, up to the retry limit. A slot is whatever `spawn` returns: a forked process here; anything that speaks
- * the training protocol (ChildHandle<ToWorker, FromWorker>) could stand in for one.
+ * the training protocol (ChildHandle<ToWorker, FromWorker>) could stand in for one. A slot's process trains the slot's
+ * next run too (see TrainingProcessPool); the run still ends when its lease of the process does.
  */
 export class QueueRunner {
   private readonly db: Database;
   private readonly dbPath: string;
-  private readonly spawn: SpawnTraining;
   private backend: string | null;
   /** null: the training process reads VAE_WORKBENCH_ALLOW_SOFTWARE_GPU. */
   private allowSoftwareGpu: boolean | null = null;
@@ -88,6 +104,12 @@ export class QueueRunner {
   private readonly stopPollMs: number;
   private workersOf: () => number;
   private readonly active = new Map<number, ActiveRun>();
+  private readonly pool: TrainingProcessPool;
+  private readonly cpuSpent: Omit<RunnerCpu, 'processesStarted'> = {
+    recordEpochSec: 0,
+    progressSec: 0,
+    batchMessages: 0,
+  };
   private looping = false;
   private closed = false;
   private wakeUp: (() => void) | null = null;
@@ -100,12 +122,18 @@ export class QueueRunner {
   constructor(options: QueueRunnerOptions) {
     this.db = options.db;
     this.dbPath = options.dbPath;
-    this.spawn = options.spawn;
     this.backend = options.backend ?? null;
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.retryLimit = options.retryLimit ?? RETRY_LIMIT;
     this.stopPollMs = options.stopPollMs ?? 250;
     this.workersOf = toWorkers(options.workers);
+    this.pool = new TrainingProcessPool({
+      spawn: options.spawn,
+      // A process waits for the next run only while there is a slot for it.
+      canKeep: (idle) => !this.closed && this.active.size + idle < this.workers,
+      keepIdleMs: options.keepIdleMs,
+      reuse: options.reuseProcesses,
+    });
   }
 
   /** How many runs this runner trains at once, now. */
@@ -218,6 +246,17 @@ export class QueueRunner {
     this.closed = true;
     this.wake();
     await Promise.all(this.activeRunIds.map((id) => this.stopRun(id, 'interrupted')));
+    this.pool.endIdle();
+  }
+
+  /** Training processes waiting between runs, now. */
+  get idleProcesses(): number {
+    return this.pool.idleProcesses;
+  }
+
+  /** CPU seconds spent on the runs' messages, and training processes started. */
+  get cpu(): RunnerCpu {
+    return { ...this.cpuSpent, processesStarted: this.pool.processesStarted };
   }
 
   onProgress(listener: (progress: RunProgress) => void): () => void {
@@ -277,6 +316,7 @@ export class QueueRunner {
       this.wakeUp = null;
     }
     await Promise.all(settling);
+    if (untilEmpty || this.closed) this.pool.endIdle();
     return outcomes;
   }
 
@@ -337,7 +377,7 @@ export class QueueRunner {
           `run ${run.id} has ${run.epochsDone} epochs but no checkpoint with optimizer state to resume from`,
         );
       }
-      child = this.spawn();
+      child = this.pool.lease(JSON.stringify([this.backend, this.allowSoftwareGpu]));
       child.send({
         type: 'start',
         runId: run.id,
@@ -370,6 +410,7 @@ export class QueueRunner {
             this.emitRun(run.id);
             break;
           case 'batch': {
+            const cpuBefore = cpuSeconds();
             const remainingBatches = message.batches - message.batch + (epochs - message.epoch) * message.batches;
             const batchesPerSec = message.examplesPerSec / Math.max(1, run.config.batchSize);
             const progress: RunProgress = {
@@ -385,13 +426,18 @@ export class QueueRunner {
               etaSec: batchesPerSec > 0 ? remainingBatches / batchesPerSec : null,
             };
             for (const listener of this.progressListeners) listener(progress);
+            this.cpuSpent.batchMessages += 1;
+            this.cpuSpent.progressSec += cpuSeconds() - cpuBefore;
             break;
           }
-          case 'epoch':
+          case 'epoch': {
+            const cpuBefore = cpuSeconds();
             recordEpoch(this.db, run.id, message);
+            this.cpuSpent.recordEpochSec += cpuSeconds() - cpuBefore;
             this.emitRun(run.id);
             this.checkEarlyStop(active, message.epoch);
             break;
+          }
           case 'failed':
             failure = `epoch ${message.epoch}: ${message.message}`;
             break;
@@ -436,6 +482,11 @@ export class QueueRunner {
 
     return settled;
   }
+}
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 function toWorkers(workers: number | (() => number) | undefined): () => number {

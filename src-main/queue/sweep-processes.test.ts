@@ -6,6 +6,8 @@ import { parseConfig, type ExperimentConfig } from '../../src-shared/config';
 import { getEpochMetrics } from '../store/metrics';
 import { getRun, queueRuns } from '../store/runs';
 import { tempDatabases } from '../testing/store-fixtures';
+import { forkTraining } from './fork';
+import { QueueRunner } from './runner';
 
 /** Real `vae-workbench` processes training real (tiny) runs on one SQLite file. */
 const cli = resolve(__dirname, '../../out/main/cli.js');
@@ -117,5 +119,32 @@ describe('sweeps across real training processes', () => {
     expect(stopped?.epochsDone).toBeLessThan(40);
     expect(await trainer.exited).toBe(1);
     expect(trainer.output()).toMatch(new RegExp(`run ${run.id} cancelled`));
+  }, 180_000);
+
+  it("a slot's training process trains its next runs too, with the numbers of a process per run", async () => {
+    const metricsOf = async (reuseProcesses: boolean) => {
+      const { db, dbPath } = tempDb();
+      const runs = queueRuns(db, {
+        experimentName: 'kept processes',
+        configs: [0, 1, 2].map((seed) => small({ epochs: 2, seed })),
+      });
+      const runner = new QueueRunner({ db, dbPath, spawn: () => forkTraining(), backend: 'wasm', reuseProcesses });
+      const outcomes = await runner.runUntilEmpty();
+      expect(outcomes.map((o) => o.status)).toEqual(['finished', 'finished', 'finished']);
+      // The waiting process is ended with the sweep.
+      expect(runner.idleProcesses).toBe(0);
+      return {
+        processes: runner.cpu.processesStarted,
+        metrics: runs.map((r) =>
+          getEpochMetrics(db, [r.id]).map(({ epoch, split, recon, kl, elbo }) => ({ epoch, split, recon, kl, elbo })),
+        ),
+      };
+    };
+    const kept = await metricsOf(true);
+    const fresh = await metricsOf(false);
+    expect(kept.processes).toBe(1);
+    expect(fresh.processes).toBe(3);
+    expect(kept.metrics.every((m) => m.length === 4)).toBe(true);
+    expect(kept.metrics).toEqual(fresh.metrics);
   }, 180_000);
 });

@@ -34,6 +34,8 @@ export interface RedisCoordinatorOptions {
   readBlockMs?: number;
   /** Where messages about Redis go (never with the password). */
   log?: (line: string) => void;
+  /** How often the workers' heartbeats are read to learn how many runs they train at once, ms. */
+  workerScanMs?: number;
 }
 
 /**
@@ -55,6 +57,10 @@ export class RedisCoordinator {
   private closed = false;
   /** Imported datasets already in Redis: database path and id → SHA-256 of the content. */
   private readonly datasetHashes = new Map<string, string>();
+  /** How many runs the live workers train at once, summed, as their heartbeats last said. */
+  private liveWorkerSlots = 0;
+  private readonly workerScan: ReturnType<typeof setInterval>;
+  private readonly slotListeners = new Set<() => void>();
 
   constructor(private readonly options: RedisCoordinatorOptions) {
     this.secret = options.target.options.password;
@@ -74,6 +80,49 @@ export class RedisCoordinator {
       }
     });
     void this.subscriber.psubscribe(keys.progress(0).replace(':0:', ':*:')).catch(() => undefined);
+    this.workerScan = setInterval(() => void this.countWorkerSlots(), options.workerScanMs ?? 1000);
+    this.workerScan.unref();
+    void this.countWorkerSlots();
+  }
+
+  /**
+   * The runner's number of slots by default: as many runs as the live workers train at once (at least one). Only those
+   * are published; the rest wait in the store's queue, where reordering, pausing and cancelling reach them, and the
+   * next run published is whichever is first in the queue when a worker frees.
+   */
+  readonly workerSlots = (): number => Math.max(1, this.liveWorkerSlots);
+
+  /** Called when the live workers' slots change (a worker joined or left): the runner looks at its queue again. */
+  onWorkerSlotsChanged(listener: () => void): () => void {
+    this.slotListeners.add(listener);
+    return () => this.slotListeners.delete(listener);
+  }
+
+  private async countWorkerSlots(): Promise<void> {
+    try {
+      const beats = await this.heartbeats();
+      const slots = beats.reduce((sum, beat) => sum + (Number(beat.concurrency) || 1), 0);
+      if (slots === this.liveWorkerSlots || this.closed) return;
+      this.liveWorkerSlots = slots;
+      for (const listener of this.slotListeners) listener();
+    } catch {
+      // Redis unreachable: keep the last count; ioredis reconnects on its own.
+    }
+  }
+
+  /** Every live worker's heartbeat hash, with the worker's id. */
+  private async heartbeats(): Promise<(Record<string, string> & { id: string })[]> {
+    const found: (Record<string, string> & { id: string })[] = [];
+    let cursor = '0';
+    do {
+      const [next, names] = await this.redis.scan(cursor, 'MATCH', keys.workerPattern, 'COUNT', 100);
+      cursor = next;
+      for (const name of names) {
+        const beat = await this.redis.hgetall(name);
+        if (beat.host) found.push({ ...beat, id: name.slice(keys.worker('').length) });
+      }
+    } while (cursor !== '0');
+    return found;
   }
 
   /** The runner's `spawn`: every call is one remote slot. */
@@ -81,28 +130,19 @@ export class RedisCoordinator {
 
   /** The workers whose heartbeat is alive, by host then name. */
   async listWorkers(): Promise<RemoteWorkerInfo[]> {
-    const found: RemoteWorkerInfo[] = [];
-    let cursor = '0';
-    do {
-      const [next, names] = await this.redis.scan(cursor, 'MATCH', keys.workerPattern, 'COUNT', 100);
-      cursor = next;
-      for (const name of names) {
-        const beat = await this.redis.hgetall(name);
-        if (!beat.host) continue;
-        found.push({
-          id: name.slice(keys.worker('').length),
-          host: beat.host,
-          backend: beat.backend ?? 'auto',
-          currentRunIds: (beat.currentRuns ?? '').split(',').filter(Boolean).map(Number),
-          lastHeartbeat: beat.lastHeartbeat ?? '',
-        });
-      }
-    } while (cursor !== '0');
+    const found: RemoteWorkerInfo[] = (await this.heartbeats()).map((beat) => ({
+      id: beat.id,
+      host: beat.host,
+      backend: beat.backend ?? 'auto',
+      currentRunIds: (beat.currentRuns ?? '').split(',').filter(Boolean).map(Number),
+      lastHeartbeat: beat.lastHeartbeat ?? '',
+    }));
     return found.sort((a, b) => a.host.localeCompare(b.host) || a.id.localeCompare(b.id));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.workerScan);
     await this.queue.close();
     for (const reader of this.readers) reader.disconnect();
     this.subscriber.disconnect();

@@ -9,6 +9,7 @@ import { parseConfig, type ExperimentConfig } from '../../src-shared/config';
 import { openDatabase } from '../store/db';
 import { getEpochMetrics, getEpochTimings } from '../store/metrics';
 import { getRun, queueRuns, requestStop } from '../store/runs';
+import { getQueue, moveRun } from '../store/queue';
 import { QueueRunner } from '../queue/runner';
 import { scriptedTraining, type TrainingScript } from '../testing/scripted-training';
 import { TestRedis } from '../testing/redis-server';
@@ -134,6 +135,40 @@ describe('training over Redis (a real redis-server on loopback)', () => {
     const client = new Redis(redis.url);
     cleanups.push(() => client.disconnect());
     expect(await client.keys('vae-workbench:run:*')).toEqual([]);
+  });
+
+  it('reordering queued runs changes the order the workers take them: only what the workers can train is published', async () => {
+    const { db, dbPath } = tempDb();
+    const runs = queueRuns(db, { experimentName: 'reorder', configs: [1, 2, 3, 4].map((seed) => config({ seed })) });
+    const one = worker(() => ({ epochMs: 100 }), { id: 'only-worker', concurrency: 1 });
+    const remote = new RedisCoordinator({
+      target: parseRedisUrl(redis.url),
+      readBlockMs: 200,
+      workerScanMs: 100,
+      log: () => undefined,
+    });
+    cleanups.push(() => remote.close());
+    // The worker's heartbeat is in: the coordinator counts one slot.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(remote.workerSlots()).toBe(1);
+    const runner = new QueueRunner({ db, dbPath, spawn: remote.spawn, workers: remote.workerSlots, stopPollMs: 50 });
+    const done = runner.runUntilEmpty();
+    // One run is published and training; the other three wait in the store's queue, where a reorder reaches them.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(getQueue(db).runIds).toEqual([runs[1].id, runs[2].id, runs[3].id]);
+    const jobs = new Queue(QUEUE_NAME, { connection: new Redis(redis.url, { maxRetriesPerRequest: null }) });
+    cleanups.push(() => jobs.close());
+    expect(await jobs.getJobCounts('waiting', 'active', 'prioritized')).toMatchObject({ waiting: 0, prioritized: 0 });
+    moveRun(db, runs[3].id, 0);
+    moveRun(db, runs[2].id, 1);
+    const outcomes = await done;
+    expect(outcomes.map((o) => o.status)).toEqual(Array(4).fill('finished'));
+    expect(one.starts.map((s) => s.runId)).toEqual([runs[0].id, runs[3].id, runs[2].id, runs[1].id]);
+    expectEachEpochOnce(
+      db,
+      runs.map((r) => r.id),
+      4,
+    );
   });
 
   it('a worker killed mid-run: its lock lapses and another worker resumes the run from its last checkpoint', async () => {

@@ -10,6 +10,7 @@ import { listImportedDatasets, saveImportedDataset } from '../store/datasets';
 import { openDatabase } from '../store/db';
 import type { FromWorker } from '../training/protocol';
 import type { SpawnTraining, TrainingProcess } from '../queue/types';
+import { TrainingProcessPool } from '../queue/process-pool';
 import { describeAdapter, type BackendInfo } from '../../src-shared/runs';
 import {
   decodeCheckpoint,
@@ -43,11 +44,15 @@ export interface RemoteWorkerOptions {
   cacheDir?: string;
   /** A name for this worker; default host:pid:random. */
   id?: string;
+  /** Let a training process train this worker's next job too (default true); false starts one per job. */
+  reuseProcesses?: boolean;
 }
 
 interface Heartbeat {
   host: string;
   backend: string;
+  /** Runs this worker trains at once: the coordinator publishes as many as all workers' add up to. */
+  concurrency: number;
   currentRuns: number[];
 }
 
@@ -64,6 +69,9 @@ export class RemoteWorker {
   private readonly workerConnection: Redis;
   private readonly worker: Worker;
   private readonly children = new Set<TrainingProcess>();
+  /** A training process trains this worker's next job too, as the local queue's slots do. */
+  private readonly pool: TrainingProcessPool;
+  private closing = false;
   private readonly heartbeat: Heartbeat;
   private readonly heartbeatTimer: ReturnType<typeof setInterval>;
   private readonly log: (line: string) => void;
@@ -78,7 +86,18 @@ export class RemoteWorker {
     this.secret = options.target.options.password;
     this.log = options.log ?? ((line) => console.error(line));
     this.redis = this.connect();
-    this.heartbeat = { host: this.host, backend: options.backend ?? 'auto', currentRuns: [] };
+    const concurrency = options.concurrency ?? 1;
+    this.pool = new TrainingProcessPool({
+      spawn: options.spawn,
+      canKeep: (idle) => !this.closing && this.children.size + idle < concurrency,
+      reuse: options.reuseProcesses,
+    });
+    this.heartbeat = {
+      host: this.host,
+      backend: options.backend ?? 'auto',
+      concurrency: options.concurrency ?? 1,
+      currentRuns: [],
+    };
     const lockDuration = options.lockDurationMs ?? 30_000;
     this.worker = new Worker(QUEUE_NAME, (job) => this.train(job), {
       connection: (this.workerConnection = this.connect()),
@@ -122,7 +141,10 @@ export class RemoteWorker {
   /** Lets the jobs in training finish, then leaves. */
   async close(): Promise<void> {
     clearInterval(this.heartbeatTimer);
+    this.closing = true;
+    this.pool.endIdle();
     await this.worker.close();
+    this.pool.endIdle();
     await this.redis.del(keys.worker(this.id)).catch(() => undefined);
     this.redis.disconnect();
     this.workerConnection.disconnect();
@@ -134,8 +156,10 @@ export class RemoteWorker {
    */
   async crash(): Promise<void> {
     this.crashed = true;
+    this.closing = true;
     clearInterval(this.heartbeatTimer);
     for (const child of this.children) child.kill();
+    this.pool.endIdle();
     this.redis.disconnect();
     await this.worker.close(true).catch(() => undefined);
     this.workerConnection.disconnect();
@@ -186,6 +210,7 @@ export class RemoteWorker {
       .hset(key, {
         host: this.heartbeat.host,
         backend: this.heartbeat.backend,
+        concurrency: String(this.heartbeat.concurrency),
         currentRuns: this.heartbeat.currentRuns.join(','),
         lastHeartbeat: new Date().toISOString(),
       })
@@ -207,7 +232,8 @@ export class RemoteWorker {
     this.heartbeat.currentRuns.push(runId);
     void this.beat();
 
-    const child = this.options.spawn();
+    const backend = this.options.backend ?? training.backend;
+    const child = this.pool.lease(JSON.stringify([backend, training.allowSoftwareGpu ?? null]));
     this.children.add(child);
     // Writes go out one after another, so the stream keeps the order the child sent them in.
     let writes: Promise<unknown> = Promise.resolve();
@@ -235,7 +261,11 @@ export class RemoteWorker {
     }, this.options.stopPollMs ?? 200);
 
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.onExit((code, signal) => resolve({ code, signal })),
+      child.onExit((code, signal) => {
+        // At once, before the pool decides whether the process may wait for this worker's next job.
+        this.children.delete(child);
+        resolve({ code, signal });
+      }),
     );
     child.onMessage((message: FromWorker) => {
       switch (message.type) {
@@ -269,7 +299,7 @@ export class RemoteWorker {
       config,
       dataset,
       resumeFrom,
-      backend: this.options.backend ?? training.backend,
+      backend,
       ...(training.allowSoftwareGpu === undefined ? {} : { allowSoftwareGpu: training.allowSoftwareGpu }),
     });
     try {

@@ -25,7 +25,7 @@ export interface ServerOptions {
   rendererDir?: string;
   spawn?: SpawnTraining;
   /** With `spawn` from a Redis coordinator: how many runs are published as jobs at once. */
-  remoteSlots?: number;
+  remoteSlots?: number | (() => number);
   remoteWorkers?: () => Promise<RemoteWorkerInfo[]>;
   spawnLatent?: SpawnLatent;
   /** Fixed token (tests); a random one per launch otherwise. */

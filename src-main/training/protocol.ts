@@ -22,6 +22,8 @@ export type ToWorker =
       backend: string | null;
       /** Lets webgpu use a software adapter; absent: VAE_WORKBENCH_ALLOW_SOFTWARE_GPU decides. */
       allowSoftwareGpu?: boolean;
+      /** After a run that finished or stopped, say 'idle' and wait for the next start instead of exiting. */
+      keepAlive?: boolean;
     }
   | { type: 'stop' };
 
@@ -31,4 +33,6 @@ export type FromWorker =
   | ({ type: 'batch' } & Omit<RunProgress, 'runId' | 'epochs' | 'etaSec'>)
   | EpochResult
   | { type: 'failed'; epoch: number; message: string }
-  | { type: 'finished' };
+  | { type: 'finished' }
+  /** The run is over and this process (started with keepAlive) waits for the next start. */
+  | { type: 'idle' };

@@ -53,7 +53,7 @@ function drive(
   });
 }
 
-const start = (c: ExperimentConfig, backend = 'wasm'): ToWorker => ({
+const start = (c: ExperimentConfig, backend = 'wasm'): Extract<ToWorker, { type: 'start' }> => ({
   type: 'start',
   runId: 1,
   config: c,
@@ -129,6 +129,90 @@ describe('training process message loop', () => {
     const { sent, code } = await drive([{ type: 'bogus' } as unknown as ToWorker]);
     expect(code).toBe(2);
     expect(sent[0]).toMatchObject({ type: 'failed', message: expect.stringMatching(/unknown message type "bogus"/) });
+  });
+});
+
+/** A process kept across runs, driven through an in-memory port: each start waits for the previous run's 'idle'. */
+async function driveKeptAlive(
+  starts: ToWorker[],
+  options: { stopWhileIdle?: boolean } = {},
+): Promise<{ runs: FromWorker[][]; exits: number[]; backendStarts: number; datasetLoads: number }> {
+  const runs: FromWorker[][] = [];
+  const exits: number[] = [];
+  let current: FromWorker[] = [];
+  let idle: () => void = () => undefined;
+  let listener: ((m: ToWorker) => void) | null = null;
+  let backendStarts = 0;
+  let datasetLoads = 0;
+  const port: WorkerPort = {
+    send: async (m) => {
+      if (m.type === 'idle') idle();
+      else current.push(m);
+    },
+    onMessage: (l) => (listener = l),
+    exit: (code) => void exits.push(code),
+  };
+  runTrainingProcess(port, {
+    loadDataset: async () => {
+      datasetLoads += 1;
+      return rectanglesDataset({ train: 300, test: 50 });
+    },
+    startBackend: async (preferred, opts) => {
+      backendStarts += 1;
+      return selectBackend(preferred, opts);
+    },
+    profiler: null,
+  });
+  for (const start of starts) {
+    current = [];
+    const ran = new Promise<void>((resolve) => (idle = resolve));
+    listener!(start);
+    await ran;
+    runs.push(current);
+    if (options.stopWhileIdle) listener!({ type: 'stop' });
+  }
+  return { runs, exits, backendStarts, datasetLoads };
+}
+
+const epochNumbers = (sent: FromWorker[]) =>
+  sent.flatMap((m) =>
+    m.type === 'epoch' ? [{ epoch: m.epoch, train: m.train, test: m.test, klPerDim: m.klPerDim }] : [],
+  );
+
+describe('a training process kept across runs', () => {
+  it('trains successive runs with one backend start and one dataset read, each as a fresh process would', async () => {
+    const first = { ...config, seed: 3 };
+    const second = { ...config, seed: 4, hiddenSizes: [16] };
+    const kept = await driveKeptAlive([
+      { ...start(first), keepAlive: true },
+      { ...start(second), runId: 2, keepAlive: true },
+    ]);
+    expect(kept.exits).toEqual([]);
+    expect(kept.backendStarts).toBe(1);
+    expect(kept.datasetLoads).toBe(1);
+    expect(kept.runs.map((sent) => sent[sent.length - 1])).toEqual([{ type: 'finished' }, { type: 'finished' }]);
+    // The second run's numbers are those of the same run alone in a new process: nothing carries over.
+    const alone = await drive([start(second)]);
+    expect(epochNumbers(kept.runs[1])).toEqual(epochNumbers(alone.sent));
+    expect(epochNumbers(kept.runs[1])).toHaveLength(2);
+    // No tensor is left behind by the first run.
+    const tensors = (sent: FromWorker[]) => sent.flatMap((m) => (m.type === 'epoch' ? [m.numTensors] : []));
+    expect(tensors(kept.runs[1])).toEqual(tensors(alone.sent));
+  });
+
+  it('a stop that arrives between runs is ignored; a resumed run continues exactly as the uninterrupted one', async () => {
+    const whole = await drive([start(config)]);
+    const epochOne = whole.sent.find((m) => m.type === 'epoch' && m.epoch === 1);
+    if (epochOne?.type !== 'epoch' || !epochOne.checkpoint) throw new Error('no checkpoint after epoch 1');
+    const kept = await driveKeptAlive(
+      [
+        { ...start({ ...config, seed: 9 }), keepAlive: true },
+        { ...start(config), resumeFrom: epochOne.checkpoint, keepAlive: true },
+      ],
+      { stopWhileIdle: true },
+    );
+    expect(kept.exits).toEqual([]);
+    expect(epochNumbers(kept.runs[1])).toEqual(epochNumbers(whole.sent).filter((e) => e.epoch === 2));
   });
 });
 

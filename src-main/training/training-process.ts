@@ -4,6 +4,7 @@ import type { ImageDataset } from '../records';
 import type { DatasetSource } from '../records';
 import type { FromWorker, ToWorker } from './protocol';
 import { trainRun } from './trainer';
+import type { RunProfiler } from './run-profile';
 
 /**
  * The training process's message loop, independent of how the process was started. worker.ts connects it to its
@@ -20,13 +21,27 @@ export interface TrainingProcessDeps {
    * (window-backend.ts); tests pass one with fake native packages. Passed in so this loop loads nothing of Node.
    */
   startBackend: (preferred: string | null, options: { allowSoftwareGpu?: boolean }) => Promise<BackendInfo>;
+  /** Where the run's CPU time per phase goes (bench:sweep; worker.ts passes runProfiler()); default none. */
+  profiler?: RunProfiler | null;
 }
 
-/** Exit codes: 0 finished or stopped, 1 the run failed (reported in a 'failed' message), 2 a protocol error. */
+type Start = Extract<ToWorker, { type: 'start' }>;
+
+/**
+ * Exit codes: 0 finished or stopped, 1 the run failed (reported in a 'failed' message), 2 a protocol error.
+ * A start with `keepAlive` leaves the process waiting for the next start after a run that finished or stopped: it says
+ * 'idle' instead of exiting, so a sweep's next run skips the start-up (TF.js import, backend probe, dataset read).
+ * The backend chosen and the last dataset read are kept for that; every run builds its model, optimizer and random
+ * streams afresh from its own config, so its numbers are those of a run in a fresh process.
+ */
 export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps): void {
-  let started = false;
+  const profiler = deps.profiler ?? null;
+  let training = false;
+  let ranBefore = false;
   let stopRequested = false;
   let epoch = 0;
+  let backend: { key: string; info: BackendInfo } | null = null;
+  let dataset: { key: string; data: ImageDataset } | null = null;
 
   const fail = async (message: string, code: number): Promise<void> => {
     try {
@@ -36,11 +51,84 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
     }
   };
 
+  const startBackend = async (message: Start): Promise<BackendInfo> => {
+    const key = JSON.stringify([message.backend, message.allowSoftwareGpu ?? null]);
+    if (backend?.key !== key) {
+      const info = await deps.startBackend(message.backend, {
+        allowSoftwareGpu: message.allowSoftwareGpu,
+      });
+      backend = { key, info };
+    }
+    return backend.info;
+  };
+
+  const loadDataset = async (source: DatasetSource): Promise<ImageDataset> => {
+    const key = JSON.stringify(source);
+    // Only the last one is kept: a sweep trains its runs on one dataset, and a dataset can be large.
+    if (dataset?.key !== key) dataset = { key, data: await deps.loadDataset(source) };
+    return dataset.data;
+  };
+
+  const train = async (message: Start): Promise<void> => {
+    try {
+      profiler?.begin(message.runId, ranBefore);
+      const info = await startBackend(message);
+      profiler?.phase('backend');
+      await port.send({ type: 'ready', backend: info });
+      const data = await loadDataset(message.dataset);
+      profiler?.phase('dataset');
+      if (stopRequested) return end(message, 0);
+      const outcome = await trainRun({
+        config: message.config,
+        dataset: data,
+        resumeFrom: message.resumeFrom,
+        onBatch: (progress) => {
+          epoch = progress.epoch;
+          void port.send(progress);
+          if (progress.batch === progress.batches) profiler?.phase('train');
+        },
+        // Awaited: the next epoch's batches wait until this epoch and its checkpoint have left the process.
+        onEpoch: async (result) => {
+          profiler?.phase('evaluate');
+          await port.send(result);
+          profiler?.phase('send-epoch');
+          epoch = result.epoch + 1;
+        },
+        shouldStop: () => stopRequested,
+      });
+      profiler?.phase('train');
+      if (outcome.status === 'failed') {
+        epoch = outcome.epoch;
+        profiler?.end();
+        await fail(outcome.message, 1);
+        return;
+      }
+      if (outcome.status === 'finished') await port.send({ type: 'finished' });
+      end(message, 0);
+    } catch (error) {
+      profiler?.end();
+      await fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error), 1);
+    }
+  };
+
+  const end = (message: Start, code: number): void => {
+    profiler?.end();
+    if (message.keepAlive) {
+      training = false;
+      ranBefore = true;
+      void port.send({ type: 'idle' });
+    } else {
+      port.exit(code);
+    }
+  };
+
   port.onMessage((message) => {
     if (message.type === 'stop') {
+      // Between runs there is nothing to stop: a stop meant for the run that just ended arrives late.
+      if (!training && ranBefore) return;
       stopRequested = true;
       // Nothing in flight yet: there is no batch to finish.
-      if (!started) port.exit(0);
+      if (!training) port.exit(0);
       return;
     }
     if (message.type !== 'start') {
@@ -50,48 +138,16 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
       );
       return;
     }
-    if (started) {
+    if (training) {
       void fail(
-        `a second 'start' (run ${message.runId}) arrived while a run is training; one process trains one run`,
+        `a second 'start' (run ${message.runId}) arrived while a run is training; one process trains one run at a time`,
         2,
       );
       return;
     }
-    started = true;
+    training = true;
+    stopRequested = false;
     epoch = message.resumeFrom === null ? 1 : message.resumeFrom.epoch + 1;
-    void (async () => {
-      try {
-        const backend = await deps.startBackend(message.backend, {
-          allowSoftwareGpu: message.allowSoftwareGpu,
-        });
-        await port.send({ type: 'ready', backend });
-        const dataset = await deps.loadDataset(message.dataset);
-        if (stopRequested) return port.exit(0);
-        const outcome = await trainRun({
-          config: message.config,
-          dataset,
-          resumeFrom: message.resumeFrom,
-          onBatch: (progress) => {
-            epoch = progress.epoch;
-            void port.send(progress);
-          },
-          // Awaited: the next epoch's batches wait until this epoch and its checkpoint have left the process.
-          onEpoch: async (result) => {
-            await port.send(result);
-            epoch = result.epoch + 1;
-          },
-          shouldStop: () => stopRequested,
-        });
-        if (outcome.status === 'failed') {
-          epoch = outcome.epoch;
-          await fail(outcome.message, 1);
-          return;
-        }
-        if (outcome.status === 'finished') await port.send({ type: 'finished' });
-        port.exit(0);
-      } catch (error) {
-        await fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error), 1);
-      }
-    })();
+    void train(message);
   });
 }

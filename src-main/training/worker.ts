@@ -4,6 +4,7 @@ import { parentPort } from '../child/parent-port';
 import { loadDatasetSource } from '../data/load';
 import { runTrainingProcess, type WorkerPort } from './training-process';
 import { selectBackend } from './backend';
+import { runProfiler } from './run-profile';
 import { quietTfjs } from '../tfjs-quiet';
 
 quietTfjs();
@@ -33,4 +34,4 @@ function reportCrash(reason: unknown): void {
 
 process.on('uncaughtException', reportCrash);
 process.on('unhandledRejection', reportCrash);
-runTrainingProcess(port, { loadDataset: loadDatasetSource, startBackend: selectBackend });
+runTrainingProcess(port, { loadDataset: loadDatasetSource, startBackend: selectBackend, profiler: runProfiler() });

@@ -37,9 +37,9 @@ export interface WorkbenchOptions {
   chooseFolder?: (title: string) => Promise<string | null>;
   /**
    * Training happens on workers over Redis: publish up to this many runs as jobs at once, whatever this machine's
-   * cores (the workers' own --concurrency decides how many train).
+   * cores (read again whenever a run ends: the coordinator's count of what the live workers train at once).
    */
-  remoteSlots?: number;
+  remoteSlots?: number | (() => number);
   /** The workers over Redis, for the Queue view. */
   remoteWorkers?: () => Promise<RemoteWorkerInfo[]>;
 }

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PNG } from 'pngjs';
 import { describe, expect, it, vi } from 'vitest';
-import { appIconPath, dbFlag, isOwnPage, isRendererPage, startFailureMessage, timeBox } from './lifecycle';
+import {
+  appIconPath,
+  dbFlag,
+  desktopBackendFlags,
+  isOwnPage,
+  isRendererPage,
+  startFailureMessage,
+  timeBox,
+} from './lifecycle';
 import { resolveDbPath } from '../paths';
 
 describe('the IPC sender check', () => {
@@ -50,6 +58,19 @@ describe('the desktop database and start-up', () => {
     expect(dbFlag(['electron', '.', '--no-sandbox', '--db', 'a.db'])).toBe('a.db');
     expect(dbFlag(['electron', '--db=b.db'])).toBe('b.db');
     expect(dbFlag(['electron', '.'])).toBeUndefined();
+  });
+
+  it('reads --backend and --allow-software-gpu as the CLI does, and refuses a name that is not a backend', () => {
+    expect(desktopBackendFlags(['electron', '.', '--backend', 'wasm'])).toEqual({
+      backend: 'wasm',
+      allowSoftwareGpu: false,
+    });
+    expect(desktopBackendFlags(['electron', '--backend=webgpu', '--allow-software-gpu'])).toEqual({
+      backend: 'webgpu',
+      allowSoftwareGpu: true,
+    });
+    expect(desktopBackendFlags(['electron', '.'])).toEqual({ backend: null, allowSoftwareGpu: false });
+    expect(() => desktopBackendFlags(['electron', '--backend', 'cuda'])).toThrow(/--backend = 'cuda' is not a backend/);
   });
 
   it('defaults the database to the user-data folder, unless --db or VAE_WORKBENCH_DB names one', () => {

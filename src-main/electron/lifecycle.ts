@@ -1,3 +1,4 @@
+import { parseBackendChoice } from '../../src-shared/backends';
 import { relative, resolve, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,11 +9,26 @@ import { fileURLToPath } from 'node:url';
 
 /** --db PATH (or --db=PATH) from the command line; Electron passes its own flags too, so look for ours only. */
 export function dbFlag(argv: readonly string[]): string | undefined {
+  return flagValue(argv, 'db');
+}
+
+function flagValue(argv: readonly string[], name: string): string | undefined {
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--db') return argv[i + 1];
-    if (argv[i].startsWith('--db=')) return argv[i].slice('--db='.length);
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
   }
   return undefined;
+}
+
+/**
+ * The desktop app's --backend NAME and --allow-software-gpu, as the CLI's run and serve take them: for this session
+ * they win over the saved setting (they are put in the environment the training and latent processes inherit, which
+ * is where workbench/backend-setting.ts reads them). A name that is not a backend is refused, naming it.
+ */
+export function desktopBackendFlags(argv: readonly string[]): { backend: string | null; allowSoftwareGpu: boolean } {
+  const raw = flagValue(argv, 'backend');
+  if (raw !== undefined) parseBackendChoice(raw, '--backend');
+  return { backend: raw ?? null, allowSoftwareGpu: argv.includes('--allow-software-gpu') };
 }
 
 /**

@@ -12,12 +12,13 @@ import type { FromLatent, ToLatent } from '../latent/protocol';
 import type { FromWorker, ToWorker } from '../training/protocol';
 import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX } from './channels';
 import { utilityChild } from './utility-process';
-import { appIconPath, dbFlag, isOwnPage, startFailureMessage, timeBox } from './lifecycle';
+import { appIconPath, dbFlag, desktopBackendFlags, isOwnPage, startFailureMessage, timeBox } from './lifecycle';
 import { isInstalled, latentPreferenceInApp, routedTraining } from './training-route';
 import { latentArgs } from '../latent/fork';
 import { openTrainingWindow, probeWindowGpu } from './training-window';
 import type { WindowGpuReport } from '../training/window-backend';
 import { desktopCoordinator } from '../remote/cli';
+import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
 
 const rendererIndex = join(__dirname, '../renderer/index.html');
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
@@ -86,6 +87,9 @@ async function start(): Promise<void> {
   // Asked once, when the first run with backend auto starts: the answer does not change while the app runs.
   let windowGpu: Promise<WindowGpuReport> | null = null;
   coordinator = desktopCoordinator(process.argv);
+  const startup = desktopBackendFlags(process.argv);
+  if (startup.backend !== null) process.env[backendEnvVar] = startup.backend;
+  if (startup.allowSoftwareGpu) process.env[allowSoftwareGpuEnvVar] = '1';
   const wb = openWorkbench({
     dbPath,
     // webgpu runs train in a hidden window on Chromium's WebGPU (Dawn cannot run inside Electron); others in a process.
@@ -103,6 +107,7 @@ async function start(): Promise<void> {
         'VAE Workbench latent',
       ),
     ...coordinator?.options,
+    backend: startup.backend,
     transport: 'ipc',
     version: APP_VERSION,
     // One folder for the three report files, asked from main: the page's downloads would open three save dialogs.

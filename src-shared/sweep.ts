@@ -4,6 +4,7 @@ import {
   experimentConfigSchema,
   formatIssues,
   parseConfig,
+  withModelKind,
   type ConfigKey,
   type ExperimentConfig,
 } from './config';
@@ -104,7 +105,7 @@ function checkKeys(keys: readonly string[]): void {
 function validated(merged: Record<string, unknown>): ExperimentConfig {
   const result = experimentConfigSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues, merged));
-  return result.data;
+  return withModelKind(result.data);
 }
 
 function expandSearch(spec: SweepSpec): ExperimentConfig[] {

@@ -37,6 +37,12 @@ function splitMetrics(row: Row, split: 'train' | 'test'): SplitMetrics {
     betaKl: readMetric(row[`last_${split}_beta_kl`]),
     elbo: readMetric(row[`last_${split}_elbo`]),
     loss: readMetric(row[`last_${split}_loss`]),
+    ...(split === 'test'
+      ? {
+          iwae: (row.last_test_iwae as number | null) ?? null,
+          sqError: (row.last_test_sq_error as number | null) ?? null,
+        }
+      : {}),
   };
 }
 

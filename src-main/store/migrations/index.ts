@@ -4,6 +4,7 @@ import runAdapter from './0002-run-adapter';
 import sweepsAndRecovery from './0003-sweeps-and-recovery';
 import objectives from './0004-objectives';
 import epochTrainedBy from './0005-epoch-trained-by';
+import baselinesAndIwae from './0006-baselines-and-iwae';
 
 export interface Migration {
   /** user_version after this step; steps are numbered 1, 2, 3… */
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: '0003-sweeps-and-recovery', up: sweepsAndRecovery },
   { version: 4, name: '0004-objectives', up: objectives },
   { version: 5, name: '0005-epoch-trained-by', up: epochTrainedBy },
+  { version: 6, name: '0006-baselines-and-iwae', up: baselinesAndIwae },
 ];

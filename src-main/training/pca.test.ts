@@ -218,3 +218,34 @@ describe('the PCA baseline as a run', () => {
     expect(errors[1]).toBeGreaterThan(errors[2]);
   });
 });
+
+describe('the linear autoencoder baseline', () => {
+  it('trains a linear encoder and decoder with no KL term and no prior samples', async () => {
+    const dataset = rectanglesDataset({ train: 300, test: 60 });
+    const config = parseConfig({
+      ...defaultConfig,
+      dataset: 'rectangles',
+      model: 'linear-ae',
+      latentDim: 4,
+      batchSize: 50,
+      epochs: 3,
+      learningRate: 1e-2,
+      iwaeSamples: 5,
+    });
+    expect(config).toMatchObject({ autoencoder: true, iwaeSamples: 1, epochs: 3 });
+    const epochs: EpochResult[] = [];
+    const outcome = await trainRun({ config, dataset, resumeFrom: null, onEpoch: (r) => void epochs.push(r) });
+    expect(outcome.status).toBe('finished');
+    expect(epochs[2].checkpoint!.weights.map((w) => [w.name, w.shape])).toEqual([
+      ['enc/mu/W', [144, 4]],
+      ['enc/mu/b', [4]],
+      ['dec/out/W', [4, 144]],
+      ['dec/out/b', [144]],
+    ]);
+    for (const epoch of epochs) {
+      expect(epoch.test.kl).toBe(0);
+      expect(epoch.images.samples).toEqual([]);
+    }
+    expect(epochs[2].test.recon).toBeLessThan(epochs[0].test.recon);
+  });
+});

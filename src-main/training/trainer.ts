@@ -380,10 +380,12 @@ export async function evaluateTest(
       }
       const target =
         config.mcSamples === 1 || posterior.logVar === null ? x : (tf.tile(x, [config.mcSamples, 1]) as tf.Tensor2D);
-      const reconTotal = tf.div(tf.sum(modelReconstructionNll(model, decode(model, z), target)), z.shape[0] / n);
+      const decoded = decode(model, z);
+      const reconTotal = tf.div(tf.sum(modelReconstructionNll(model, decoded, target)), z.shape[0] / n);
       const kl = posterior.logVar === null ? tf.zeros([j]) : tf.sum(klPerDimension(posterior.mu, posterior.logVar), 0);
       // The reconstruction at z = μ(x) (the image strips' and the baselines' reconstruction), squared error per image.
-      const sqError = tf.sum(tf.squaredDifference(x, decoderMean(decode(model, posterior.mu))));
+      const atMean = posterior.logVar === null ? decoded : decode(model, posterior.mu);
+      const sqError = tf.sum(tf.squaredDifference(x, decoderMean(atMean)));
       return [reconTotal, kl, posterior.mu, sqError];
     });
     const [reconValues, klPerDim, mu, sqErrorValues] = await readAll(outputs);

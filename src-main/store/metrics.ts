@@ -334,8 +334,8 @@ export function getEpochMetrics(db: Database, runIds: readonly number[]): EpochM
     betaKl: readMetric(row.beta_kl),
     elbo: readMetric(row.elbo),
     loss: readMetric(row.loss),
-    iwae: row.iwae,
-    sqError: row.sq_error,
+    ...(row.iwae === null ? {} : { iwae: row.iwae }),
+    ...(row.sq_error === null ? {} : { sqError: row.sq_error }),
     beta: readMetric(row.beta),
     nonFinite: row.non_finite === 1,
   }));

@@ -293,6 +293,26 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
   },
 };
 
+/**
+ * Parameters given explicitly that do not apply to a run, as "--iwae-k 5 does not apply to model = pca": what the CLI
+ * says when it queues such a run. Each message names the flag, the value given and the setting it does not apply to.
+ */
+export function notApplying(
+  config: ExperimentConfig,
+  given: Partial<Record<ConfigKey, string>>,
+): { key: ConfigKey; message: string }[] {
+  const out: { key: ConfigKey; message: string }[] = [];
+  for (const key of Object.keys(given) as ConfigKey[]) {
+    const spec = parameterTable[key] as ParameterSpec;
+    if (spec.applies === undefined || spec.applies(config)) continue;
+    // The kind is the reason when the parameter would apply to a VAE otherwise alike (with a stochastic encoder).
+    const asVae: ExperimentConfig = { ...config, model: 'vae', autoencoder: false, iwaeSamples: 1 };
+    const why = config.model !== 'vae' && spec.applies(asVae) ? `model = ${config.model}` : 'the rest of the config';
+    out.push({ key, message: `--${spec.flag} ${given[key]} does not apply to ${why}: ignored` });
+  }
+  return out;
+}
+
 // ---- Kinds, read from the schema ----
 
 export interface Bound {

@@ -1,7 +1,8 @@
 import { renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { ApiError } from '../../src-shared/api';
-import { formatParameter, parameters } from '../../src-shared/parameters';
+import { formatParameter, notApplying, parameters } from '../../src-shared/parameters';
+import { epochLine } from '../../src-shared/baselines';
 import { describeAdapter, describeRunBackend } from '../../src-shared/runs';
 import { ConfigError } from '../../src-shared/config';
 import { isRandomSearch, sweepSize } from '../../src-shared/sweep';
@@ -27,7 +28,15 @@ import {
   UsageError,
   workersFlag,
 } from './args';
-import { configFlagNames, FlagError, queueHelp, readConfigFile, searchFlagNames, sweepFromFlags } from './config-flags';
+import {
+  configFlagNames,
+  FlagError,
+  givenParameters,
+  queueHelp,
+  readConfigFile,
+  searchFlagNames,
+  sweepFromFlags,
+} from './config-flags';
 import { formatDuration, formatRunLine, progressLine, runTable } from './format';
 import { formatMetric } from '../reports/format';
 import { BackendError, listBackends, selectBackend } from '../training/backend';
@@ -135,7 +144,13 @@ async function cmdQueue(flags: Map<string, string>, io: Io): Promise<number> {
         ? ` (sweep over ${Object.keys(spec.axes).join(', ')})`
         : '';
     io.out(`Queued ${runIds.length} run${runIds.length === 1 ? '' : 's'} in "${experimentName}"${what}:`);
-    for (const runId of runIds) io.out(`  ${formatRunLine(await wb.call('getRun', { runId }))}`);
+    const notes = new Set<string>();
+    for (const runId of runIds) {
+      const run = await wb.call('getRun', { runId });
+      io.out(`  ${formatRunLine(run)}`);
+      for (const note of notApplying(run.config, givenParameters(spec))) notes.add(note.message);
+    }
+    for (const note of notes) io.out(`Note: ${note}`);
     io.out(`Train them with: vae-workbench run --db ${wb.dbPath}`);
     return 0;
   });
@@ -166,7 +181,7 @@ async function workQueue(wb: Workbench, io: Io): Promise<number> {
           const t = run.last.test;
           if (io.isTty) process.stdout.write('\r\x1b[2K');
           io.out(
-            `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: test recon ${formatMetric(t?.recon)} KL ${formatMetric(t?.kl)} ELBO ${formatMetric(t?.elbo)} nats`,
+            `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: ${epochLine(run.config, t, formatMetric)}`,
           );
         }
       },

@@ -54,8 +54,8 @@ describe('the IWAE bound and squared error per epoch', () => {
     claimNextRun(store.db, process.pid);
     const first = epochResult(1, 3);
     recordEpoch(store.db, iwaeRun.id, { ...first, test: { ...first.test, iwae: -95.5, sqError: 12.25 } });
-    expect(getRun(store.db, iwaeRun.id).last.test).toMatchObject({ iwae: -95.5, sqError: 12.25 });
+    expect(getRun(store.db, iwaeRun.id)?.last.test).toMatchObject({ iwae: -95.5, sqError: 12.25 });
     expect(getEpochMetrics(store.db, [iwaeRun.id]).map((m) => m.iwae ?? null)).toEqual([null, -95.5]);
-    expect(getRun(store.db, pcaRun.id).config.model).toBe('pca');
+    expect(getRun(store.db, pcaRun.id)?.config.model).toBe('pca');
   });
 });

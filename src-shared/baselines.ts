@@ -57,3 +57,8 @@ export function epochLine(
   const iwae = typeof test?.iwae === 'number' ? ` IWAE bound ${format(test.iwae)}` : '';
   return `test recon ${format(test?.recon)} KL ${format(test?.kl)} ELBO ${format(test?.elbo)}${iwae} nats`;
 }
+
+/** "a PCA baseline", "a linear AE baseline", "a plain autoencoder": why a run has no q(z|x), for error messages. */
+export function deterministicKind(config: Pick<ExperimentConfig, 'model'>): string {
+  return config.model === 'vae' ? 'a plain autoencoder' : `a ${modelKindName(config)} baseline`;
+}

@@ -1,3 +1,4 @@
+import { deterministicKind } from '../../src-shared/baselines';
 import * as tf from '@tensorflow/tfjs';
 import type { MethodInputParsed, MethodOutput } from '../../src-shared/api';
 import { formatIssues, type ExperimentConfig } from '../../src-shared/config';
@@ -126,7 +127,7 @@ export class LatentEngine implements LatentEngineMethods {
     if (run.config.autoencoder) {
       throw new LatentError(
         'ValidationError',
-        `run ${run.id} is a plain autoencoder: the importance-sampled NLL needs a stochastic encoder q(z|x)`,
+        `run ${run.id} is ${deterministicKind(run.config)}: the importance-sampled NLL needs a stochastic encoder q(z|x)`,
       );
     }
     const stored = loadCheckpoint(this.database(), run.id, input.epoch);

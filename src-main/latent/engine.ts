@@ -1,4 +1,4 @@
-import { deterministicKind } from '../../src-shared/baselines';
+import { deterministicKind, hasElbo } from '../../src-shared/baselines';
 import * as tf from '@tensorflow/tfjs';
 import type { MethodInputParsed, MethodOutput } from '../../src-shared/api';
 import { formatIssues, type ExperimentConfig } from '../../src-shared/config';
@@ -211,6 +211,13 @@ export class LatentEngine implements LatentEngineMethods {
   async latentPriorSamples(
     input: MethodInputParsed<'latentPriorSamples'>,
   ): Promise<MethodOutput<'latentPriorSamples'>> {
+    const kind = this.requireRun(input.runId).config;
+    if (!hasElbo(kind)) {
+      throw new LatentError(
+        'ValidationError',
+        `run ${input.runId} is ${deterministicKind(kind)}: it has no prior p(z), so sampling does not apply; its manifold, scatter and traversals decode chosen codes`,
+      );
+    }
     const loaded = await this.model(input.runId, input.epoch);
     const J = loaded.config.latentDim;
     // z ~ N(0, I) from the prior-samples stream keyed by the request's seed: the same seed draws the same codes.
@@ -286,7 +293,10 @@ export class LatentEngine implements LatentEngineMethods {
     const values = sweepValues(input.steps, input.range);
     const stats = getLatentStats(this.database(), loaded.runId).find((s) => s.epoch === loaded.epoch);
     const kl = stats?.klPerDim.length === J ? stats.klPerDim : new Array<number>(J).fill(Number.NaN);
-    const order = orderDimsByKl(kl);
+    // A baseline has no KL to order by: its dimensions keep their order (PCA's: by decreasing variance), none collapsed.
+    const order = hasElbo(loaded.config)
+      ? orderDimsByKl(kl)
+      : Array.from({ length: J }, (_, dim) => ({ dim, kl: Number.NaN, collapsed: false }));
     const codes = order.flatMap(({ dim }) =>
       values.map((v) => {
         const z = [...base];

@@ -5,7 +5,7 @@ import type { ChartLayout } from './chart';
 import { paramLabels, paramValue } from '../../src-shared/parameters';
 import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
-import { formatNll, parameterColumns, runLegend, type Report } from './document';
+import { FINAL_METRIC_HEADER, finalMetricCells, parameterColumns, runLegend, type Report } from './document';
 import { GROUP_HEADER, groupedBy, groupRow, type ReportAnalysis } from './analysis';
 import type { RdLayout } from '../../src-shared/rate-distortion';
 
@@ -181,6 +181,20 @@ function drawRateDistortion(doc: PDFKit.PDFDocument, layout: RdLayout, x0: numbe
     lineBreak: false,
   });
   doc.restore();
+  // Baselines: no rate, a dash-dot line at their distortion.
+  for (const r of layout.references) {
+    doc
+      .moveTo(X(plot.left), Y(r.y))
+      .lineTo(X(plot.right), Y(r.y))
+      .dash(5, { space: 2 })
+      .lineWidth(0.9)
+      .strokeColor(r.color);
+    doc.stroke().undash();
+    doc
+      .fillColor(r.color)
+      .fontSize(7)
+      .text(pdfText(r.label), X(plot.right) - 152, Y(r.y) - 9, { width: 150, align: 'right', lineBreak: false });
+  }
   for (const p of layout.points) {
     if (p.trajectory.length > 1) {
       doc.moveTo(X(p.trajectory[0][0]), Y(p.trajectory[0][1]));
@@ -230,7 +244,7 @@ function drawAnalysis(doc: PDFKit.PDFDocument, analysis: ReportAnalysis, left: n
       analysis.groups.map((g) => groupRow(g).map((c) => c.replaceAll('±', '+/-').replaceAll('—', '-'))),
       [],
       left,
-      [140, 30, 95, 95, 95, 80, 80, 120],
+      [130, 25, 80, 80, 80, 65, 70, 65, 60, 100],
     );
     const scale = Math.min(1, usable / (3 * 350));
     if (doc.y + 220 * scale + 20 > pageBottom()) doc.addPage();
@@ -321,28 +335,24 @@ export function reportPdf(report: Report): Promise<Buffer> {
   doc.moveDown(0.2);
   table(
     doc,
-    ['run', 'name', 'status', 'epochs', 'ELBO', 'recon', 'KL', 'active units', 'NLL', 'best ELBO', 'backend'],
+    ['run', 'name', 'status', 'epochs', ...FINAL_METRIC_HEADER, 'backend'],
     report.runs.map(({ run, nll }) => [
       String(run.id),
       run.name,
       run.status,
       String(run.epochsDone),
-      formatMetric(run.last.test?.elbo),
-      formatMetric(run.last.test?.recon),
-      formatMetric(run.last.test?.kl),
-      `${run.activeUnits ?? '-'} / ${run.config.latentDim}`,
-      formatNll(nll, run.id),
-      formatMetric(run.best.testElbo),
+      ...finalMetricCells(run, nll).map((c) => c.replaceAll('—', '-')),
       describeRunBackend(run) ?? '-',
     ]),
     [],
     left,
-    [30, 130, 55, 40, 50, 50, 45, 60, 150, 55, 60],
+    [28, 95, 48, 32, 45, 42, 42, 36, 45, 42, 48, 120, 55, 47],
   );
 
-  // Loss curves: three charts side by side.
+  // Loss curves: three charts side by side, a second row for the IWAE bound and the squared error when recorded.
   const scale = Math.min(1, usable / (3 * 350));
-  const chartHeight = 220 * scale + 30;
+  const chartRows = Math.ceil(report.charts.length / 3);
+  const chartHeight = (222 * chartRows - 2) * scale + 30;
   if (doc.y + chartHeight + 20 > doc.page.height - doc.page.margins.bottom) doc.addPage();
   doc.font('Helvetica-Bold').fontSize(11).fillColor('#000').text('Loss curves', left);
   doc.font('Helvetica').fontSize(8).fillColor('#333');
@@ -354,9 +364,11 @@ export function reportPdf(report: Report): Promise<Buffer> {
     left,
   );
   const chartsTop = doc.y + 4;
-  report.charts.forEach((chart, i) => drawChart(doc, chart, left + i * 350 * scale, chartsTop, scale));
+  report.charts.forEach((chart, i) =>
+    drawChart(doc, chart, left + (i % 3) * 350 * scale, chartsTop + Math.floor(i / 3) * 222 * scale, scale),
+  );
   let legendX = left;
-  const legendY = chartsTop + 222 * scale;
+  const legendY = chartsTop + 222 * chartRows * scale;
   for (const r of report.runs) {
     doc.rect(legendX, legendY + 1, 8, 8).fill(r.color);
     doc
@@ -397,7 +409,11 @@ export function reportPdf(report: Report): Promise<Buffer> {
     if (r.images) {
       const e = r.images;
       const recon = tileImages([...e.inputs, ...e.reconstructions], e.width, e.height, e.inputs.length);
-      const samplesGrid = tileImages(e.samples, e.width, e.height, Math.min(4, e.samples.length));
+      // A baseline stores no prior samples: a blank tile keeps the layout, the caption says why.
+      const samplesGrid =
+        e.samples.length > 0
+          ? tileImages(e.samples, e.width, e.height, Math.min(4, e.samples.length))
+          : tileImages([], e.width, e.height, 1);
       // Both strips side by side on the page, at most 2.5 points per pixel.
       const k = Math.min(2.5, (usable - 40) / (recon.width + samplesGrid.width));
       doc.image(pngOf(recon, 4), x, top, { width: recon.width * k, height: recon.height * k });
@@ -409,7 +425,12 @@ export function reportPdf(report: Report): Promise<Buffer> {
       x += recon.width * k + 20;
       const samples = samplesGrid;
       doc.image(pngOf(samples, 4), x, top, { width: samples.width * k, height: samples.height * k });
-      doc.text('samples from the prior', x, top + samples.height * k + 2, { lineBreak: false });
+      doc.text(
+        e.samples.length > 0 ? 'samples from the prior' : 'no prior: sampling does not apply',
+        x,
+        top + samples.height * k + 2,
+        { lineBreak: false },
+      );
       x += samples.width * k + 20;
       bottom = Math.max(bottom, top + Math.max(recon.height, samples.height) * k + 12);
     }

@@ -141,7 +141,8 @@ export async function buildReport(
     chart('KL(q(z|x) ‖ p(z))', 'nats per example', (m) => m.kl, true),
     chart('ELBO', 'nats per example', (m) => m.elbo, true),
     ...(recorded((m) => m.iwae) ? [chart('IWAE bound L_k (test)', 'nats per example', (m) => m.iwae, true)] : []),
-    ...(recorded((m) => m.sqError)
+    // The likelihood-free distortion where baselines sit beside VAEs.
+    ...(runs.some((r) => !hasElbo(r.config)) && recorded((m) => m.sqError)
       ? [chart('Squared error Σ(x − x̂)² at z = μ (test)', 'per image', (m) => m.sqError)]
       : []),
   ];

@@ -557,9 +557,18 @@ export function paramValue(key: ConfigKey, config: ExperimentConfig): string {
   return displayValue(key, config[key]);
 }
 
+/** A parameter's value in a table of runs: — where it does not apply to the run (β of a PCA baseline). */
+export function shownParameter(key: ConfigKey, config: ExperimentConfig): string {
+  return parameter(key).applies?.(config) === false ? '—' : paramValue(key, config);
+}
+
 /** "β = 4, latent dim = 2": what tells this run apart from the others compared with it. */
 export function describeDifference(config: ExperimentConfig, keys: readonly ConfigKey[]): string {
-  return keys.map((k) => `${paramLabels[k]} = ${paramValue(k, config)}`).join(', ');
+  // A parameter that does not apply to this run (β of a PCA baseline) is not part of what tells it apart.
+  return keys
+    .filter((k) => parameter(k).applies?.(config) !== false)
+    .map((k) => `${paramLabels[k]} = ${paramValue(k, config)}`)
+    .join(', ');
 }
 
 // ---- Ranges: the sweep value list of a random search ----

@@ -139,6 +139,8 @@ export function layoutRateDistortion(options: {
   let [yMin, yMax] = distortions.length > 0 ? [Math.min(...distortions), Math.max(...distortions)] : [0, 1];
   if (xMax - xMin < 1e-9) xMax = xMin + 1;
   if (yMax - yMin < 1e-9) [yMin, yMax] = [yMin - 1, yMax + 1];
+  // A reference line on the frame would hide in it: give the distortion axis a margin when there are any.
+  if (references.length > 0) [yMin, yMax] = [yMin - 0.04 * (yMax - yMin), yMax + 0.04 * (yMax - yMin)];
   const xStep = niceStep(xMax - xMin, 6);
   const yStep = niceStep(yMax - yMin, 5);
   xMin = Math.floor(xMin / xStep) * xStep;

@@ -1,5 +1,5 @@
 import { describeRunBackend } from '../../src-shared/runs';
-import { paramLabels, parameters, paramValue } from '../../src-shared/parameters';
+import { paramLabels, parameters, paramValue, shownParameter } from '../../src-shared/parameters';
 import type { EpochImages } from '../../src-shared/runs';
 import { chartSvg } from './chart';
 import { analysisHtml } from './analysis';
@@ -79,7 +79,7 @@ export function reportHtml(report: Report): string {
     .map(
       (r) =>
         `<tr><td><span class="swatch" style="background:${r.color}"></span>${r.run.id}</td><td>${esc(r.run.name)}</td>${columns
-          .map((k) => `<td class="${differing.has(k) ? 'differs' : ''}">${esc(paramValue(k, r.run.config))}</td>`)
+          .map((k) => `<td class="${differing.has(k) ? 'differs' : ''}">${esc(shownParameter(k, r.run.config))}</td>`)
           .join('')}</tr>`,
     )
     .join('');

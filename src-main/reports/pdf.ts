@@ -2,7 +2,7 @@ import PDFDocument from 'pdfkit';
 import type { ConfigKey } from '../../src-shared/config';
 import { describeRunBackend } from '../../src-shared/runs';
 import type { ChartLayout } from './chart';
-import { paramLabels, paramValue } from '../../src-shared/parameters';
+import { paramLabels, shownParameter } from '../../src-shared/parameters';
 import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
 import { FINAL_METRIC_HEADER, finalMetricCells, parameterColumns, runLegend, type Report } from './document';
@@ -23,6 +23,11 @@ export function pdfText(text: string): string {
     .replaceAll('−', '-')
     .replaceAll('→', '->')
     .replaceAll('·', '-')
+    .replaceAll('x̂', 'x_hat')
+    .replaceAll('Σ', 'sum ')
+    .replaceAll('μ', 'mu')
+    .replaceAll('ε', 'eps')
+    .replaceAll('⁻⁴', '^-4')
     .replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
 }
 
@@ -306,7 +311,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
   const rows = report.runs.map((r) => [
     String(r.run.id),
     r.run.name,
-    ...columns.map((k) => paramValue(k, r.run.config)),
+    ...columns.map((k) => shownParameter(k, r.run.config).replaceAll('—', '-')),
   ]);
   // Each column as wide as its widest cell (headers are bold), shrunk in proportion only if the page is too narrow.
   doc.fontSize(7.5);
@@ -346,7 +351,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
     ]),
     [],
     left,
-    [28, 95, 48, 32, 45, 42, 42, 36, 45, 42, 48, 120, 55, 47],
+    [26, 90, 46, 32, 36, 42, 42, 34, 45, 42, 44, 140, 74, 47],
   );
 
   // Loss curves: three charts side by side, a second row for the IWAE bound and the squared error when recorded.
@@ -376,7 +381,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
       .font('Helvetica')
       .fontSize(8)
       .text(pdfText(runLegend(r.run, report.differing)), legendX + 11, legendY, { lineBreak: false });
-    legendX += 110;
+    legendX += Math.max(110, doc.widthOfString(pdfText(runLegend(r.run, report.differing))) + 24);
   }
   doc.y = legendY + 18;
   doc.x = left;

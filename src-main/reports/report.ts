@@ -123,17 +123,26 @@ export async function buildReport(
           label: `${runLegend(r.run, differing)} (${split})`,
           color: r.color,
           dashed: split === 'train',
-          points: r.metrics
-            .filter((m) => m.split === split)
-            .flatMap((m) => {
-              const y = pick(m);
-              return typeof y === 'number' ? [{ x: m.epoch, y }] : [];
-            }),
+          points: levelOfFit(
+            r.run,
+            r.metrics
+              .filter((m) => m.split === split)
+              .flatMap((m) => {
+                const y = pick(m);
+                return typeof y === 'number' ? [{ x: m.epoch, y }] : [];
+              }),
+          ),
         })),
       )
       .filter((s) => s.points.length > 0);
     return layoutChart({ series, width: 340, height: 220, title, xLabel: 'epoch', yLabel });
   };
+  // PCA is fitted once: its value is drawn as a level across the epochs of the other runs, as in Compare.
+  const lastEpoch = Math.max(1, ...runs.map((r) => r.epochsDone));
+  const levelOfFit = (run: RunSummary, points: { x: number; y: number }[]): { x: number; y: number }[] =>
+    run.config.model === 'pca' && points.length === 1 && lastEpoch > 1
+      ? [points[0], { x: lastEpoch, y: points[0].y }]
+      : points;
   const recorded = (pick: (m: EpochMetrics) => number | null | undefined): boolean =>
     metrics.some((m) => typeof pick(m) === 'number');
   const charts = [

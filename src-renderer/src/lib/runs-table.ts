@@ -1,6 +1,6 @@
 import type { RunSummary } from '../../../src-shared/runs';
 import type { ConfigKey } from '../../../src-shared/config';
-import { parameter } from '../../../src-shared/parameters';
+import { parameter, shownParameter } from '../../../src-shared/parameters';
 import { duration, num, paramValue } from './format';
 import { formatMeanStd, groupRuns, summarize } from '../../../src-shared/aggregate';
 import { hasElbo, modelKindName, NOT_APPLICABLE } from '../../../src-shared/baselines';
@@ -53,7 +53,7 @@ const param = (key: ConfigKey, width: number): Column => {
     align: kind.type === 'integer' || kind.type === 'number' ? 'right' : undefined,
     value: (r) => r.config[key] as number | string,
     // A parameter the run's kind ignores (β of a PCA baseline) reads —, not the value it was stored with.
-    text: (r) => (parameter(key).applies?.(r.config) === false ? '—' : paramValue(key, r.config)),
+    text: (r) => shownParameter(key, r.config),
   };
 };
 

@@ -269,7 +269,10 @@ function drawAnalysis(doc: PDFKit.PDFDocument, analysis: ReportAnalysis, left: n
     .font('Helvetica-Bold')
     .fontSize(11)
     .fillColor('#000')
-    .text('Rate-distortion plane (Alemi et al. 2018): dashed lines of equal ELBO = -(R + D)', left);
+    .text(
+      `Rate-distortion plane (Alemi et al. 2018): dashed lines of equal ELBO = -(R + D)${layout.references.length > 0 ? '; dash-dot: baselines, which have no rate, at their distortion' : ''}`,
+      left,
+    );
   const top = doc.y + 4;
   drawRateDistortion(doc, layout, left, top, scale);
   doc.y = top + layout.height * scale + 6;
@@ -418,7 +421,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
       const samplesGrid =
         e.samples.length > 0
           ? tileImages(e.samples, e.width, e.height, Math.min(4, e.samples.length))
-          : tileImages([], e.width, e.height, 1);
+          : tileImages([], e.width, e.height, 4);
       // Both strips side by side on the page, at most 2.5 points per pixel.
       const k = Math.min(2.5, (usable - 40) / (recon.width + samplesGrid.width));
       doc.image(pngOf(recon, 4), x, top, { width: recon.width * k, height: recon.height * k });

@@ -3,7 +3,6 @@ import { paramLabels, parameters, paramValue, shownParameter } from '../../src-s
 import type { EpochImages } from '../../src-shared/runs';
 import { chartSvg } from './chart';
 import { analysisHtml } from './analysis';
-import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
 import {
   baselinesNote,

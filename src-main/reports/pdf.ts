@@ -3,7 +3,6 @@ import type { ConfigKey } from '../../src-shared/config';
 import { describeRunBackend } from '../../src-shared/runs';
 import type { ChartLayout } from './chart';
 import { paramLabels, shownParameter } from '../../src-shared/parameters';
-import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
 import { FINAL_METRIC_HEADER, finalMetricCells, parameterColumns, runLegend, type Report } from './document';
 import { GROUP_HEADER, groupedBy, groupRow, type ReportAnalysis } from './analysis';

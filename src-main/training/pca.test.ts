@@ -5,7 +5,7 @@ import type { EpochResult } from '../records';
 import { rectanglesDataset } from '../testing/rectangles-dataset';
 import { onWasm } from '../testing/wasm';
 import { decode, decoderMean, encode, loadModel } from './model';
-import { covariance, fitPca, pcaWeights, symmetricEigen, topEigenvectors } from './pca';
+import { covariance, fitPca, symmetricEigen, topEigenvectors } from './pca';
 import { rngFor, Stream } from './random';
 import { trainRun } from './trainer';
 

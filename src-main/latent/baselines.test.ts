@@ -40,6 +40,9 @@ describe('the latent views of a PCA baseline', () => {
     const encoded = await engine.handle('latentEncodeTest', { runId: pca, count: 10 });
     expect(encoded.mu).toHaveLength(10);
     expect(encoded.mu.every((z) => z.length === 3 && z.every(Number.isFinite))).toBe(true);
+    // The scatter draws the first two principal components themselves, not a PCA of the whitened codes.
+    expect(encoded.projection.kind).toBe('direct');
+    expect(encoded.projection.points[4]).toEqual([encoded.mu[4][0], encoded.mu[4][1]]);
     const decoded = await engine.handle('latentDecode', { runId: pca, codes: [[0, 0, 0]] });
     expect(decoded.epoch).toBe(1);
   });

@@ -240,13 +240,14 @@ export class LatentEngine implements LatentEngineMethods {
     const mu = await this.encodeMeans(loaded, split, indices);
     const J = loaded.config.latentDim;
     let projection: LatentEncodeTestResult['projection'];
-    if (J <= 2) {
+    // PCA's codes are already its principal components, in order: draw the first two as they are.
+    if (J <= 2 || loaded.config.model === 'pca') {
       const variances = columnVariances(mu, J);
       const total = variances.reduce((a, b) => a + b, 0);
       projection = {
         kind: 'direct',
-        points: mu.map((m): [number, number] => [m[0], J === 2 ? m[1] : 0]),
-        explained: J === 2 && total > 0 ? [variances[0] / total, variances[1] / total] : [1, 0],
+        points: mu.map((m): [number, number] => [m[0], J >= 2 ? m[1] : 0]),
+        explained: J >= 2 && total > 0 ? [variances[0] / total, variances[1] / total] : [1, 0],
         components: null,
       };
     } else if (mu.length < 2) {

@@ -28,7 +28,10 @@ export interface SplitMetrics {
   loss: number;
   /** The IWAE bound L_k with k = iwaeSamples (α = β = 1; Burda et al. 2016): test split of runs trained with k > 1. */
   iwae?: number | null;
-  /** Σ_d (x_d − x̂_d)² per image, x̂ the reconstruction at z = μ(x): a distortion that needs no likelihood. */
+  /**
+   * E_q Σ_d (x_d − x̂_d)² per image, x̂ the decoder's mean at the z of the reconstruction term (z = μ(x) for a
+   * deterministic code): a distortion that needs no likelihood.
+   */
   sqError?: number | null;
 }
 

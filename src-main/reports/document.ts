@@ -71,7 +71,7 @@ export function baselinesNote(runs: readonly RunSummary[]): string | null {
   const baselines = runs.filter((r) => !hasElbo(r.config));
   if (baselines.length === 0) return null;
   const notes = [...new Set(baselines.map((r) => baselineNote(r.config)))];
-  return `Baselines (runs ${baselines.map((r) => r.id).join(', ')}): ${notes.join('; ')}. IWAE L_k: the test IWAE bound of runs trained with k > 1 importance samples; sq. error: Σ(x − x̂)² per image at z = μ(x), comparable across likelihoods.`;
+  return `Baselines (runs ${baselines.map((r) => r.id).join(', ')}): ${notes.join('; ')}. IWAE L_k: the test IWAE bound of runs trained with k > 1 importance samples; sq. error: E_q Σ(x − x̂)² per image, x̂ the decoder's mean (z = μ(x) for a baseline), comparable across likelihoods.`;
 }
 
 /** "86.80 (k = 5000, 1000 ex., epoch 10)", or a dash when no estimate was computed. */

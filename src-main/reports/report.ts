@@ -152,7 +152,7 @@ export async function buildReport(
     ...(recorded((m) => m.iwae) ? [chart('IWAE bound L_k (test)', 'nats per example', (m) => m.iwae, true)] : []),
     // The likelihood-free distortion where baselines sit beside VAEs.
     ...(runs.some((r) => !hasElbo(r.config)) && recorded((m) => m.sqError)
-      ? [chart('Squared error Σ(x − x̂)² at z = μ (test)', 'per image', (m) => m.sqError)]
+      ? [chart('Squared error E_q Σ(x − x̂)² (test)', 'per image', (m) => m.sqError)]
       : []),
   ];
   const title =

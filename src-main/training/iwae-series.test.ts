@@ -4,7 +4,8 @@ import type { EpochResult } from '../records';
 import { rectanglesDataset } from '../testing/rectangles-dataset';
 import { onWasm } from '../testing/wasm';
 import { gatherExamples, testIndices } from './data';
-import { buildModel, disposeModel } from './model';
+import * as tf from '@tensorflow/tfjs';
+import { buildModel, decode, decoderMean, disposeModel, encode } from './model';
 import { evaluateTest, testIwaeBound, trainRun } from './trainer';
 
 onWasm();
@@ -68,5 +69,25 @@ describe('the test IWAE bound L_k', () => {
     const plain = await record({ ...config, epochs: 1 });
     expect(plain[0].test.iwae).toBeNull();
     expect(plain[0].test.sqError).toBeGreaterThan(0);
+  });
+});
+
+describe('the squared error per image', () => {
+  it('is Σ(x − x̂)² of the decoder mean at z = μ(x) for a deterministic code, averaged over the test images', async () => {
+    const ae = { ...config, autoencoder: true };
+    const model = buildModel({ config: ae, shape: { height: 12, width: 12 }, seed: 5 });
+    try {
+      const { test } = await evaluateTest(model, ae, split, 0);
+      // Another way: the reconstructions read back, the sum taken in float64 here.
+      const x = tf.tensor2d(split.testPixels, [split.testCount, split.pixels]);
+      const recon = decoderMean(decode(model, encode(model, x).mu));
+      const values = await recon.data();
+      tf.dispose([x, recon]);
+      let sum = 0;
+      for (let i = 0; i < values.length; i++) sum += (split.testPixels[i] - values[i]) ** 2;
+      expect(test.sqError).toBeCloseTo(sum / split.testCount, 3);
+    } finally {
+      disposeModel(model);
+    }
   });
 });

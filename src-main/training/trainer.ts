@@ -383,9 +383,9 @@ export async function evaluateTest(
       const decoded = decode(model, z);
       const reconTotal = tf.div(tf.sum(modelReconstructionNll(model, decoded, target)), z.shape[0] / n);
       const kl = posterior.logVar === null ? tf.zeros([j]) : tf.sum(klPerDimension(posterior.mu, posterior.logVar), 0);
-      // The reconstruction at z = μ(x) (the image strips' and the baselines' reconstruction), squared error per image.
-      const atMean = posterior.logVar === null ? decoded : decode(model, posterior.mu);
-      const sqError = tf.sum(tf.squaredDifference(x, decoderMean(atMean)));
+      // Squared error of the decoder's mean at the very z of the reconstruction term (an expectation under q, as the
+      // distortion is; z = μ(x) for a deterministic code): no second decoder pass, which a conv decoder would feel.
+      const sqError = tf.div(tf.sum(tf.squaredDifference(target, decoderMean(decoded))), z.shape[0] / n);
       return [reconTotal, kl, posterior.mu, sqError];
     });
     const [reconValues, klPerDim, mu, sqErrorValues] = await readAll(outputs);

@@ -5,8 +5,9 @@ import type { Database } from 'better-sqlite3';
  * - runs.model: 'vae' for every stored run (they are all VAEs), 'pca' or 'linear-ae' for baselines.
  * - epoch_metrics.iwae: the test IWAE bound L_k (k = the run's iwaeSamples, α = β = 1) of runs trained with k > 1;
  *   NULL where it was not recorded (k = 1, the train split, epochs stored before this step).
- * - epoch_metrics.sq_error: Σ_d (x_d − x̂_d)² per image of the reconstruction at z = μ(x), a likelihood-free
- *   distortion comparable across decoders and baselines; NULL where not recorded.
+ * - epoch_metrics.sq_error: E_q Σ_d (x_d − x̂_d)² per image, x̂ the decoder's mean at the z of the reconstruction
+ *   term (z = μ(x) for a deterministic code): a likelihood-free distortion comparable across decoders and
+ *   baselines; NULL where not recorded.
  * - runs.last_test_iwae, runs.last_test_sq_error: the summary's copy of the last epoch's values.
  */
 export default function baselinesAndIwae(db: Database): void {

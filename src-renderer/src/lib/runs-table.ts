@@ -109,7 +109,7 @@ export function tableColumns(nllOf: (runId: number) => number | null): Column[] 
     metric(
       'testSqError',
       'Sq. error',
-      'test squared error Σ_d (x_d − x̂_d)² per image of the reconstruction at z = μ(x): the same for every decoder',
+      'test squared error E_q Σ_d (x_d − x̂_d)² per image, x̂ the decoder’s mean (z = μ(x) for a baseline): the same measure for every decoder',
       (r) => r.last.test?.sqError,
     ),
     metric('activeUnits', 'Active', 'active units: Cov_x(E[z_j|x]) > 0.01', (r) => r.activeUnits, 0),

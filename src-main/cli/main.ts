@@ -2,7 +2,7 @@ import { renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { ApiError } from '../../src-shared/api';
 import { formatParameter, notApplying, parameters } from '../../src-shared/parameters';
-import { epochLine } from '../../src-shared/baselines';
+import { epochLine, hasElbo, NOT_APPLICABLE } from '../../src-shared/baselines';
 import { describeAdapter, describeRunBackend } from '../../src-shared/runs';
 import { ConfigError } from '../../src-shared/config';
 import { isRandomSearch, sweepSize } from '../../src-shared/sweep';
@@ -338,12 +338,20 @@ async function cmdShow(positionals: string[], flags: Map<string, string>, io: Io
     );
     // As queue flags in their syntax, so a researcher can copy a run's settings into a new `queue` command.
     io.out('parameters:');
-    for (const p of parameters) io.out(`  --${p.flag.padEnd(20)} ${formatParameter(p.key, run.config[p.key])}`);
-    io.out('epoch  split  recon       KL          β·KL        ELBO        (nats per example)');
+    // Only what applies to the run: a PCA baseline has no --hidden or --lr to copy.
+    for (const p of parameters.filter((q) => q.applies?.(run.config) !== false))
+      io.out(`  --${p.flag.padEnd(20)} ${formatParameter(p.key, run.config[p.key])}`);
+    // A baseline has no KL term: n/a, not 0; the IWAE bound is a column where the run recorded it.
+    const vae = hasElbo(run.config);
+    const iwae = metrics.some((m) => typeof m.iwae === 'number');
+    io.out(
+      `epoch  split  recon       KL          β·KL        ELBO        ${iwae ? 'IWAE L_k    ' : ''}(nats per example)`,
+    );
     for (const m of metrics) {
-      const f = (v: number): string => formatMetric(v, 3).padStart(10);
+      const f = (v: number | null | undefined): string => (v === undefined ? '—' : formatMetric(v, 3)).padStart(10);
+      const e = (v: number): string => (vae ? f(v) : NOT_APPLICABLE.padStart(10));
       io.out(
-        `${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${f(m.kl)}  ${f(m.betaKl)}  ${f(m.elbo)}`,
+        `${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${e(m.kl)}  ${e(m.betaKl)}  ${e(m.elbo)}${iwae ? `  ${f(m.iwae)}` : ''}`,
       );
     }
     for (const e of await wb.call('listNllEstimates', { runIds: [runId] })) {

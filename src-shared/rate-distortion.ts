@@ -69,14 +69,15 @@ export interface RdLayout {
 }
 
 /** Greedy placement: each label beside its point, stepped down until it clears the labels placed before it. */
-function placeLabels(points: { x: number; y: number; label: string }[]): { x: number; y: number }[] {
+function placeLabels(points: { x: number; y: number; label: string }[], maxX = Infinity): { x: number; y: number }[] {
   const boxes: { x1: number; x2: number; y1: number; y2: number }[] = [];
   const placed = points.map(() => ({ x: 0, y: 0 }));
   const order = points.map((_, i) => i).sort((a, b) => points[a].y - points[b].y || points[a].x - points[b].x);
   for (const i of order) {
     const p = points[i];
-    const x = p.x + 8;
     const w = p.label.length * 6.4;
+    // Beside the point, or on its left where the label would run off the figure's right edge.
+    const x = p.x + 8 + w > maxX && p.x - 8 - w >= 0 ? p.x - 8 - w : p.x + 8;
     let y = p.y - 7;
     for (let step = 0; step < 40; step++) {
       const box = { x1: x, x2: x + w, y1: y - 11, y2: y + 2 };
@@ -171,7 +172,10 @@ export function layoutRateDistortion(options: {
     });
   }
 
-  const labels = placeLabels(points.map((p) => ({ x: sx(p.rate), y: sy(p.distortion), label: p.label })));
+  const labels = placeLabels(
+    points.map((p) => ({ x: sx(p.rate), y: sy(p.distortion), label: p.label })),
+    width - 2,
+  );
   return {
     width,
     height,

@@ -65,6 +65,7 @@ export default defineConfig({
           'bench-profile': resolve(__dirname, 'src-main/bench/profile.ts'),
           'bench-compare': resolve(__dirname, 'src-main/bench/compare.ts'),
           'bench-parity': resolve(__dirname, 'src-main/bench/parity.ts'),
+          'bench-pca': resolve(__dirname, 'src-main/bench/pca.ts'),
         },
       },
     },

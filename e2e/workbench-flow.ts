@@ -157,7 +157,8 @@ export async function exportReportFromCompare(
   page: Page,
   dir: string,
   runNames: string[],
-  epochs: number,
+  /** Epochs of every run, or of each run in runNames' order when they differ. */
+  epochs: number | number[],
 ): Promise<void> {
   const downloads: { name: string; path: string }[] = [];
   const collected = new Promise<void>((resolve) => {
@@ -192,7 +193,8 @@ export async function exportReportFromCompare(
   for (const name of runNames) expect(text).toContain(name.replaceAll('β', 'beta'));
 
   const rows = readFileSync(file('metrics.csv'), 'utf8').trim().split('\n');
-  expect(rows).toHaveLength(1 + runNames.length * epochs * 2);
+  const total = Array.isArray(epochs) ? epochs.reduce((sum, e) => sum + e, 0) : runNames.length * epochs;
+  expect(rows).toHaveLength(1 + total * 2);
 }
 
 /** The backend badge sets what the next runs ask for; the choice is the server's, so it survives a reload. */

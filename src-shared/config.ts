@@ -8,6 +8,8 @@ import { z } from 'zod';
 
 export const DATASET_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
+/** What a run is: a VAE, or a baseline fitted to the same data (PCA in closed form, a linear autoencoder trained). */
+export const modelKinds = ['vae', 'pca', 'linear-ae'] as const;
 export const architectures = ['mlp', 'conv'] as const;
 export const likelihoods = ['bernoulli', 'gaussian'] as const;
 export const betaSchedules = ['constant', 'linear', 'cyclical'] as const;
@@ -16,6 +18,7 @@ export const initSchemes = ['he-glorot', 'pytorch'] as const;
 export const binarizations = ['none', 'static', 'dynamic'] as const;
 export const checkpointKeeps = ['all', 'last', 'best', 'last-and-best'] as const;
 
+export type ModelKind = (typeof modelKinds)[number];
 export type Architecture = (typeof architectures)[number];
 export type Likelihood = (typeof likelihoods)[number];
 export type BetaSchedule = (typeof betaSchedules)[number];
@@ -32,6 +35,8 @@ const layerSizes = z
 export const experimentConfigSchema = z
   .object({
     dataset: z.string().regex(DATASET_ID, 'a dataset id such as mnist, fashion-mnist or an imported name'),
+    /** vae, or a baseline: pca (closed form, no training) or linear-ae (linear encoder and decoder, trained). */
+    model: z.enum(modelKinds),
     architecture: z.enum(architectures),
     /** MLP hidden layer widths, encoder order; the decoder mirrors them. */
     hiddenSizes: layerSizes,
@@ -86,6 +91,7 @@ export type ExperimentConfig = z.infer<typeof experimentConfigSchema>;
 /** The reference MLP VAE of the literature (784-512-20, batch 128, Adam 1e-3). */
 export const defaultConfig: ExperimentConfig = {
   dataset: 'mnist',
+  model: 'vae',
   architecture: 'mlp',
   hiddenSizes: [512],
   convChannels: [32, 64],
@@ -140,7 +146,24 @@ export function parseConfig(input: unknown): ExperimentConfig {
   const merged = typeof input === 'object' && input !== null ? { ...defaultConfig, ...input } : input;
   const result = experimentConfigSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues, merged));
-  return result.data;
+  return withModelKind(result.data);
+}
+
+/** A baseline: no stochastic encoder, no KL term, so no ELBO, no rate and no prior to sample from. */
+export function isBaseline(config: Pick<ExperimentConfig, 'model'>): boolean {
+  return config.model !== 'vae';
+}
+
+/**
+ * The values a baseline's kind implies, written into its config so the stored run says what ran: both baselines have
+ * a deterministic code (autoencoder, one sample, no IWAE, no free bits); PCA is one closed-form fit (one "epoch",
+ * its checkpoint) with the decoder's σ² fixed. The parameter table's applies() hides the rest in forms and tables.
+ */
+export function withModelKind(config: ExperimentConfig): ExperimentConfig {
+  if (config.model === 'vae') return config;
+  const deterministic = { ...config, autoencoder: true, iwaeSamples: 1, mcSamples: 1, freeBits: 0 };
+  if (config.model === 'linear-ae') return deterministic;
+  return { ...deterministic, alpha: 1, epochs: 1, checkpointEvery: 1, decoderVariance: 'fixed' };
 }
 
 export class ConfigError extends Error {

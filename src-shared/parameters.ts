@@ -29,6 +29,11 @@ export interface ParameterSpec<K extends ConfigKey = ConfigKey> {
   example?: string;
 }
 
+/** Parameters of the VAE alone: a baseline (PCA, linear autoencoder) has no architecture choice, KL term or prior. */
+const vae = (c: Partial<ExperimentConfig>): boolean => (c.model ?? 'vae') === 'vae';
+/** Parameters of gradient training: PCA is fitted in closed form, in one pass. */
+const trained = (c: Partial<ExperimentConfig>): boolean => c.model !== 'pca';
+
 /** In the order the form shows them; a config key missing here does not compile. */
 export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
   dataset: {
@@ -61,6 +66,14 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     flag: 'binarize',
     aliases: ['binarization'],
   },
+  model: {
+    label: 'model',
+    title: 'Model',
+    help: 'vae, or a baseline: pca (principal components fitted in closed form, whitened) or linear-ae (linear encoder and decoder, trained, no KL)',
+    group: 'Model',
+    flag: 'model',
+    headline: true,
+  },
   architecture: {
     label: 'architecture',
     title: 'Architecture',
@@ -68,6 +81,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     group: 'Model',
     flag: 'architecture',
     aliases: ['arch'],
+    applies: vae,
     headline: true,
   },
   hiddenSizes: {
@@ -79,7 +93,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     flag: 'hidden',
     aliases: ['hidden-sizes'],
     sweep: [[512], [256, 256]],
-    applies: (c) => c.architecture !== 'conv',
+    applies: (c) => vae(c) && c.architecture !== 'conv',
     headline: true,
   },
   convChannels: {
@@ -89,7 +103,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     example: '32x64',
     group: 'Model',
     flag: 'conv-channels',
-    applies: (c) => c.architecture === 'conv',
+    applies: (c) => vae(c) && c.architecture === 'conv',
   },
   latentDim: {
     label: 'latent dim',
@@ -123,7 +137,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'fixed at σ², or learned from σ² as a start: learned-per-pixel (one σ² per pixel) or learned-shared (one σ²)',
     group: 'Model',
     flag: 'decoder-variance',
-    applies: (c) => c.likelihood === 'gaussian',
+    applies: (c) => c.likelihood === 'gaussian' && trained(c),
   },
   autoencoder: {
     label: 'autoencoder',
@@ -131,6 +145,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'Deterministic encoder z = μ(x), no KL term',
     group: 'Model',
     flag: 'autoencoder',
+    applies: vae,
   },
   alpha: {
     label: 'α',
@@ -138,6 +153,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'Weight of the reconstruction term: loss = α·recon + β·KL',
     group: 'Objective',
     flag: 'alpha',
+    applies: trained,
     headline: true,
   },
   beta: {
@@ -147,6 +163,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     group: 'Objective',
     flag: 'beta',
     sweep: [0, 1, 4],
+    applies: vae,
     headline: true,
   },
   betaSchedule: {
@@ -155,6 +172,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'constant, linear warm-up from 0, or cyclical: M cycles each rising from 0 over a fraction R, then flat (Fu et al. 2019)',
     group: 'Objective',
     flag: 'beta-schedule',
+    applies: vae,
     headline: true,
   },
   betaWarmupEpochs: {
@@ -164,7 +182,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     group: 'Objective',
     flag: 'warmup-epochs',
     aliases: ['beta-warmup-epochs'],
-    applies: (c) => c.betaSchedule === 'linear',
+    applies: (c) => vae(c) && c.betaSchedule === 'linear',
   },
   betaCycles: {
     label: 'β cycles',
@@ -172,7 +190,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'Cycles of the cyclical β schedule over the run',
     group: 'Objective',
     flag: 'beta-cycles',
-    applies: (c) => c.betaSchedule === 'cyclical',
+    applies: (c) => vae(c) && c.betaSchedule === 'cyclical',
   },
   betaCycleRatio: {
     label: 'β ratio',
@@ -180,7 +198,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'Fraction of each cycle over which β rises from 0; it holds its value for the rest',
     group: 'Objective',
     flag: 'beta-cycle-ratio',
-    applies: (c) => c.betaSchedule === 'cyclical',
+    applies: (c) => vae(c) && c.betaSchedule === 'cyclical',
   },
   mcSamples: {
     label: 'L',
@@ -189,7 +207,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     group: 'Objective',
     flag: 'samples',
     aliases: ['mc-samples'],
-    applies: (c) => (c.iwaeSamples ?? 1) === 1,
+    applies: (c) => vae(c) && (c.iwaeSamples ?? 1) === 1,
   },
   iwaeSamples: {
     label: 'IWAE k',
@@ -199,7 +217,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     flag: 'iwae-k',
     aliases: ['iwae-samples'],
     sweep: [1, 5, 50],
-    applies: (c) => c.autoencoder !== true,
+    applies: (c) => vae(c) && c.autoencoder !== true,
   },
   freeBits: {
     label: 'free bits',
@@ -208,7 +226,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     group: 'Objective',
     flag: 'free-bits',
     sweep: [0, 0.25, 0.5],
-    applies: (c) => c.autoencoder !== true && (c.iwaeSamples ?? 1) === 1,
+    applies: (c) => vae(c) && c.autoencoder !== true && (c.iwaeSamples ?? 1) === 1,
   },
   init: {
     label: 'init',
@@ -216,6 +234,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: "he-glorot (He for ReLU layers, Glorot for linear ones, zero biases) or pytorch (PyTorch's default: weights and biases ~ U(±1/√fan_in))",
     group: 'Optimisation',
     flag: 'init',
+    applies: trained,
   },
   learningRate: {
     label: 'lr',
@@ -223,6 +242,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'Adam step size',
     group: 'Optimisation',
     flag: 'lr',
+    applies: trained,
     aliases: ['learning-rate'],
     sweep: [1e-3, 3e-4],
     headline: true,
@@ -233,6 +253,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'Examples per step',
     group: 'Optimisation',
     flag: 'batch-size',
+    applies: trained,
     aliases: ['batch'],
     headline: true,
   },
@@ -242,6 +263,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'Passes over the training set',
     group: 'Optimisation',
     flag: 'epochs',
+    applies: trained,
     headline: true,
   },
   seed: {
@@ -259,6 +281,7 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'Save a checkpoint every k-th epoch (the last is always saved)',
     group: 'Checkpoints',
     flag: 'checkpoint-every',
+    applies: trained,
   },
   checkpointKeep: {
     label: 'keep checkpoints',
@@ -266,8 +289,29 @@ export const parameterTable: { [K in ConfigKey]: ParameterSpec<K> } = {
     help: 'Which checkpoints to retain',
     group: 'Checkpoints',
     flag: 'checkpoint-keep',
+    applies: trained,
   },
 };
+
+/**
+ * Parameters given explicitly that do not apply to a run, as "--iwae-k 5 does not apply to model = pca": what the CLI
+ * says when it queues such a run. Each message names the flag, the value given and the setting it does not apply to.
+ */
+export function notApplying(
+  config: ExperimentConfig,
+  given: Partial<Record<ConfigKey, string>>,
+): { key: ConfigKey; message: string }[] {
+  const out: { key: ConfigKey; message: string }[] = [];
+  for (const key of Object.keys(given) as ConfigKey[]) {
+    const spec = parameterTable[key] as ParameterSpec;
+    if (spec.applies === undefined || spec.applies(config)) continue;
+    // The kind is the reason when the parameter would apply to a VAE otherwise alike (with a stochastic encoder).
+    const asVae: ExperimentConfig = { ...config, model: 'vae', autoencoder: false, iwaeSamples: 1 };
+    const why = config.model !== 'vae' && spec.applies(asVae) ? `model = ${config.model}` : 'the rest of the config';
+    out.push({ key, message: `--${spec.flag} ${given[key]} does not apply to ${why}: ignored` });
+  }
+  return out;
+}
 
 // ---- Kinds, read from the schema ----
 
@@ -513,9 +557,18 @@ export function paramValue(key: ConfigKey, config: ExperimentConfig): string {
   return displayValue(key, config[key]);
 }
 
+/** A parameter's value in a table of runs: — where it does not apply to the run (β of a PCA baseline). */
+export function shownParameter(key: ConfigKey, config: ExperimentConfig): string {
+  return parameter(key).applies?.(config) === false ? '—' : paramValue(key, config);
+}
+
 /** "β = 4, latent dim = 2": what tells this run apart from the others compared with it. */
 export function describeDifference(config: ExperimentConfig, keys: readonly ConfigKey[]): string {
-  return keys.map((k) => `${paramLabels[k]} = ${paramValue(k, config)}`).join(', ');
+  // A parameter that does not apply to this run (β of a PCA baseline) is not part of what tells it apart.
+  return keys
+    .filter((k) => parameter(k).applies?.(config) !== false)
+    .map((k) => `${paramLabels[k]} = ${paramValue(k, config)}`)
+    .join(', ');
 }
 
 // ---- Ranges: the sweep value list of a random search ----

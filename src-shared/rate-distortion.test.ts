@@ -82,3 +82,17 @@ describe('rate–distortion layout', () => {
     expect(svg).not.toContain('<a>');
   });
 });
+
+describe('labels near the right edge', () => {
+  it('go to the left of their point rather than off the figure', () => {
+    const l = layoutRateDistortion({
+      points: [point('left', 1, 100), point('model = vae, β = 1, IWAE k = 1', 10, 90)],
+      width: 400,
+      height: 300,
+    });
+    const right = l.points[1];
+    expect(right.labelX).toBeLessThan(right.x);
+    expect(right.labelX + right.label.length * 6.4).toBeLessThanOrEqual(right.x);
+    expect(l.points[0].labelX).toBeGreaterThan(l.points[0].x);
+  });
+});

@@ -22,6 +22,17 @@ export interface RdPointInput {
   n: number;
 }
 
+/**
+ * A baseline (PCA, a linear autoencoder) has a distortion but no rate: no KL term, no q(z|x). It is drawn as a
+ * horizontal reference line at its distortion across the plane, not as a point at R = 0, which would claim a rate.
+ */
+export interface RdReference {
+  id: string;
+  label: string;
+  color: string;
+  distortion: number;
+}
+
 export interface RdTick {
   value: number;
   px: number;
@@ -36,6 +47,8 @@ export interface RdLayout {
   yTicks: RdTick[];
   /** Lines of constant R + D (constant ELBO = −value), clipped to the plot. */
   isoLines: { value: number; x1: number; y1: number; x2: number; y2: number; label: string }[];
+  /** Baselines' distortions as horizontal lines, with the label's position at the right end. */
+  references: { id: string; label: string; color: string; distortion: number; y: number }[];
   points: {
     id: string;
     label: string;
@@ -56,14 +69,15 @@ export interface RdLayout {
 }
 
 /** Greedy placement: each label beside its point, stepped down until it clears the labels placed before it. */
-function placeLabels(points: { x: number; y: number; label: string }[]): { x: number; y: number }[] {
+function placeLabels(points: { x: number; y: number; label: string }[], maxX = Infinity): { x: number; y: number }[] {
   const boxes: { x1: number; x2: number; y1: number; y2: number }[] = [];
   const placed = points.map(() => ({ x: 0, y: 0 }));
   const order = points.map((_, i) => i).sort((a, b) => points[a].y - points[b].y || points[a].x - points[b].x);
   for (const i of order) {
     const p = points[i];
-    const x = p.x + 8;
     const w = p.label.length * 6.4;
+    // Beside the point, or on its left where the label would run off the figure's right edge.
+    const x = p.x + 8 + w > maxX && p.x - 8 - w >= 0 ? p.x - 8 - w : p.x + 8;
     let y = p.y - 7;
     for (let step = 0; step < 40; step++) {
       const box = { x1: x, x2: x + w, y1: y - 11, y2: y + 2 };
@@ -102,6 +116,7 @@ export function layoutRateDistortion(options: {
   height: number;
   /** Iso-ELBO lines wanted across the plot (about). */
   isoLineCount?: number;
+  references?: RdReference[];
 }): RdLayout {
   const { width, height } = options;
   const plot = { left: 58, top: 14, right: width - 14, bottom: height - 40 };
@@ -119,10 +134,14 @@ export function layoutRateDistortion(options: {
       }
     }
   }
+  const references = (options.references ?? []).filter((r) => Number.isFinite(r.distortion));
+  for (const r of references) distortions.push(r.distortion);
   let [xMin, xMax] = [Math.max(0, Math.min(...rates)), Math.max(...rates)];
   let [yMin, yMax] = distortions.length > 0 ? [Math.min(...distortions), Math.max(...distortions)] : [0, 1];
   if (xMax - xMin < 1e-9) xMax = xMin + 1;
   if (yMax - yMin < 1e-9) [yMin, yMax] = [yMin - 1, yMax + 1];
+  // A reference line on the frame would hide in it: give the distortion axis a margin when there are any.
+  if (references.length > 0) [yMin, yMax] = [yMin - 0.04 * (yMax - yMin), yMax + 0.04 * (yMax - yMin)];
   const xStep = niceStep(xMax - xMin, 6);
   const yStep = niceStep(yMax - yMin, 5);
   xMin = Math.floor(xMin / xStep) * xStep;
@@ -153,7 +172,10 @@ export function layoutRateDistortion(options: {
     });
   }
 
-  const labels = placeLabels(points.map((p) => ({ x: sx(p.rate), y: sy(p.distortion), label: p.label })));
+  const labels = placeLabels(
+    points.map((p) => ({ x: sx(p.rate), y: sy(p.distortion), label: p.label })),
+    width - 2,
+  );
   return {
     width,
     height,
@@ -161,6 +183,7 @@ export function layoutRateDistortion(options: {
     xTicks: ticks(xMin, xMax, xStep, sx),
     yTicks: ticks(yMin, yMax, yStep, sy),
     isoLines,
+    references: references.map((r) => ({ ...r, y: sy(r.distortion) })),
     points: points.map((p, i) => ({
       id: p.id,
       label: p.label,
@@ -215,6 +238,14 @@ export function rateDistortionSvg(layout: RdLayout, title = 'Rate–distortion p
   parts.push(
     `<text transform="translate(13 ${(plot.top + plot.bottom) / 2}) rotate(-90)" text-anchor="middle">distortion D = −log p(x|z) (nats)</text>`,
   );
+  for (const r of layout.references) {
+    parts.push(
+      `<line x1="${plot.left}" x2="${plot.right}" y1="${f(r.y)}" y2="${f(r.y)}" stroke="${r.color}" stroke-dasharray="8 3 2 3" stroke-width="1.3"/>`,
+    );
+    parts.push(
+      `<text x="${plot.right - 4}" y="${f(r.y - 4)}" text-anchor="end" fill="${r.color}">${esc(r.label)}</text>`,
+    );
+  }
   for (const p of layout.points) {
     if (p.trajectory.length > 1) {
       const d = p.trajectory.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${f(x)} ${f(y)}`).join('');

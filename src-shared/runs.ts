@@ -26,6 +26,13 @@ export interface SplitMetrics {
   elbo: number;
   /** α·recon + β·KL: the objective minimised. */
   loss: number;
+  /** The IWAE bound L_k with k = iwaeSamples (α = β = 1; Burda et al. 2016): test split of runs trained with k > 1. */
+  iwae?: number | null;
+  /**
+   * E_q Σ_d (x_d − x̂_d)² per image, x̂ the decoder's mean at the z of the reconstruction term (z = μ(x) for a
+   * deterministic code): a distortion that needs no likelihood.
+   */
+  sqError?: number | null;
 }
 
 export interface EpochMetrics {
@@ -37,6 +44,9 @@ export interface EpochMetrics {
   betaKl: number;
   elbo: number;
   loss: number;
+  /** See SplitMetrics; null where not recorded. */
+  iwae?: number | null;
+  sqError?: number | null;
   beta: number;
   /** Set when any of the values is NaN or ±Inf. */
   nonFinite: boolean;

@@ -4,6 +4,7 @@ import {
   experimentConfigSchema,
   formatIssues,
   parseConfig,
+  withModelKind,
   type ConfigKey,
   type ExperimentConfig,
 } from './config';
@@ -104,7 +105,7 @@ function checkKeys(keys: readonly string[]): void {
 function validated(merged: Record<string, unknown>): ExperimentConfig {
   const result = experimentConfigSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues, merged));
-  return result.data;
+  return withModelKind(result.data);
 }
 
 function expandSearch(spec: SweepSpec): ExperimentConfig[] {
@@ -177,12 +178,17 @@ export function expandSweep(spec: SweepSpec): ExperimentConfig[] {
   return configs;
 }
 
-/** The parameters whose values differ across configs, e.g. ['beta', 'latentDim'], for legends and reports. */
+/**
+ * The parameters whose values differ across configs, e.g. ['beta', 'latentDim'], for legends and reports. A parameter
+ * counts only among the configs it applies to: β of a PCA baseline beside VAEs, or the epochs its closed-form fit
+ * implies, do not make β or epochs differ.
+ */
 export function differingKeys(configs: readonly ExperimentConfig[]): ConfigKey[] {
   if (configs.length < 2) return [];
   const keys = Object.keys(configs[0]) as ConfigKey[];
   return keys.filter((key) => {
-    const first = JSON.stringify(configs[0][key]);
-    return configs.some((c) => JSON.stringify(c[key]) !== first);
+    const applies = parameter(key).applies;
+    const values = configs.filter((c) => applies === undefined || applies(c)).map((c) => JSON.stringify(c[key]));
+    return values.some((v) => v !== values[0]);
   });
 }

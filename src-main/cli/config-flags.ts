@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { experimentConfigSchema, type ExperimentConfig } from '../../src-shared/config';
+import { experimentConfigSchema, type ConfigKey, type ExperimentConfig } from '../../src-shared/config';
 import {
   allowedValues as allowedParameterValues,
+  formatParameter,
+  formatRange,
+  formatSweep,
   isRangeText,
   parameters,
   readParameter,
@@ -202,4 +205,15 @@ export function sweepFromFlags(values: Map<string, string>, file: ConfigFile | n
     spec.earlyStop = earlyStop as EarlyStopRule;
   }
   return spec;
+}
+
+/** The parameters a sweep sets explicitly (its base, axes and ranges), each with its value as the CLI writes it. */
+export function givenParameters(spec: SweepSpec): Partial<Record<ConfigKey, string>> {
+  const given: Partial<Record<ConfigKey, string>> = {};
+  for (const [key, value] of Object.entries(spec.base))
+    given[key as ConfigKey] = formatParameter(key as ConfigKey, value);
+  for (const [key, values] of Object.entries(spec.axes))
+    given[key as ConfigKey] = formatSweep(key as ConfigKey, values as unknown[]);
+  for (const [key, range] of Object.entries(spec.ranges ?? {})) given[key as ConfigKey] = formatRange(range);
+  return given;
 }

@@ -1,3 +1,4 @@
+import { hasElbo, modelKindName, NOT_APPLICABLE } from '../../src-shared/baselines';
 import { describeRunBackend, type RunSummary } from '../../src-shared/runs';
 import type { RunProgress } from '../queue/types';
 import { formatMetric as num } from '../reports/format';
@@ -11,7 +12,9 @@ export function formatDuration(seconds: number): string {
 }
 
 export function formatRunLine(run: RunSummary): string {
-  return `run ${run.id}: ${run.name} (${run.config.dataset}, ${run.config.architecture}, ${run.config.epochs} epochs)`;
+  const model = run.config.model === 'vae' ? run.config.architecture : modelKindName(run.config);
+  const epochs = run.config.model === 'pca' ? 'fitted in closed form' : `${run.config.epochs} epochs`;
+  return `run ${run.id}: ${run.name} (${run.config.dataset}, ${model}, ${epochs})`;
 }
 
 export function progressLine(p: RunProgress): string {
@@ -27,9 +30,9 @@ export function runTable(runs: readonly RunSummary[]): string {
     r.name,
     r.status,
     `${r.epochsDone}/${r.config.epochs}`,
-    num(r.last.test?.elbo),
+    hasElbo(r.config) ? num(r.last.test?.elbo) : NOT_APPLICABLE,
     num(r.last.test?.recon),
-    num(r.last.test?.kl),
+    hasElbo(r.config) ? num(r.last.test?.kl) : NOT_APPLICABLE,
     r.activeUnits === null ? '—' : String(r.activeUnits),
     describeRunBackend(r) ?? '—',
   ]);

@@ -1,7 +1,8 @@
 import { renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { ApiError } from '../../src-shared/api';
-import { formatParameter, parameters } from '../../src-shared/parameters';
+import { formatParameter, notApplying, parameters } from '../../src-shared/parameters';
+import { epochLine, hasElbo, NOT_APPLICABLE } from '../../src-shared/baselines';
 import { describeAdapter, describeRunBackend } from '../../src-shared/runs';
 import { ConfigError } from '../../src-shared/config';
 import { isRandomSearch, sweepSize } from '../../src-shared/sweep';
@@ -27,7 +28,15 @@ import {
   UsageError,
   workersFlag,
 } from './args';
-import { configFlagNames, FlagError, queueHelp, readConfigFile, searchFlagNames, sweepFromFlags } from './config-flags';
+import {
+  configFlagNames,
+  FlagError,
+  givenParameters,
+  queueHelp,
+  readConfigFile,
+  searchFlagNames,
+  sweepFromFlags,
+} from './config-flags';
 import { formatDuration, formatRunLine, progressLine, runTable } from './format';
 import { formatMetric } from '../reports/format';
 import { BackendError, listBackends, selectBackend } from '../training/backend';
@@ -135,7 +144,13 @@ async function cmdQueue(flags: Map<string, string>, io: Io): Promise<number> {
         ? ` (sweep over ${Object.keys(spec.axes).join(', ')})`
         : '';
     io.out(`Queued ${runIds.length} run${runIds.length === 1 ? '' : 's'} in "${experimentName}"${what}:`);
-    for (const runId of runIds) io.out(`  ${formatRunLine(await wb.call('getRun', { runId }))}`);
+    const notes = new Set<string>();
+    for (const runId of runIds) {
+      const run = await wb.call('getRun', { runId });
+      io.out(`  ${formatRunLine(run)}`);
+      for (const note of notApplying(run.config, givenParameters(spec))) notes.add(note.message);
+    }
+    for (const note of notes) io.out(`Note: ${note}`);
     io.out(`Train them with: vae-workbench run --db ${wb.dbPath}`);
     return 0;
   });
@@ -166,7 +181,7 @@ async function workQueue(wb: Workbench, io: Io): Promise<number> {
           const t = run.last.test;
           if (io.isTty) process.stdout.write('\r\x1b[2K');
           io.out(
-            `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: test recon ${formatMetric(t?.recon)} KL ${formatMetric(t?.kl)} ELBO ${formatMetric(t?.elbo)} nats`,
+            `run ${run.id} epoch ${run.epochsDone}/${run.config.epochs}: ${epochLine(run.config, t, formatMetric)}`,
           );
         }
       },
@@ -327,12 +342,20 @@ async function cmdShow(positionals: string[], flags: Map<string, string>, io: Io
     );
     // As queue flags in their syntax, so a researcher can copy a run's settings into a new `queue` command.
     io.out('parameters:');
-    for (const p of parameters) io.out(`  --${p.flag.padEnd(20)} ${formatParameter(p.key, run.config[p.key])}`);
-    io.out('epoch  split  recon       KL          β·KL        ELBO        (nats per example)');
+    // Only what applies to the run: a PCA baseline has no --hidden or --lr to copy.
+    for (const p of parameters.filter((q) => q.applies?.(run.config) !== false))
+      io.out(`  --${p.flag.padEnd(20)} ${formatParameter(p.key, run.config[p.key])}`);
+    // A baseline has no KL term: n/a, not 0; the IWAE bound is a column where the run recorded it.
+    const vae = hasElbo(run.config);
+    const iwae = metrics.some((m) => typeof m.iwae === 'number');
+    io.out(
+      `epoch  split  recon       KL          β·KL        ELBO        ${iwae ? 'IWAE L_k    ' : ''}(nats per example)`,
+    );
     for (const m of metrics) {
-      const f = (v: number): string => formatMetric(v, 3).padStart(10);
+      const f = (v: number | null | undefined): string => (v === undefined ? '—' : formatMetric(v, 3)).padStart(10);
+      const e = (v: number): string => (vae ? f(v) : NOT_APPLICABLE.padStart(10));
       io.out(
-        `${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${f(m.kl)}  ${f(m.betaKl)}  ${f(m.elbo)}`,
+        `${String(m.epoch).padStart(5)}  ${m.split.padEnd(5)} ${f(m.recon)}  ${e(m.kl)}  ${e(m.betaKl)}  ${e(m.elbo)}${iwae ? `  ${f(m.iwae)}` : ''}`,
       );
     }
     for (const e of await wb.call('listNllEstimates', { runIds: [runId] })) {

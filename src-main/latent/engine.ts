@@ -1,3 +1,4 @@
+import { deterministicKind, hasElbo } from '../../src-shared/baselines';
 import * as tf from '@tensorflow/tfjs';
 import type { MethodInputParsed, MethodOutput } from '../../src-shared/api';
 import { formatIssues, type ExperimentConfig } from '../../src-shared/config';
@@ -126,7 +127,7 @@ export class LatentEngine implements LatentEngineMethods {
     if (run.config.autoencoder) {
       throw new LatentError(
         'ValidationError',
-        `run ${run.id} is a plain autoencoder: the importance-sampled NLL needs a stochastic encoder q(z|x)`,
+        `run ${run.id} is ${deterministicKind(run.config)}: the importance-sampled NLL needs a stochastic encoder q(z|x)`,
       );
     }
     const stored = loadCheckpoint(this.database(), run.id, input.epoch);
@@ -210,6 +211,13 @@ export class LatentEngine implements LatentEngineMethods {
   async latentPriorSamples(
     input: MethodInputParsed<'latentPriorSamples'>,
   ): Promise<MethodOutput<'latentPriorSamples'>> {
+    const kind = this.requireRun(input.runId).config;
+    if (!hasElbo(kind)) {
+      throw new LatentError(
+        'ValidationError',
+        `run ${input.runId} is ${deterministicKind(kind)}: it has no prior p(z), so sampling does not apply; its manifold, scatter and traversals decode chosen codes`,
+      );
+    }
     const loaded = await this.model(input.runId, input.epoch);
     const J = loaded.config.latentDim;
     // z ~ N(0, I) from the prior-samples stream keyed by the request's seed: the same seed draws the same codes.
@@ -232,13 +240,14 @@ export class LatentEngine implements LatentEngineMethods {
     const mu = await this.encodeMeans(loaded, split, indices);
     const J = loaded.config.latentDim;
     let projection: LatentEncodeTestResult['projection'];
-    if (J <= 2) {
+    // PCA's codes are already its principal components, in order: draw the first two as they are.
+    if (J <= 2 || loaded.config.model === 'pca') {
       const variances = columnVariances(mu, J);
       const total = variances.reduce((a, b) => a + b, 0);
       projection = {
         kind: 'direct',
-        points: mu.map((m): [number, number] => [m[0], J === 2 ? m[1] : 0]),
-        explained: J === 2 && total > 0 ? [variances[0] / total, variances[1] / total] : [1, 0],
+        points: mu.map((m): [number, number] => [m[0], J >= 2 ? m[1] : 0]),
+        explained: J >= 2 && total > 0 ? [variances[0] / total, variances[1] / total] : [1, 0],
         components: null,
       };
     } else if (mu.length < 2) {
@@ -285,7 +294,10 @@ export class LatentEngine implements LatentEngineMethods {
     const values = sweepValues(input.steps, input.range);
     const stats = getLatentStats(this.database(), loaded.runId).find((s) => s.epoch === loaded.epoch);
     const kl = stats?.klPerDim.length === J ? stats.klPerDim : new Array<number>(J).fill(Number.NaN);
-    const order = orderDimsByKl(kl);
+    // A baseline has no KL to order by: its dimensions keep their order (PCA's: by decreasing variance), none collapsed.
+    const order = hasElbo(loaded.config)
+      ? orderDimsByKl(kl)
+      : Array.from({ length: J }, (_, dim) => ({ dim, kl: Number.NaN, collapsed: false }));
     const codes = order.flatMap(({ dim }) =>
       values.map((v) => {
         const z = [...base];

@@ -14,7 +14,9 @@ import {
   rateDistortionSvg,
   type RdLayout,
   type RdPointInput,
+  type RdReference,
 } from '../../src-shared/rate-distortion';
+import { hasElbo, NOT_APPLICABLE } from '../../src-shared/baselines';
 import { runColour } from '../../src-shared/palette';
 import { layoutChart, chartSvg, type ChartLayout } from './chart';
 
@@ -38,7 +40,18 @@ export interface ReportGroup {
   label: string;
   color: string;
   runIds: number[];
-  stats: { elbo: Stats; bestElbo: Stats; recon: Stats; kl: Stats; activeUnits: Stats; nll: Stats };
+  stats: {
+    elbo: Stats;
+    bestElbo: Stats;
+    recon: Stats;
+    kl: Stats;
+    iwae: Stats;
+    sqError: Stats;
+    activeUnits: Stats;
+    nll: Stats;
+  };
+  /** A group of baselines (PCA, linear AE): no KL term, so its ELBO, KL, IWAE bound and NLL read n/a. */
+  baseline: boolean;
 }
 
 export interface ReportAnalysis {
@@ -74,17 +87,22 @@ export function buildReportAnalysis(runs: readonly AnalysisRun[]): ReportAnalysi
           bestElbo: summarize(g.runs.map((r) => r.run.best.testElbo)),
           recon: summarize(g.runs.map((r) => r.run.last.test?.recon)),
           kl: summarize(g.runs.map((r) => r.run.last.test?.kl)),
+          iwae: summarize(g.runs.map((r) => r.run.last.test?.iwae)),
+          sqError: summarize(g.runs.map((r) => r.run.last.test?.sqError)),
           activeUnits: summarize(g.runs.map((r) => r.run.activeUnits)),
           nll: summarize(g.runs.map((r) => r.nll?.nll)),
         },
+        baseline: !hasElbo(g.runs[0].run.config),
       }))
     : null;
 
-  const groupChart = (title: string, pick: (m: EpochMetrics) => number): ChartLayout => {
-    const aligned = grouped.map((g) => {
-      const a = alignByEpoch(g.runs.map((r) => testCurve(r, pick)));
-      return { g, epochs: a.epochs.filter((e) => e.epoch <= a.commonEpochs) };
-    });
+  const groupChart = (title: string, pick: (m: EpochMetrics) => number, elboOnly = false): ChartLayout => {
+    const aligned = grouped
+      .filter((g) => !elboOnly || hasElbo(g.runs[0].run.config))
+      .map((g) => {
+        const a = alignByEpoch(g.runs.map((r) => testCurve(r, pick)));
+        return { g, epochs: a.epochs.filter((e) => e.epoch <= a.commonEpochs) };
+      });
     return layoutChart({
       title,
       xLabel: 'epoch',
@@ -108,36 +126,51 @@ export function buildReportAnalysis(runs: readonly AnalysisRun[]): ReportAnalysi
   const groupCharts = hasGroups
     ? [
         groupChart('Reconstruction (test, mean ± std)', (m) => m.recon),
-        groupChart('KL (test, mean ± std)', (m) => m.kl),
-        groupChart('ELBO (test, mean ± std)', (m) => m.elbo),
+        groupChart('KL (test, mean ± std)', (m) => m.kl, true),
+        groupChart('ELBO (test, mean ± std)', (m) => m.elbo, true),
       ]
     : [];
 
-  const points: RdPointInput[] = grouped.map((g) => {
-    const rate = summarize(g.runs.map((r) => r.run.last.test?.kl));
-    const distortion = summarize(g.runs.map((r) => r.run.last.test?.recon));
-    const kl = alignByEpoch(g.runs.map((r) => testCurve(r, (m) => m.kl)));
-    const recon = alignByEpoch(g.runs.map((r) => testCurve(r, (m) => m.recon)));
-    const single = g.runs.length === 1;
-    return {
+  // A baseline has no rate: a reference line at its distortion instead of a point.
+  const references: RdReference[] = grouped
+    .filter((g) => !hasElbo(g.runs[0].run.config))
+    .map((g) => ({
       id: g.id,
-      label: hasGroups ? g.label : g.runs.length === 1 && groupKeys.length === 0 ? `run ${g.runs[0].run.id}` : g.label,
+      label: g.label || `run ${g.runs[0].run.id}`,
       color: groupColour(g.runs),
-      rate: rate.mean,
-      distortion: distortion.mean,
-      rateStd: single ? undefined : rate.std,
-      distortionStd: single ? undefined : distortion.std,
-      n: g.runs.length,
-      trajectory: kl.epochs
-        .filter((e) => e.epoch <= kl.commonEpochs)
-        .map((e, i) => ({ epoch: e.epoch, rate: e.mean, distortion: recon.epochs[i]?.mean ?? NaN })),
-    };
-  });
+      distortion: summarize(g.runs.map((r) => r.run.last.test?.recon)).mean,
+    }));
+  const points: RdPointInput[] = grouped
+    .filter((g) => hasElbo(g.runs[0].run.config))
+    .map((g) => {
+      const rate = summarize(g.runs.map((r) => r.run.last.test?.kl));
+      const distortion = summarize(g.runs.map((r) => r.run.last.test?.recon));
+      const kl = alignByEpoch(g.runs.map((r) => testCurve(r, (m) => m.kl)));
+      const recon = alignByEpoch(g.runs.map((r) => testCurve(r, (m) => m.recon)));
+      const single = g.runs.length === 1;
+      return {
+        id: g.id,
+        label: hasGroups
+          ? g.label
+          : g.runs.length === 1 && groupKeys.length === 0
+            ? `run ${g.runs[0].run.id}`
+            : g.label,
+        color: groupColour(g.runs),
+        rate: rate.mean,
+        distortion: distortion.mean,
+        rateStd: single ? undefined : rate.std,
+        distortionStd: single ? undefined : distortion.std,
+        n: g.runs.length,
+        trajectory: kl.epochs
+          .filter((e) => e.epoch <= kl.commonEpochs)
+          .map((e, i) => ({ epoch: e.epoch, rate: e.mean, distortion: recon.epochs[i]?.mean ?? NaN })),
+      };
+    });
   return {
     groupKeys,
     groups,
     groupCharts,
-    rateDistortion: layoutRateDistortion({ points, width: 520, height: 340 }),
+    rateDistortion: layoutRateDistortion({ points, width: 520, height: 340, references }),
   };
 }
 
@@ -152,19 +185,33 @@ export function groupRow(g: ReportGroup): string[] {
     g.stats.nll.n === 0
       ? '—'
       : `${formatMeanStd(g.stats.nll, 2)}${g.stats.nll.n < g.runIds.length ? ` (${g.stats.nll.n} of ${g.runIds.length})` : ''}`;
+  const elboOnly = (text: string): string => (g.baseline ? NOT_APPLICABLE : text);
   return [
     g.label,
     String(g.runIds.length),
-    formatMeanStd(g.stats.elbo, 2),
-    formatMeanStd(g.stats.bestElbo, 2),
+    elboOnly(formatMeanStd(g.stats.elbo, 2)),
+    elboOnly(formatMeanStd(g.stats.bestElbo, 2)),
     formatMeanStd(g.stats.recon, 2),
-    formatMeanStd(g.stats.kl, 2),
+    elboOnly(formatMeanStd(g.stats.kl, 2)),
+    elboOnly(g.stats.iwae.n === 0 ? '—' : formatMeanStd(g.stats.iwae, 2)),
+    g.stats.sqError.n === 0 ? '—' : formatMeanStd(g.stats.sqError, 2),
     formatMeanStd(g.stats.activeUnits, 1),
-    nll,
+    elboOnly(nll),
   ];
 }
 
-export const GROUP_HEADER = ['group', 'n', 'ELBO', 'best ELBO', 'recon', 'KL', 'active units', 'NLL'];
+export const GROUP_HEADER = [
+  'group',
+  'n',
+  'ELBO',
+  'best ELBO',
+  'recon',
+  'KL',
+  'IWAE L_k',
+  'sq. error',
+  'active units',
+  'NLL',
+];
 
 const esc = (text: string): string =>
   text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
@@ -186,7 +233,7 @@ export function analysisHtml(analysis: ReportAnalysis): string {
     );
   }
   parts.push(
-    `<h2>Rate–distortion plane <small>(Alemi et al. 2018: rate R = KL, distortion D = reconstruction, nats per example; dashed: equal ELBO = −(R + D); faint paths: per-epoch trajectories${analysis.groups ? '; bars: ± std over the group' : ''})</small></h2>`,
+    `<h2>Rate–distortion plane <small>(Alemi et al. 2018: rate R = KL, distortion D = reconstruction, nats per example; dashed: equal ELBO = −(R + D); faint paths: per-epoch trajectories${analysis.groups ? '; bars: ± std over the group' : ''}${analysis.rateDistortion.references.length > 0 ? '; dash-dot lines: baselines, which have no rate, at their distortion' : ''})</small></h2>`,
     `<div class="charts">${rateDistortionSvg(analysis.rateDistortion)}</div>`,
   );
   return parts.join('\n');

@@ -1,7 +1,19 @@
 import type { EpochMetrics, RunSummary } from '../../src-shared/runs';
 import { csvColumn, formatParameter, parameters } from '../../src-shared/parameters';
 
-const METRIC_COLUMNS = ['epoch', 'split', 'recon', 'kl', 'beta_kl', 'elbo', 'loss', 'beta_at_epoch'] as const;
+/** iwae (the test IWAE bound of k > 1 runs) and sq_error are empty where not recorded. */
+const METRIC_COLUMNS = [
+  'epoch',
+  'split',
+  'recon',
+  'kl',
+  'beta_kl',
+  'elbo',
+  'loss',
+  'beta_at_epoch',
+  'iwae',
+  'sq_error',
+] as const;
 
 /**
  * One row per run × epoch × split; every parameter first (written as the CLI and the form take it, e.g. 512x256),
@@ -48,6 +60,8 @@ export function metricsCsv(runs: readonly CsvRun[], metrics: readonly EpochMetri
       m.elbo,
       m.loss,
       m.beta,
+      m.iwae ?? null,
+      m.sqError ?? null,
     ];
     lines.push(row.map(cell).join(','));
   }

@@ -1,11 +1,19 @@
 import { describeRunBackend } from '../../src-shared/runs';
-import { paramLabels, parameters, paramValue } from '../../src-shared/parameters';
+import { paramLabels, parameters, paramValue, shownParameter } from '../../src-shared/parameters';
 import type { EpochImages } from '../../src-shared/runs';
 import { chartSvg } from './chart';
 import { analysisHtml } from './analysis';
-import { formatMetric } from './format';
 import { encodeGreyPng, tileImages } from './png';
-import { formatNll, parameterColumns, runLegend, type Report, type ReportRun } from './document';
+import {
+  baselinesNote,
+  FINAL_METRIC_HEADER,
+  finalMetricCells,
+  parameterColumns,
+  runLegend,
+  type Report,
+  type ReportRun,
+} from './document';
+import { hasElbo, modelKindName } from '../../src-shared/baselines';
 
 const esc = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -34,10 +42,16 @@ function runSection(r: ReportRun, report: Report): string {
     figures.push(
       `<figure><img src="${recon.uri}" width="${recon.width * 3}" height="${recon.height * 3}" alt="reconstructions of run ${run.id}"><figcaption>Test inputs (top) and reconstructions (bottom), epoch ${run.epochsDone}</figcaption></figure>`,
     );
-    const samples = strip(e.samples, e, Math.min(4, e.samples.length));
-    figures.push(
-      `<figure><img src="${samples.uri}" width="${samples.width * 3}" height="${samples.height * 3}" alt="prior samples of run ${run.id}"><figcaption>Samples from the prior p(z) = N(0, I)</figcaption></figure>`,
-    );
+    if (e.samples.length > 0) {
+      const samples = strip(e.samples, e, Math.min(4, e.samples.length));
+      figures.push(
+        `<figure><img src="${samples.uri}" width="${samples.width * 3}" height="${samples.height * 3}" alt="prior samples of run ${run.id}"><figcaption>Samples from the prior p(z) = N(0, I)</figcaption></figure>`,
+      );
+    } else if (!hasElbo(run.config)) {
+      figures.push(
+        `<p class="muted">A ${esc(modelKindName(run.config))} baseline has no prior p(z): sampling does not apply.</p>`,
+      );
+    }
   }
   if (r.manifold) {
     const m = r.manifold;
@@ -58,19 +72,20 @@ export function reportHtml(report: Report): string {
   const shared = parameters.map((p) => p.key).filter((k) => !columns.includes(k));
   const backends = [...new Set(runs.map((r) => describeRunBackend(r) ?? 'not started'))].join(', ');
   const datasets = [...new Set(runs.map((r) => r.config.dataset))].join(', ');
+  const baselines = baselinesNote(runs);
 
   const paramRows = report.runs
     .map(
       (r) =>
         `<tr><td><span class="swatch" style="background:${r.color}"></span>${r.run.id}</td><td>${esc(r.run.name)}</td>${columns
-          .map((k) => `<td class="${differing.has(k) ? 'differs' : ''}">${esc(paramValue(k, r.run.config))}</td>`)
+          .map((k) => `<td class="${differing.has(k) ? 'differs' : ''}">${esc(shownParameter(k, r.run.config))}</td>`)
           .join('')}</tr>`,
     )
     .join('');
   const metricRows = report.runs
     .map(({ run, nll }) => {
-      const t = run.last.test;
-      return `<tr><td>${run.id}</td><td>${esc(run.status)}</td><td class="num">${run.epochsDone}</td><td class="num">${formatMetric(t?.elbo)}</td><td class="num">${formatMetric(t?.recon)}</td><td class="num">${formatMetric(t?.kl)}</td><td class="num">${run.activeUnits ?? '—'} / ${run.config.latentDim}</td><td class="num">${esc(formatNll(nll, run.id))}</td><td class="num">${formatMetric(run.best.testElbo)}${run.best.testElboEpoch ? ` (epoch ${run.best.testElboEpoch})` : ''}</td><td>${esc(describeRunBackend(run) ?? '—')}</td></tr>`;
+      const [model, ...cells] = finalMetricCells(run, nll);
+      return `<tr><td>${run.id}</td><td>${esc(run.status)}</td><td class="num">${run.epochsDone}</td><td>${esc(model)}</td>${cells.map((c) => `<td class="num">${esc(c)}</td>`).join('')}<td>${esc(describeRunBackend(run) ?? '—')}</td></tr>`;
     })
     .join('');
 
@@ -112,7 +127,8 @@ export function reportHtml(report: Report): string {
 <table><thead><tr><th>run</th><th>name</th>${columns.map((k) => `<th class="${differing.has(k) ? 'differs' : ''}">${esc(paramLabels[k])}</th>`).join('')}</tr></thead><tbody>${paramRows}</tbody></table>
 <p class="shared">Shared by all runs: ${shared.map((k) => `${esc(paramLabels[k])} ${esc(paramValue(k, runs[0].config))}`).join(' · ')}</p>
 <h2>Final metrics <small>(test split, nats per example; ELBO = −(recon + KL); NLL = −log p(x) by importance sampling)</small></h2>
-<table><thead><tr><th>run</th><th>status</th><th>epochs</th><th>ELBO</th><th>recon</th><th>KL</th><th>active units</th><th>NLL</th><th>best ELBO</th><th>backend</th></tr></thead><tbody>${metricRows}</tbody></table>
+<table><thead><tr><th>run</th><th>status</th><th>epochs</th>${FINAL_METRIC_HEADER.map((h) => `<th>${esc(h)}</th>`).join('')}<th>backend</th></tr></thead><tbody>${metricRows}</tbody></table>
+${baselines === null ? '' : `<p class="shared">${esc(baselines)}</p>`}
 <h2>Loss curves</h2>
 <p class="legend">${report.runs.map((r) => `<span><span class="swatch" style="background:${r.color}"></span>${esc(runLegend(r.run, report.differing))}</span>`).join('')}<span>solid: test · dashed: train</span></p>
 <div class="charts">${report.charts.map(chartSvg).join('')}</div>

@@ -2,10 +2,9 @@ import PDFDocument from 'pdfkit';
 import type { ConfigKey } from '../../src-shared/config';
 import { describeRunBackend } from '../../src-shared/runs';
 import type { ChartLayout } from './chart';
-import { paramLabels, paramValue } from '../../src-shared/parameters';
-import { formatMetric } from './format';
+import { paramLabels, shownParameter } from '../../src-shared/parameters';
 import { encodeGreyPng, tileImages } from './png';
-import { formatNll, parameterColumns, runLegend, type Report } from './document';
+import { FINAL_METRIC_HEADER, finalMetricCells, parameterColumns, runLegend, type Report } from './document';
 import { GROUP_HEADER, groupedBy, groupRow, type ReportAnalysis } from './analysis';
 import type { RdLayout } from '../../src-shared/rate-distortion';
 
@@ -23,6 +22,11 @@ export function pdfText(text: string): string {
     .replaceAll('−', '-')
     .replaceAll('→', '->')
     .replaceAll('·', '-')
+    .replaceAll('x̂', 'x_hat')
+    .replaceAll('Σ', 'sum ')
+    .replaceAll('μ', 'mu')
+    .replaceAll('ε', 'eps')
+    .replaceAll('⁻⁴', '^-4')
     .replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
 }
 
@@ -181,6 +185,20 @@ function drawRateDistortion(doc: PDFKit.PDFDocument, layout: RdLayout, x0: numbe
     lineBreak: false,
   });
   doc.restore();
+  // Baselines: no rate, a dash-dot line at their distortion.
+  for (const r of layout.references) {
+    doc
+      .moveTo(X(plot.left), Y(r.y))
+      .lineTo(X(plot.right), Y(r.y))
+      .dash(5, { space: 2 })
+      .lineWidth(0.9)
+      .strokeColor(r.color);
+    doc.stroke().undash();
+    doc
+      .fillColor(r.color)
+      .fontSize(7)
+      .text(pdfText(r.label), X(plot.right) - 152, Y(r.y) - 9, { width: 150, align: 'right', lineBreak: false });
+  }
   for (const p of layout.points) {
     if (p.trajectory.length > 1) {
       doc.moveTo(X(p.trajectory[0][0]), Y(p.trajectory[0][1]));
@@ -230,7 +248,7 @@ function drawAnalysis(doc: PDFKit.PDFDocument, analysis: ReportAnalysis, left: n
       analysis.groups.map((g) => groupRow(g).map((c) => c.replaceAll('±', '+/-').replaceAll('—', '-'))),
       [],
       left,
-      [140, 30, 95, 95, 95, 80, 80, 120],
+      [130, 25, 80, 80, 80, 65, 70, 65, 60, 100],
     );
     const scale = Math.min(1, usable / (3 * 350));
     if (doc.y + 220 * scale + 20 > pageBottom()) doc.addPage();
@@ -250,7 +268,10 @@ function drawAnalysis(doc: PDFKit.PDFDocument, analysis: ReportAnalysis, left: n
     .font('Helvetica-Bold')
     .fontSize(11)
     .fillColor('#000')
-    .text('Rate-distortion plane (Alemi et al. 2018): dashed lines of equal ELBO = -(R + D)', left);
+    .text(
+      `Rate-distortion plane (Alemi et al. 2018): dashed lines of equal ELBO = -(R + D)${layout.references.length > 0 ? '; dash-dot: baselines, which have no rate, at their distortion' : ''}`,
+      left,
+    );
   const top = doc.y + 4;
   drawRateDistortion(doc, layout, left, top, scale);
   doc.y = top + layout.height * scale + 6;
@@ -292,7 +313,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
   const rows = report.runs.map((r) => [
     String(r.run.id),
     r.run.name,
-    ...columns.map((k) => paramValue(k, r.run.config)),
+    ...columns.map((k) => shownParameter(k, r.run.config).replaceAll('—', '-')),
   ]);
   // Each column as wide as its widest cell (headers are bold), shrunk in proportion only if the page is too narrow.
   doc.fontSize(7.5);
@@ -321,28 +342,24 @@ export function reportPdf(report: Report): Promise<Buffer> {
   doc.moveDown(0.2);
   table(
     doc,
-    ['run', 'name', 'status', 'epochs', 'ELBO', 'recon', 'KL', 'active units', 'NLL', 'best ELBO', 'backend'],
+    ['run', 'name', 'status', 'epochs', ...FINAL_METRIC_HEADER, 'backend'],
     report.runs.map(({ run, nll }) => [
       String(run.id),
       run.name,
       run.status,
       String(run.epochsDone),
-      formatMetric(run.last.test?.elbo),
-      formatMetric(run.last.test?.recon),
-      formatMetric(run.last.test?.kl),
-      `${run.activeUnits ?? '-'} / ${run.config.latentDim}`,
-      formatNll(nll, run.id),
-      formatMetric(run.best.testElbo),
+      ...finalMetricCells(run, nll).map((c) => c.replaceAll('—', '-')),
       describeRunBackend(run) ?? '-',
     ]),
     [],
     left,
-    [30, 130, 55, 40, 50, 50, 45, 60, 150, 55, 60],
+    [26, 90, 46, 32, 36, 42, 42, 34, 45, 42, 44, 140, 74, 47],
   );
 
-  // Loss curves: three charts side by side.
+  // Loss curves: three charts side by side, a second row for the IWAE bound and the squared error when recorded.
   const scale = Math.min(1, usable / (3 * 350));
-  const chartHeight = 220 * scale + 30;
+  const chartRows = Math.ceil(report.charts.length / 3);
+  const chartHeight = (222 * chartRows - 2) * scale + 30;
   if (doc.y + chartHeight + 20 > doc.page.height - doc.page.margins.bottom) doc.addPage();
   doc.font('Helvetica-Bold').fontSize(11).fillColor('#000').text('Loss curves', left);
   doc.font('Helvetica').fontSize(8).fillColor('#333');
@@ -354,9 +371,11 @@ export function reportPdf(report: Report): Promise<Buffer> {
     left,
   );
   const chartsTop = doc.y + 4;
-  report.charts.forEach((chart, i) => drawChart(doc, chart, left + i * 350 * scale, chartsTop, scale));
+  report.charts.forEach((chart, i) =>
+    drawChart(doc, chart, left + (i % 3) * 350 * scale, chartsTop + Math.floor(i / 3) * 222 * scale, scale),
+  );
   let legendX = left;
-  const legendY = chartsTop + 222 * scale;
+  const legendY = chartsTop + 222 * chartRows * scale;
   for (const r of report.runs) {
     doc.rect(legendX, legendY + 1, 8, 8).fill(r.color);
     doc
@@ -364,7 +383,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
       .font('Helvetica')
       .fontSize(8)
       .text(pdfText(runLegend(r.run, report.differing)), legendX + 11, legendY, { lineBreak: false });
-    legendX += 110;
+    legendX += Math.max(110, doc.widthOfString(pdfText(runLegend(r.run, report.differing))) + 24);
   }
   doc.y = legendY + 18;
   doc.x = left;
@@ -397,7 +416,11 @@ export function reportPdf(report: Report): Promise<Buffer> {
     if (r.images) {
       const e = r.images;
       const recon = tileImages([...e.inputs, ...e.reconstructions], e.width, e.height, e.inputs.length);
-      const samplesGrid = tileImages(e.samples, e.width, e.height, Math.min(4, e.samples.length));
+      // A baseline stores no prior samples: a blank tile keeps the layout, the caption says why.
+      const samplesGrid =
+        e.samples.length > 0
+          ? tileImages(e.samples, e.width, e.height, Math.min(4, e.samples.length))
+          : tileImages([], e.width, e.height, 4);
       // Both strips side by side on the page, at most 2.5 points per pixel.
       const k = Math.min(2.5, (usable - 40) / (recon.width + samplesGrid.width));
       doc.image(pngOf(recon, 4), x, top, { width: recon.width * k, height: recon.height * k });
@@ -409,7 +432,12 @@ export function reportPdf(report: Report): Promise<Buffer> {
       x += recon.width * k + 20;
       const samples = samplesGrid;
       doc.image(pngOf(samples, 4), x, top, { width: samples.width * k, height: samples.height * k });
-      doc.text('samples from the prior', x, top + samples.height * k + 2, { lineBreak: false });
+      doc.text(
+        e.samples.length > 0 ? 'samples from the prior' : 'no prior: sampling does not apply',
+        x,
+        top + samples.height * k + 2,
+        { lineBreak: false },
+      );
       x += samples.width * k + 20;
       bottom = Math.max(bottom, top + Math.max(recon.height, samples.height) * k + 12);
     }

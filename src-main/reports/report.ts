@@ -12,6 +12,7 @@ import { metricsCsv } from './csv';
 import { reportHtml } from './html';
 import { runLegend, type ImageGrid, type Report, type ReportRun } from './document';
 import { reportPdf } from './pdf';
+import { hasElbo } from '../../src-shared/baselines';
 import { buildReportAnalysis } from './analysis';
 
 export type ReportSelection = { runIds: number[] } | { experimentId: number };
@@ -108,21 +109,51 @@ export async function buildReport(
     });
   }
   options.onProgress?.(runs.length, runs.length);
-  const chart = (title: string, yLabel: string, pick: (m: EpochMetrics) => number): ChartLayout => {
-    const series: ChartSeries[] = reportRuns.flatMap((r) =>
-      (['train', 'test'] as const).map((split) => ({
-        label: `${runLegend(r.run, differing)} (${split})`,
-        color: r.color,
-        dashed: split === 'train',
-        points: r.metrics.filter((m) => m.split === split).map((m) => ({ x: m.epoch, y: pick(m) })),
-      })),
-    );
+  /** elboOnly: KL, ELBO, the IWAE bound: a baseline has none, so its curve is left out rather than drawn at 0. */
+  const chart = (
+    title: string,
+    yLabel: string,
+    pick: (m: EpochMetrics) => number | null | undefined,
+    elboOnly = false,
+  ): ChartLayout => {
+    const series: ChartSeries[] = reportRuns
+      .filter((r) => !elboOnly || hasElbo(r.run.config))
+      .flatMap((r) =>
+        (['train', 'test'] as const).map((split) => ({
+          label: `${runLegend(r.run, differing)} (${split})`,
+          color: r.color,
+          dashed: split === 'train',
+          points: levelOfFit(
+            r.run,
+            r.metrics
+              .filter((m) => m.split === split)
+              .flatMap((m) => {
+                const y = pick(m);
+                return typeof y === 'number' ? [{ x: m.epoch, y }] : [];
+              }),
+          ),
+        })),
+      )
+      .filter((s) => s.points.length > 0);
     return layoutChart({ series, width: 340, height: 220, title, xLabel: 'epoch', yLabel });
   };
+  // PCA is fitted once: its value is drawn as a level across the epochs of the other runs, as in Compare.
+  const lastEpoch = Math.max(1, ...runs.map((r) => r.epochsDone));
+  const levelOfFit = (run: RunSummary, points: { x: number; y: number }[]): { x: number; y: number }[] =>
+    run.config.model === 'pca' && points.length === 1 && lastEpoch > 1
+      ? [points[0], { x: lastEpoch, y: points[0].y }]
+      : points;
+  const recorded = (pick: (m: EpochMetrics) => number | null | undefined): boolean =>
+    metrics.some((m) => typeof pick(m) === 'number');
   const charts = [
     chart('Reconstruction', 'nats per example', (m) => m.recon),
-    chart('KL(q(z|x) ‖ p(z))', 'nats per example', (m) => m.kl),
-    chart('ELBO', 'nats per example', (m) => m.elbo),
+    chart('KL(q(z|x) ‖ p(z))', 'nats per example', (m) => m.kl, true),
+    chart('ELBO', 'nats per example', (m) => m.elbo, true),
+    ...(recorded((m) => m.iwae) ? [chart('IWAE bound L_k (test)', 'nats per example', (m) => m.iwae, true)] : []),
+    // The likelihood-free distortion where baselines sit beside VAEs.
+    ...(runs.some((r) => !hasElbo(r.config)) && recorded((m) => m.sqError)
+      ? [chart('Squared error E_q Σ(x − x̂)² (test)', 'per image', (m) => m.sqError)]
+      : []),
   ];
   const title =
     options.title ??

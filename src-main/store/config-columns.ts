@@ -27,6 +27,7 @@ const layers = <K extends 'hiddenSizes' | 'convChannels'>(column: string): Colum
  */
 export const configColumns: { [K in ConfigKey]: Column<K> } = {
   dataset: same('dataset'),
+  model: same('model'),
   architecture: same('architecture'),
   hiddenSizes: layers('hidden_sizes'),
   convChannels: layers('conv_channels'),

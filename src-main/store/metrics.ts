@@ -17,6 +17,13 @@ export interface EpochTimingRecord extends EpochTiming {
 
 const splits: readonly Split[] = ['train', 'test'];
 const metricKeys = ['recon', 'kl', 'betaKl', 'elbo', 'loss'] as const;
+/** Series recorded only where they apply (the IWAE bound of k > 1 runs, the squared error): null = not recorded. */
+const optionalKeys = ['iwae', 'sqError'] as const;
+
+function optional(m: SplitMetrics | null, key: (typeof optionalKeys)[number]): number | null {
+  const value = m?.[key];
+  return typeof value === 'number' ? value : null;
+}
 
 /**
  * Writes one finished epoch in ONE transaction: train and test metrics, timings, per-dimension latent stats,
@@ -44,13 +51,14 @@ export function recordEpoch(db: Database, runId: number, result: EpochResult): R
 
     const insertMetrics = statement(
       db,
-      `INSERT INTO epoch_metrics (run_id, epoch, split, recon, kl, beta_kl, elbo, loss, beta, non_finite)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO epoch_metrics (run_id, epoch, split, recon, kl, beta_kl, elbo, loss, iwae, sq_error, beta, non_finite)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const split of splits) {
       const m = result[split];
       // SQLite keeps ±Inf but turns a bound NaN into NULL; the flag records that the row is not all finite.
-      const nonFinite = [...metricKeys.map((key) => m[key]), result.beta].some((v) => !Number.isFinite(v));
+      const recorded = optionalKeys.map((key) => optional(m, key)).filter((v): v is number => v !== null);
+      const nonFinite = [...metricKeys.map((key) => m[key]), ...recorded, result.beta].some((v) => !Number.isFinite(v));
       insertMetrics.run(
         runId,
         result.epoch,
@@ -60,6 +68,8 @@ export function recordEpoch(db: Database, runId: number, result: EpochResult): R
         m.betaKl,
         m.elbo,
         m.loss,
+        optional(m, 'iwae'),
+        optional(m, 'sqError'),
         result.beta,
         nonFinite ? 1 : 0,
       );
@@ -124,6 +134,11 @@ function checkEpochResult(runId: number, latentDim: number, result: EpochResult)
       if (typeof result[split]?.[key] !== 'number')
         throw bad(`${split}.${key} = ${JSON.stringify(result[split]?.[key])} is not a number`);
     }
+    for (const key of optionalKeys) {
+      const value = result[split]?.[key];
+      if (value !== undefined && value !== null && typeof value !== 'number')
+        throw bad(`${split}.${key} = ${JSON.stringify(value)} is not a number (or null where not recorded)`);
+    }
   }
   if (typeof result.beta !== 'number') throw bad(`beta = ${JSON.stringify(result.beta)} is not a number`);
   for (const key of ['klPerDim', 'muVariancePerDim'] as const) {
@@ -172,6 +187,7 @@ const SUMMARY_UPDATE = `
   UPDATE runs SET epochs_done = ?, duration_sec = ?, active_units = ?,
     last_train_recon = ?, last_train_kl = ?, last_train_beta_kl = ?, last_train_elbo = ?, last_train_loss = ?,
     last_test_recon = ?, last_test_kl = ?, last_test_beta_kl = ?, last_test_elbo = ?, last_test_loss = ?,
+    last_test_iwae = ?, last_test_sq_error = ?,
     best_test_elbo = ?, best_test_elbo_epoch = ?, best_test_recon = ?, best_test_kl = ?
   WHERE id = ?`;
 
@@ -201,6 +217,8 @@ function writeSummary(
     s.activeUnits,
     ...values(s.train),
     ...values(s.test),
+    optional(s.test, 'iwae'),
+    optional(s.test, 'sqError'),
     s.best?.elbo ?? null,
     s.best?.epoch ?? null,
     s.best?.recon ?? null,
@@ -251,7 +269,9 @@ export function rewindEpochs(db: Database, runId: number, toEpoch: number): void
   const lastEpoch = timings.length === 0 ? 0 : timings[timings.length - 1].epoch;
   const at = (split: Split): SplitMetrics | null => {
     const m = metrics.find((row) => row.epoch === lastEpoch && row.split === split);
-    return m ? { recon: m.recon, kl: m.kl, betaKl: m.betaKl, elbo: m.elbo, loss: m.loss } : null;
+    return m
+      ? { recon: m.recon, kl: m.kl, betaKl: m.betaKl, elbo: m.elbo, loss: m.loss, iwae: m.iwae, sqError: m.sqError }
+      : null;
   };
   let best: Best | null = null;
   for (const m of metrics) {
@@ -291,6 +311,8 @@ interface MetricsRow {
   beta_kl: number | null;
   elbo: number | null;
   loss: number | null;
+  iwae: number | null;
+  sq_error: number | null;
   beta: number | null;
   non_finite: number;
 }
@@ -312,6 +334,8 @@ export function getEpochMetrics(db: Database, runIds: readonly number[]): EpochM
     betaKl: readMetric(row.beta_kl),
     elbo: readMetric(row.elbo),
     loss: readMetric(row.loss),
+    ...(row.iwae === null ? {} : { iwae: row.iwae }),
+    ...(row.sq_error === null ? {} : { sqError: row.sq_error }),
     beta: readMetric(row.beta),
     nonFinite: row.non_finite === 1,
   }));

@@ -37,6 +37,9 @@ function splitMetrics(row: Row, split: 'train' | 'test'): SplitMetrics {
     betaKl: readMetric(row[`last_${split}_beta_kl`]),
     elbo: readMetric(row[`last_${split}_elbo`]),
     loss: readMetric(row[`last_${split}_loss`]),
+    // Present only where recorded: runs before these series, and k = 1 runs for the IWAE bound, have none.
+    ...(split === 'test' && typeof row.last_test_iwae === 'number' ? { iwae: row.last_test_iwae } : {}),
+    ...(split === 'test' && typeof row.last_test_sq_error === 'number' ? { sqError: row.last_test_sq_error } : {}),
   };
 }
 

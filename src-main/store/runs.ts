@@ -1,4 +1,10 @@
-import { experimentConfigSchema, formatIssues, ConfigError, type ExperimentConfig } from '../../src-shared/config';
+import {
+  experimentConfigSchema,
+  formatIssues,
+  ConfigError,
+  isBaseline,
+  type ExperimentConfig,
+} from '../../src-shared/config';
 import { runStatuses, type BackendInfo, type RunStatus, type RunSummary } from '../../src-shared/runs';
 import { formatParameter, paramLabels } from '../../src-shared/parameters';
 import { differingKeys } from '../../src-shared/sweep';
@@ -82,13 +88,30 @@ export function queueRuns(db: Database, input: QueueRunsInput): RunSummary[] {
 
 /**
  * "β=4 z=2 seed=0", plus any other parameter that differs across the batch ("lr=0.0001"), so the runs of a
- * sweep are told apart by name. A plain autoencoder has no β: "AE z=2 seed=0".
+ * sweep are told apart by name. A plain autoencoder has no β: "AE z=2 seed=0"; a baseline says its kind: "PCA z=2 seed=0".
  */
 export function defaultRunNames(configs: readonly ExperimentConfig[]): string[] {
-  const shown = new Set(['beta', 'latentDim', 'seed', 'autoencoder']);
-  const extra = differingKeys(configs).filter((key) => !shown.has(key));
+  const shown = new Set(['beta', 'latentDim', 'seed', 'autoencoder', 'model']);
+  // What a baseline's kind implies (one epoch, no KL) is in its kind's name, not repeated as a difference.
+  const implied = new Set([
+    'epochs',
+    'checkpointEvery',
+    'iwaeSamples',
+    'mcSamples',
+    'freeBits',
+    'alpha',
+    'decoderVariance',
+  ]);
+  const extra = differingKeys(configs).filter(
+    (key) => !shown.has(key) && !(configs.some(isBaseline) && implied.has(key)),
+  );
   return configs.map((config) => {
-    const parts = [config.autoencoder ? 'AE' : `β=${config.beta}`, `z=${config.latentDim}`, `seed=${config.seed}`];
+    const kind = config.model === 'pca' ? 'PCA' : config.model === 'linear-ae' ? 'linear-AE' : null;
+    const parts = [
+      kind ?? (config.autoencoder ? 'AE' : `β=${config.beta}`),
+      `z=${config.latentDim}`,
+      `seed=${config.seed}`,
+    ];
     // Labels and values as the parameter table writes them (hidden=512x256), one word each so names stay tokens.
     for (const key of extra) parts.push(`${paramLabels[key].replace(/ /g, '-')}=${formatParameter(key, config[key])}`);
     return parts.join(' ');

@@ -13,6 +13,7 @@ import { hashString, rngFor, Stream } from './random';
 
 export type ModelConfig = Pick<
   ExperimentConfig,
+  | 'model'
   | 'architecture'
   | 'hiddenSizes'
   | 'convChannels'
@@ -117,6 +118,7 @@ export function paramSpecs(config: ModelConfig, shape: ImageShape): ParamSpec[] 
   }
   const pixels = shape.height * shape.width;
   const j = config.latentDim;
+  if (config.model !== 'vae') return linearSpecs(config, pixels);
   const specs: ParamSpec[] = [];
   let features: number;
   if (config.architecture === 'mlp') {
@@ -158,6 +160,29 @@ export function paramSpecs(config: ModelConfig, shape: ImageShape): ParamSpec[] 
   return specs;
 }
 
+/**
+ * The baselines' model: z = x·W_enc + b_enc and out = z·W_dec + b_dec, nothing in between (a deterministic code).
+ * For the linear autoencoder `out` are the logits of p(x|z), as for the VAE; for PCA it is x̂ itself (see decode).
+ */
+function linearSpecs(config: ModelConfig, pixels: number): ParamSpec[] {
+  if (config.model === 'pca' && config.latentDim > pixels) {
+    throw new ModelError(
+      `latentDim = ${config.latentDim}: PCA of ${pixels}-pixel images has at most ${pixels} components; use latentDim ≤ ${pixels}`,
+    );
+  }
+  const specs = layer(config, 'enc/mu', pixels, config.latentDim, 'linear');
+  specs.push(...layer(config, 'dec/out', config.latentDim, pixels, 'linear'));
+  const variance = decoderVarianceSpec(config, pixels);
+  if (variance !== null) specs.push(variance);
+  return specs;
+}
+
+/**
+ * PCA's reconstruction x̂ is a pixel value, possibly outside [0, 1]; it is clipped to [ε, 1 − ε] so the Bernoulli
+ * likelihood (and the image) are defined. A pixel the fit misses entirely (x = 1, x̂ ≤ 0) costs −log ε ≈ 9.2 nats.
+ */
+export const PCA_CLIP = 1e-4;
+
 function initialValues(spec: ParamSpec, seed: number, config: ModelConfig): Float32Array {
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const values = new Float32Array(size);
@@ -191,8 +216,18 @@ function makeModel(config: ModelConfig, shape: ImageShape, values: (spec: ParamS
 }
 
 function pickModelConfig(config: ModelConfig): ModelConfig {
-  const { architecture, hiddenSizes, convChannels, latentDim, likelihood, gaussianVariance, decoderVariance } = config;
+  const {
+    model: kind,
+    architecture,
+    hiddenSizes,
+    convChannels,
+    latentDim,
+    likelihood,
+    gaussianVariance,
+    decoderVariance,
+  } = config;
   return {
+    model: kind ?? 'vae',
     architecture,
     hiddenSizes: [...hiddenSizes],
     convChannels: [...convChannels],
@@ -301,6 +336,7 @@ export function encode(model: VaeModel, x: tf.Tensor2D): Posterior {
       `encode: images have ${x.shape[1]} pixels but the model takes ${model.shape.height}×${model.shape.width} = ${model.pixels}`,
     );
   }
+  if (model.config.model !== 'vae') return { mu: apply(model, 'enc/mu', x, 'linear', false), logVar: null };
   let h: tf.Tensor2D;
   if (model.config.architecture === 'mlp') {
     h = x;
@@ -344,6 +380,13 @@ export function decode(model: VaeModel, z: tf.Tensor2D): tf.Tensor2D {
       `decode: z has ${z.shape[1]} dimensions but the model's latentDim is ${model.config.latentDim}`,
     );
   }
+  if (model.config.model === 'pca') {
+    // x̂ = z·W_dec + μ, clipped and written as logits, so every likelihood, image and view downstream reads it as it
+    // reads a decoder's output: sigmoid(logit(p)) = p, and the Bernoulli NLL on these logits is −Σ x log p + (1−x) log(1−p).
+    const p = tf.clipByValue(apply(model, 'dec/out', z, 'linear'), PCA_CLIP, 1 - PCA_CLIP);
+    return tf.sub(tf.log(p), tf.log1p(tf.neg(p)));
+  }
+  if (model.config.model === 'linear-ae') return apply(model, 'dec/out', z, 'linear');
   if (model.config.architecture === 'mlp') {
     let h = z;
     model.config.hiddenSizes.forEach((_, i) => {

@@ -19,6 +19,7 @@ import type { EpochImages } from '../../src-shared/runs';
 import type { CheckpointPayload, EpochResult } from '../records';
 import type { FromWorker } from './protocol';
 import { fillNormal, permutation, rngFor, Stream } from './random';
+import { fitPcaRun } from './pca-run';
 
 /**
  * One run's training loop. Runs in the training process (worker.ts) and in-process for tests and benchmarks.
@@ -60,6 +61,8 @@ const EVAL_BATCH = 500;
 export const ACTIVE_UNIT_THRESHOLD = 0.01;
 
 export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> {
+  // PCA is fitted, not trained: one pass in closed form, recorded as the run's one epoch.
+  if (options.config.model === 'pca') return fitPcaRun(options);
   const { config, dataset } = options;
   const run = prepare(config, dataset, options.resumeFrom);
   const { model } = run;
@@ -189,7 +192,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
   }
 }
 
-interface PreparedRun {
+export interface PreparedRun {
   model: VaeModel;
   startEpoch: number;
   /** Samples of z per training example: k of the IWAE bound, else L. */
@@ -204,7 +207,11 @@ interface PreparedRun {
   dispose(): void;
 }
 
-function prepare(config: ExperimentConfig, dataset: ImageDataset, resumeFrom: CheckpointPayload | null): PreparedRun {
+export function prepare(
+  config: ExperimentConfig,
+  dataset: ImageDataset,
+  resumeFrom: CheckpointPayload | null,
+): PreparedRun {
   const { train, test } = dataset;
   if (train.height !== test.height || train.width !== test.width) {
     throw new TrainingError(
@@ -336,17 +343,17 @@ function splitMetrics(
   return { recon, kl, betaKl: beta * kl, elbo: -(recon + kl), loss: loss ?? config.alpha * recon + beta * kl };
 }
 
-interface TestEvaluation {
+export interface TestEvaluation {
   test: SplitMetrics;
   klPerDim: number[];
   muVariancePerDim: number[];
 }
 
 /** A full pass over the test split without gradients; ε is the same every epoch, so the curve shows the model's change only. */
-async function evaluateTest(
+export async function evaluateTest(
   model: VaeModel,
   config: ExperimentConfig,
-  run: PreparedRun,
+  run: TestSplit,
   beta: number,
 ): Promise<TestEvaluation> {
   const j = config.latentDim;
@@ -354,6 +361,7 @@ async function evaluateTest(
   const muSum = new Float64Array(j);
   const muSquares = new Float64Array(j);
   let reconSum = 0;
+  let sqErrorSum = 0;
   const count = run.testCount;
   // L samples of z multiply the decoded rows: keep a batch's decoded values bounded.
   const batchSize = Math.max(1, Math.floor(EVAL_BATCH / config.mcSamples));
@@ -372,13 +380,18 @@ async function evaluateTest(
       }
       const target =
         config.mcSamples === 1 || posterior.logVar === null ? x : (tf.tile(x, [config.mcSamples, 1]) as tf.Tensor2D);
-      const reconTotal = tf.div(tf.sum(modelReconstructionNll(model, decode(model, z), target)), z.shape[0] / n);
+      const decoded = decode(model, z);
+      const reconTotal = tf.div(tf.sum(modelReconstructionNll(model, decoded, target)), z.shape[0] / n);
       const kl = posterior.logVar === null ? tf.zeros([j]) : tf.sum(klPerDimension(posterior.mu, posterior.logVar), 0);
-      return [reconTotal, kl, posterior.mu];
+      // Squared error of the decoder's mean at the very z of the reconstruction term (an expectation under q, as the
+      // distortion is; z = μ(x) for a deterministic code): no second decoder pass, which a conv decoder would feel.
+      const sqError = tf.div(tf.sum(tf.squaredDifference(target, decoderMean(decoded))), z.shape[0] / n);
+      return [reconTotal, kl, posterior.mu, sqError];
     });
-    const [reconValues, klPerDim, mu] = await readAll(outputs);
+    const [reconValues, klPerDim, mu, sqErrorValues] = await readAll(outputs);
     const recon = reconValues[0];
     reconSum += recon;
+    sqErrorSum += sqErrorValues[0];
     for (let d = 0; d < j; d++) klSum[d] += klPerDim[d];
     for (let i = 0; i < n; i++) {
       for (let d = 0; d < j; d++) {
@@ -393,31 +406,49 @@ async function evaluateTest(
   const muVariancePerDim = Array.from(muSum, (s, d) => Math.max(0, muSquares[d] / count - (s / count) ** 2));
   const kl = klPerDim.reduce((a, b) => a + b, 0);
   let loss: number | null = null;
-  if (config.iwaeSamples > 1) loss = -(await testIwaeBound(model, config, run, beta));
-  else if (!plainElbo(config)) {
+  // The bound itself (α = β = 1) is its own series; the loss weighs it with the run's α and β when they are not 1.
+  let iwae: number | null = null;
+  if (config.iwaeSamples > 1) {
+    iwae = await testIwaeBound(model, config, run, config.iwaeSamples);
+    loss =
+      config.alpha === 1 && beta === 1
+        ? -iwae
+        : -(await testIwaeBound(model, config, run, config.iwaeSamples, config.alpha, beta));
+  } else if (!plainElbo(config)) {
     loss = config.alpha * (reconSum / count) + beta * klPerDim.reduce((a, b) => a + Math.max(config.freeBits, b), 0);
   }
-  return { test: splitMetrics(config, beta, reconSum / count, kl, loss), klPerDim, muVariancePerDim };
+  const test = { ...splitMetrics(config, beta, reconSum / count, kl, loss), iwae, sqError: sqErrorSum / count };
+  return { test, klPerDim, muVariancePerDim };
 }
 
-/** Mean over the test split of the run's IWAE bound (α, β as in training) with k samples; fixed ε every epoch. */
-async function testIwaeBound(
+/** What the test evaluation reads of a prepared run: the fixed test pixels. */
+export type TestSplit = Pick<PreparedRun, 'testPixels' | 'testCount' | 'pixels'>;
+
+/**
+ * Mean over the test split of the IWAE bound L_k (Burda et al. 2016, eq. 8) with log w = α·log p(x|z) + β·log p(z)/q(z|x);
+ * ε is fixed every epoch. With k = 1 it draws the very ε of the test ELBO (same stream, same batches when L = 1), so
+ * L_1 equals the test ELBO.
+ */
+export async function testIwaeBound(
   model: VaeModel,
   config: ExperimentConfig,
-  run: PreparedRun,
-  beta: number,
+  run: TestSplit,
+  k: number,
+  alpha = 1,
+  beta = 1,
 ): Promise<number> {
-  const k = config.iwaeSamples;
   const j = config.latentDim;
   const batchSize = Math.max(1, Math.floor(EVAL_BATCH / k));
   let sum = 0;
   for (let start = 0, batch = 0; start < run.testCount; start += batchSize, batch++) {
     const n = Math.min(batchSize, run.testCount - start);
     // A stream apart from the ELBO's test ε, keyed by batch, so the bound does not depend on L.
-    const eps = fillNormal(rngFor(config.seed, Stream.testEpsilon, batch, k), new Float32Array(k * n * j));
+    const rng =
+      k === 1 ? rngFor(config.seed, Stream.testEpsilon, batch) : rngFor(config.seed, Stream.testEpsilon, batch, k);
+    const eps = fillNormal(rng, new Float32Array(k * n * j));
     const total = tf.tidy(() => {
       const x = tf.tensor2d(run.testPixels.subarray(start * run.pixels, (start + n) * run.pixels), [n, run.pixels]);
-      const { logWeights } = importanceLogWeights(model, x, tf.tensor2d(eps, [k * n, j]), config.alpha, beta);
+      const { logWeights } = importanceLogWeights(model, x, tf.tensor2d(eps, [k * n, j]), alpha, beta);
       return tf.sum(iwaeBound(logWeights, n));
     });
     sum += (await readAll([total]))[0][0];
@@ -451,7 +482,7 @@ function toBytes(values: Float32Array | Int32Array | Uint8Array, images: number,
 }
 
 /** The first test inputs beside their reconstructions (mean of p(x|z) at z = μ), and decoded fixed prior draws. */
-async function epochImages(model: VaeModel, run: PreparedRun): Promise<EpochImages> {
+export async function epochImages(model: VaeModel, run: PreparedRun): Promise<EpochImages> {
   const n = Math.min(STRIP_SIZE, run.testCount);
   const inputs = run.testPixels.subarray(0, n * run.pixels);
   const [reconstructions, samples] = await readAll(
@@ -465,7 +496,8 @@ async function epochImages(model: VaeModel, run: PreparedRun): Promise<EpochImag
     height: model.shape.height,
     inputs: toBytes(inputs, n, run.pixels),
     reconstructions: toBytes(reconstructions, n, run.pixels),
-    samples: toBytes(samples, STRIP_SIZE, run.pixels),
+    // A baseline has no prior: decoding N(0, I) draws would show images that no model claims to generate.
+    samples: model.config.model === 'vae' ? toBytes(samples, STRIP_SIZE, run.pixels) : [],
   };
 }
 

@@ -1,3 +1,4 @@
+import { deterministicKind } from '../../src-shared/baselines';
 import type { Database } from 'better-sqlite3';
 import { loadDatasetSource } from '../data/load';
 import { loadCheckpoint } from '../store/checkpoints';
@@ -35,7 +36,7 @@ export async function estimateTestNll(
   if (!run) throw runNotFound(runId);
   if (run.config.autoencoder) {
     throw new Error(
-      `run ${run.id} is a plain autoencoder: the importance-sampled NLL needs a stochastic encoder q(z|x)`,
+      `run ${run.id} is ${deterministicKind(run.config)}: the importance-sampled NLL needs a stochastic encoder q(z|x)`,
     );
   }
   const checkpoint = loadCheckpoint(db, run.id, options.epoch);
@@ -86,7 +87,7 @@ export class NllJobs {
     if (run.config.autoencoder) {
       throw new ApiError(
         'ValidationError',
-        `run ${run.id} is a plain autoencoder: the importance-sampled NLL needs a stochastic encoder q(z|x)`,
+        `run ${run.id} is ${deterministicKind(run.config)}: the importance-sampled NLL needs a stochastic encoder q(z|x)`,
       );
     }
     if (run.epochsDone === 0) throw new ApiError('NotFound', `run ${run.id} has no checkpoint yet`);

@@ -4,6 +4,7 @@ import runAdapter from './0002-run-adapter';
 import sweepsAndRecovery from './0003-sweeps-and-recovery';
 import objectives from './0004-objectives';
 import epochTrainedBy from './0005-epoch-trained-by';
+import baselinesAndIwae from './0006-baselines-and-iwae';
 import settings from './0007-settings';
 
 export interface Migration {
@@ -19,5 +20,6 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: '0003-sweeps-and-recovery', up: sweepsAndRecovery },
   { version: 4, name: '0004-objectives', up: objectives },
   { version: 5, name: '0005-epoch-trained-by', up: epochTrainedBy },
+  { version: 6, name: '0006-baselines-and-iwae', up: baselinesAndIwae },
   { version: 7, name: '0007-settings', up: settings },
 ];

@@ -134,6 +134,8 @@ export class ExperimentForm {
     const errors: PerField<string> = {};
     for (const f of fields) {
       if (!this.swept[f.key]) continue;
+      // A swept field the config hides (β once the model is PCA) makes no axis: its runs would all be the same run.
+      if (f.applies && !f.applies(base)) continue;
       if (isRangeText(this.sweepText[f.key] ?? '')) {
         const range = readRange(f.key, this.sweepText[f.key] ?? '');
         if (range.ok) ranges[f.key] = range.range;

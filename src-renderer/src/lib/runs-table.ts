@@ -1,8 +1,9 @@
 import type { RunSummary } from '../../../src-shared/runs';
 import type { ConfigKey } from '../../../src-shared/config';
-import { parameter } from '../../../src-shared/parameters';
+import { parameter, shownParameter } from '../../../src-shared/parameters';
 import { duration, num, paramValue } from './format';
 import { formatMeanStd, groupRuns, summarize } from '../../../src-shared/aggregate';
+import { hasElbo, modelKindName, NOT_APPLICABLE } from '../../../src-shared/baselines';
 
 export interface Column {
   id: string;
@@ -17,12 +18,14 @@ export interface Column {
   text: (r: RunSummary) => string;
 }
 
+/** A metric column; `elboOnly` metrics (ELBO, KL, NLL, the IWAE bound) read n/a for a baseline, never 0. */
 const metric = (
   id: string,
   title: string,
   help: string,
   value: (r: RunSummary) => number | null | undefined,
   digits = 1,
+  elboOnly = false,
 ): Column => ({
   id,
   title,
@@ -31,8 +34,8 @@ const metric = (
   width: 124,
   align: 'right',
   metric: true,
-  value: (r) => value(r) ?? null,
-  text: (r) => num(value(r), digits),
+  value: (r) => (elboOnly && !hasElbo(r.config) ? null : (value(r) ?? null)),
+  text: (r) => (elboOnly && !hasElbo(r.config) ? NOT_APPLICABLE : num(value(r), digits)),
 });
 
 /**
@@ -49,7 +52,8 @@ const param = (key: ConfigKey, width: number): Column => {
     // Numbers align right, words left.
     align: kind.type === 'integer' || kind.type === 'number' ? 'right' : undefined,
     value: (r) => r.config[key] as number | string,
-    text: (r) => paramValue(key, r.config),
+    // A parameter the run's kind ignores (β of a PCA baseline) reads —, not the value it was stored with.
+    text: (r) => shownParameter(key, r.config),
   };
 };
 
@@ -68,14 +72,55 @@ export function tableColumns(nllOf: (runId: number) => number | null): Column[] 
       text: (r) => r.experimentName,
     },
     { id: 'status', title: 'Status', width: 100, value: (r) => r.status, text: (r) => r.status },
+    {
+      id: 'model',
+      title: parameter('model').label,
+      help: 'VAE, or a baseline: PCA (closed form) or linear AE; a baseline has no KL term, so no ELBO, rate or NLL (n/a)',
+      width: 86,
+      value: (r) => modelKindName(r.config),
+      text: (r) => modelKindName(r.config),
+    },
     param('beta', 60),
     param('latentDim', 88),
-    metric('testElbo', 'Test ELBO', 'last epoch, nats per example (higher is better)', (r) => r.last.test?.elbo),
-    metric('bestElbo', 'Best ELBO', 'best test ELBO over epochs', (r) => r.best.testElbo),
-    metric('testRecon', 'Recon', 'test reconstruction term, last epoch', (r) => r.last.test?.recon),
-    metric('testKl', 'KL', 'test KL(q(z|x) ‖ p(z)), last epoch', (r) => r.last.test?.kl),
+    metric(
+      'testElbo',
+      'Test ELBO',
+      'last epoch, nats per example (higher is better)',
+      (r) => r.last.test?.elbo,
+      1,
+      true,
+    ),
+    metric('bestElbo', 'Best ELBO', 'best test ELBO over epochs', (r) => r.best.testElbo, 1, true),
+    metric(
+      'testRecon',
+      'Recon',
+      'test reconstruction term −log p(x|z), last epoch, nats per example; for a baseline −log p(x|x̂) of its reconstruction under the same likelihood',
+      (r) => r.last.test?.recon,
+    ),
+    metric('testKl', 'KL', 'test KL(q(z|x) ‖ p(z)), last epoch', (r) => r.last.test?.kl, 1, true),
+    metric(
+      'testIwae',
+      'IWAE L_k',
+      'test IWAE bound L_k with the run’s k importance samples (α = β = 1), last epoch, nats per example; runs trained with k > 1',
+      (r) => r.last.test?.iwae,
+      1,
+      true,
+    ),
+    metric(
+      'testSqError',
+      'Sq. error',
+      'test squared error E_q Σ_d (x_d − x̂_d)² per image, x̂ the decoder’s mean (z = μ(x) for a baseline): the same measure for every decoder',
+      (r) => r.last.test?.sqError,
+    ),
     metric('activeUnits', 'Active', 'active units: Cov_x(E[z_j|x]) > 0.01', (r) => r.activeUnits, 0),
-    metric('nll', 'NLL', 'importance-sampled test −log p(x), newest estimate, nats per example', (r) => nllOf(r.id), 2),
+    metric(
+      'nll',
+      'NLL',
+      'importance-sampled test −log p(x), newest estimate, nats per example',
+      (r) => nllOf(r.id),
+      2,
+      true,
+    ),
     {
       id: 'epochs',
       title: 'Epochs',
@@ -90,8 +135,8 @@ export function tableColumns(nllOf: (runId: number) => number | null): Column[] 
       title: parameter('architecture').label,
       help: 'architecture and layer sizes',
       width: 110,
-      value: (r) => `${r.config.architecture} ${archSizes(r)}`,
-      text: (r) => `${r.config.architecture} ${archSizes(r)}`,
+      value: (r) => archText(r),
+      text: (r) => archText(r),
     },
     param('likelihood', 104),
     param('learningRate', 70),
@@ -110,6 +155,11 @@ export function tableColumns(nllOf: (runId: number) => number | null): Column[] 
 }
 
 export const columns: Column[] = tableColumns(() => null);
+
+/** mlp 512, conv 32x64; a baseline's model is linear, its size the latent dimension. */
+function archText(r: RunSummary): string {
+  return r.config.model === 'vae' ? `${r.config.architecture} ${archSizes(r)}` : 'linear';
+}
 
 function archSizes(r: RunSummary): string {
   return paramValue(r.config.architecture === 'conv' ? 'convChannels' : 'hiddenSizes', r.config);
@@ -135,7 +185,7 @@ export function compareBy(column: Column, dir: SortDir): (a: RunSummary, b: RunS
 
 /** Text a filter matches against: every shown value plus notes. */
 export function searchText(r: RunSummary): string {
-  return `${columns.map((c) => c.text(r)).join(' ')} ${r.name} ${r.notes} β=${r.config.beta} beta=${r.config.beta} latent=${r.config.latentDim} seed=${r.config.seed} dataset=${r.config.dataset}`.toLowerCase();
+  return `${columns.map((c) => c.text(r)).join(' ')} ${r.name} ${r.notes} model=${r.config.model} β=${r.config.beta} beta=${r.config.beta} latent=${r.config.latentDim} seed=${r.config.seed} dataset=${r.config.dataset}`.toLowerCase();
 }
 
 /**

@@ -19,6 +19,10 @@ export function formatRunLine(run: RunSummary): string {
 
 export function progressLine(p: RunProgress): string {
   const eta = p.etaSec === null ? '' : ` ETA ${formatDuration(p.etaSec)}`;
+  // A closed-form fit (PCA) has no loss until it is done: say what it is doing rather than print NaN.
+  if (!Number.isFinite(p.loss)) {
+    return `run ${p.runId} fitting in closed form: step ${p.batch}/${p.batches} (${Math.round(p.examplesPerSec)} ex/s)${eta}`;
+  }
   return `run ${p.runId} epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} recon ${num(p.recon)} KL ${num(p.kl)} loss ${num(p.loss)} (${Math.round(p.examplesPerSec)} ex/s)${eta}`;
 }
 

@@ -32,9 +32,11 @@ const source = {
 function drive(
   messages: ToWorker[],
   options: { stopAfterFirstBatch?: boolean; startBackend?: TrainingProcessDeps['startBackend'] } = {},
-): Promise<{ sent: FromWorker[]; code: number }> {
+): Promise<{ sent: FromWorker[]; code: number; final: FromWorker[] }> {
   return new Promise((done) => {
     const sent: FromWorker[] = [];
+    /** The messages sent as final (waiting for the parent's ack). */
+    const final: FromWorker[] = [];
     let listener: ((m: ToWorker) => void) | null = null;
     const port: WorkerPort = {
       send: async (m) => {
@@ -42,8 +44,13 @@ function drive(
         if (options.stopAfterFirstBatch && m.type === 'batch' && sent.filter((s) => s.type === 'batch').length === 1)
           listener?.({ type: 'stop' });
       },
+      sendFinal: async (m) => {
+        sent.push(m);
+        final.push(m);
+        return true;
+      },
       onMessage: (l) => (listener = l),
-      exit: (code) => done({ sent, code }),
+      exit: (code) => done({ sent, code, final }),
     };
     runTrainingProcess(port, {
       loadDataset: async () => rectanglesDataset({ train: 300, test: 50 }),
@@ -64,8 +71,10 @@ const start = (c: ExperimentConfig, backend = 'wasm'): ToWorker => ({
 
 describe('training process message loop', () => {
   it('start → ready, batches, one epoch message per epoch, finished, exit 0', async () => {
-    const { sent, code } = await drive([start(config)]);
+    const { sent, code, final } = await drive([start(config)]);
     expect(code).toBe(0);
+    // Acknowledged by the parent before the process exits, so it cannot be lost behind the exit.
+    expect(final).toEqual([{ type: 'finished' }]);
     expect(sent[0]).toEqual({ type: 'ready', backend: { backend: 'wasm', skipped: [] } });
     expect(sent.filter((m) => m.type === 'epoch').map((m) => (m as { epoch: number }).epoch)).toEqual([1, 2]);
     expect(sent.some((m) => m.type === 'batch')).toBe(true);

@@ -27,7 +27,7 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
 
   const fail = async (message: string, code: number): Promise<void> => {
     try {
-      await port.send({ type: 'failed', epoch, message });
+      await port.sendFinal({ type: 'failed', epoch, message });
     } finally {
       port.exit(code);
     }
@@ -84,7 +84,7 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
           await fail(outcome.message, 1);
           return;
         }
-        if (outcome.status === 'finished') await port.send({ type: 'finished' });
+        if (outcome.status === 'finished') await port.sendFinal({ type: 'finished' });
         port.exit(0);
       } catch (error) {
         await fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error), 1);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { callFromPage } from './browser';
+import { entriesFromRunList } from '../src-shared/run-list';
 import { exportReportFromCompare, openView, SCREENSHOTS, shot } from './workbench-flow';
 
 /**
@@ -47,7 +48,9 @@ export async function waitAllFinished(page: Page, token: string, count: number, 
   await expect
     .poll(
       () =>
-        callFromPage(page, token, 'listRuns', {}).then((runs) => runs.filter((r) => r.status === 'finished').length),
+        callFromPage(page, token, 'listRuns', {}).then(
+          (runs) => entriesFromRunList(runs).filter((r) => r.status === 'finished').length,
+        ),
       { timeout: timeoutMs, interval: 500 },
     )
     .toBe(count);
@@ -181,7 +184,7 @@ export async function groupedReport(
   dir: string,
   token: string,
 ): Promise<{ html: string; pdfText: string }> {
-  const runNames = (await callFromPage(page, token, 'listRuns', {})).map((r) => r.name);
+  const runNames = entriesFromRunList(await callFromPage(page, token, 'listRuns', {})).map((r) => r.name);
   await openView(page, 'compare');
   await exportReportFromCompare(page, dir, runNames, 3);
   const html = readFileSync(join(dir, 'report.html'), 'utf8');

@@ -1,5 +1,6 @@
 import type { EarlyStopRule, GpuAdapter, RunStatus, RunSummary, SplitMetrics } from '../../src-shared/runs';
-import { decodeConfig } from './config-columns';
+import type { RunListEntry } from '../../src-shared/run-list';
+import { configColumnNames, decodeConfig } from './config-columns';
 import { statement, type Database } from './db';
 import { runNotFound } from './errors';
 
@@ -91,6 +92,89 @@ function toRunSummary(row: Row): RunSummary {
 export function readRuns(db: Database, where: string, params: unknown[]): RunSummary[] {
   const sql = `${SELECT_RUNS} ${where ? `WHERE ${where}` : ''} ORDER BY r.id`;
   return (statement(db, sql).all(...params) as Row[]).map(toRunSummary);
+}
+
+/** The columns a list entry reads: no epoch history, no columns only a run's details show. */
+const LIST_COLUMNS = [
+  'r.id',
+  'r.experiment_id',
+  'e.name AS experiment_name',
+  'r.name',
+  'r.status',
+  'r.backend',
+  'r.adapter_vendor',
+  'r.adapter_architecture',
+  'r.adapter_device',
+  'r.adapter_description',
+  'r.adapter_software',
+  'r.backend_note',
+  'r.error',
+  'r.finished_at',
+  'r.epochs_done',
+  'r.duration_sec',
+  'r.notes',
+  'r.active_units',
+  'r.last_test_recon',
+  'r.last_test_kl',
+  'r.last_test_beta_kl',
+  'r.last_test_elbo',
+  'r.last_test_loss',
+  'r.best_test_elbo',
+];
+
+/**
+ * The runs list: one read of the runs rows (their summary columns are kept current with each epoch), the tags and
+ * the queue read once each rather than per run. Ordered by id.
+ */
+export function readRunEntries(db: Database, where: string, params: unknown[]): RunListEntry[] {
+  const config = configColumnNames.map((c) => `r.${c}`);
+  const filter = where ? `WHERE ${where}` : '';
+  const rows = statement(
+    db,
+    `SELECT ${[...LIST_COLUMNS, ...config].join(', ')} FROM runs r JOIN experiments e ON e.id = r.experiment_id
+     ${filter} ORDER BY r.id`,
+  ).all(...params) as Row[];
+  const tags = new Map<number, string[]>();
+  const tagRows = statement(
+    db,
+    where
+      ? `SELECT run_id, tag FROM run_tags WHERE run_id IN (SELECT r.id FROM runs r ${filter}) ORDER BY run_id, tag`
+      : 'SELECT run_id, tag FROM run_tags ORDER BY run_id, tag',
+  )
+    .raw()
+    .all(...params) as [number, string][];
+  for (const [runId, tag] of tagRows) {
+    const list = tags.get(runId);
+    if (list) list.push(tag);
+    else tags.set(runId, [tag]);
+  }
+  const queued = statement(db, 'SELECT run_id FROM queue ORDER BY position').pluck().all() as number[];
+  const queueIndex = new Map(queued.map((id, i) => [id, i]));
+  return rows.map((row) => {
+    const id = row.id as number;
+    const epochsDone = row.epochs_done as number;
+    return {
+      id,
+      experimentId: row.experiment_id as number,
+      experimentName: row.experiment_name as string,
+      name: row.name as string,
+      status: row.status as RunStatus,
+      config: decodeConfig(row),
+      backend: row.backend as string | null,
+      adapter: readAdapter(row),
+      backendNote: row.backend_note as string | null,
+      error: row.error as string | null,
+      finishedAt: row.finished_at as string | null,
+      epochsDone,
+      durationSec: row.duration_sec as number,
+      queuePosition: queueIndex.get(id) ?? null,
+      notes: row.notes as string,
+      tags: tags.get(id) ?? [],
+      activeUnits: row.active_units as number | null,
+      last: { test: epochsDone > 0 ? splitMetrics(row, 'test') : null },
+      best: { testElbo: row.best_test_elbo as number | null },
+    };
+  });
 }
 
 export function readRun(db: Database, id: number): RunSummary | undefined {

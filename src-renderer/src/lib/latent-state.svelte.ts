@@ -1,5 +1,6 @@
 import { getContext, setContext } from 'svelte';
-import type { CheckpointInfo, RunSummary } from '../../../src-shared/runs';
+import type { CheckpointInfo } from '../../../src-shared/runs';
+import type { RunListEntry } from '../../../src-shared/run-list';
 import type { WorkbenchState } from './workbench.svelte';
 
 /** The latent tabs in the order they are shown; the tab names derive from it. */
@@ -28,10 +29,10 @@ export class LatentState {
   code = $state.raw<number[] | null>(null);
   codeSource = $state('prior mean');
 
-  run: RunSummary | null;
+  run: RunListEntry | null;
   latentDim: number;
   /** Runs with at least one finished epoch (so a checkpoint), the compare selection first. */
-  candidates: RunSummary[];
+  candidates: RunListEntry[];
   /** The code when it fits the run, else null (another run was picked since). */
   codeForRun: number[] | null;
   /** The epoch the views ask for: the chosen one, or the newest stored checkpoint. */

@@ -1,0 +1,184 @@
+import type { ConfigKey, ExperimentConfig } from './config';
+import { configKeys } from './parameters';
+import type { RunSummary, SplitMetrics } from './runs';
+
+/**
+ * The runs list (the API's listRuns): what the runs table shows, sorts, filters and groups by, and what the other
+ * views read from the list of every run (the Queue view: errors, backend notes, when a run finished). The rest of a
+ * run (train metrics, best epoch, start times, adapter details) comes with getRun when one run is opened. A
+ * RunSummary is a RunListEntry with more.
+ */
+export type RunListEntry = Pick<
+  RunSummary,
+  | 'id'
+  | 'experimentId'
+  | 'experimentName'
+  | 'name'
+  | 'status'
+  | 'config'
+  | 'backend'
+  | 'adapter'
+  | 'backendNote'
+  | 'error'
+  | 'finishedAt'
+  | 'epochsDone'
+  | 'durationSec'
+  | 'queuePosition'
+  | 'notes'
+  | 'tags'
+  | 'activeUnits'
+> & {
+  last: { test: SplitMetrics | null };
+  best: { testElbo: number | null };
+};
+
+/**
+ * Every run's value in list order; or the one value every run shares (most parameters of a sweep); or, for a column
+ * of few distinct values (statuses, backend notes), each distinct value once and every run's index into them.
+ */
+export type ListColumn<T> = T[] | { all: T } | { values: T[]; index: number[] };
+
+/** The per-run values that are not parameters, one column each. */
+interface EntryColumns {
+  id: number;
+  experimentId: number;
+  name: string;
+  status: RunListEntry['status'];
+  backend: string | null;
+  adapter: RunListEntry['adapter'];
+  backendNote: string | null;
+  error: string | null;
+  finishedAt: string | null;
+  epochsDone: number;
+  durationSec: number;
+  queuePosition: number | null;
+  notes: string;
+  tags: string[];
+  activeUnits: number | null;
+  /** The last epoch's test metrics; null before the first epoch (a stored NaN stays NaN). */
+  testRecon: number | null;
+  testKl: number | null;
+  testBetaKl: number | null;
+  testElbo: number | null;
+  testLoss: number | null;
+  bestTestElbo: number | null;
+}
+
+/**
+ * The runs list as it travels: column by column, so 10,000 runs cost their values and not 10,000 copies of every
+ * field name, with a column every run shares sent once. `entriesFromRunList` gives the entries back.
+ */
+export interface RunList {
+  count: number;
+  /** The name of each experiment the runs belong to, once each. */
+  experiments: { id: number; name: string }[];
+  columns: { [F in keyof EntryColumns]: ListColumn<EntryColumns[F]> };
+  config: { [K in ConfigKey]: ListColumn<ExperimentConfig[K]> };
+}
+
+const entryFields: { [F in keyof EntryColumns]: (e: RunListEntry) => EntryColumns[F] } = {
+  id: (e) => e.id,
+  experimentId: (e) => e.experimentId,
+  name: (e) => e.name,
+  status: (e) => e.status,
+  backend: (e) => e.backend,
+  adapter: (e) => e.adapter,
+  backendNote: (e) => e.backendNote,
+  error: (e) => e.error,
+  finishedAt: (e) => e.finishedAt,
+  epochsDone: (e) => e.epochsDone,
+  durationSec: (e) => e.durationSec,
+  queuePosition: (e) => e.queuePosition,
+  notes: (e) => e.notes,
+  tags: (e) => e.tags,
+  activeUnits: (e) => e.activeUnits,
+  testRecon: (e) => e.last.test?.recon ?? null,
+  testKl: (e) => e.last.test?.kl ?? null,
+  testBetaKl: (e) => e.last.test?.betaKl ?? null,
+  testElbo: (e) => e.last.test?.elbo ?? null,
+  testLoss: (e) => e.last.test?.loss ?? null,
+  bestTestElbo: (e) => e.best.testElbo,
+};
+
+/** Values compared as they will be sent: NaN equals NaN, lists and adapters by content. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function pack<T>(values: T[]): ListColumn<T> {
+  if (values.length > 0 && values.every((v) => sameValue(v, values[0]))) return { all: values[0] };
+  // Only strings (and null) are worth a dictionary: a number costs about as much as its index.
+  if (values.some((v) => v !== null && typeof v !== 'string')) return values;
+  const distinct = new Map<T, number>();
+  const index = values.map((v) => {
+    let i = distinct.get(v);
+    if (i === undefined) distinct.set(v, (i = distinct.size));
+    return i;
+  });
+  return distinct.size * 4 <= values.length ? { values: [...distinct.keys()], index } : values;
+}
+
+function unpack<T>(column: ListColumn<T>, i: number): T {
+  if (Array.isArray(column)) return column[i];
+  return 'all' in column ? column.all : column.values[column.index[i]];
+}
+
+export function runListFromEntries(entries: readonly RunListEntry[]): RunList {
+  const experiments = new Map<number, string>();
+  for (const e of entries) experiments.set(e.experimentId, e.experimentName);
+  const columns = Object.fromEntries(
+    Object.entries(entryFields).map(([field, read]) => [field, pack(entries.map((e) => read(e)))]),
+  ) as RunList['columns'];
+  const config = Object.fromEntries(
+    configKeys.map((key) => [key, pack(entries.map((e) => e.config[key]))]),
+  ) as RunList['config'];
+  return { count: entries.length, experiments: [...experiments].map(([id, name]) => ({ id, name })), columns, config };
+}
+
+export function entriesFromRunList(list: RunList): RunListEntry[] {
+  const names = new Map(list.experiments.map((e) => [e.id, e.name]));
+  const c = list.columns;
+  const entries: RunListEntry[] = new Array(list.count);
+  for (let i = 0; i < list.count; i++) {
+    const config = {} as Record<ConfigKey, unknown>;
+    for (const key of configKeys) config[key] = unpack(list.config[key] as ListColumn<unknown>, i);
+    const epochsDone = unpack(c.epochsDone, i);
+    const metric = (column: ListColumn<number | null>): number => unpack(column, i) ?? NaN;
+    const experimentId = unpack(c.experimentId, i);
+    entries[i] = {
+      id: unpack(c.id, i),
+      experimentId,
+      experimentName: names.get(experimentId) ?? '',
+      name: unpack(c.name, i),
+      status: unpack(c.status, i),
+      config: config as ExperimentConfig,
+      backend: unpack(c.backend, i),
+      adapter: unpack(c.adapter, i),
+      backendNote: unpack(c.backendNote, i),
+      error: unpack(c.error, i),
+      finishedAt: unpack(c.finishedAt, i),
+      epochsDone,
+      durationSec: unpack(c.durationSec, i),
+      queuePosition: unpack(c.queuePosition, i),
+      notes: unpack(c.notes, i),
+      tags: unpack(c.tags, i),
+      activeUnits: unpack(c.activeUnits, i),
+      last: {
+        test:
+          epochsDone > 0
+            ? {
+                recon: metric(c.testRecon),
+                kl: metric(c.testKl),
+                betaKl: metric(c.testBetaKl),
+                elbo: metric(c.testElbo),
+                loss: metric(c.testLoss),
+              }
+            : null,
+      },
+      best: { testElbo: unpack(c.bestTestElbo, i) },
+    };
+  }
+  return entries;
+}

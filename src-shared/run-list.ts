@@ -39,7 +39,7 @@ export type RunListEntry = Pick<
 export type ListColumn<T> = T[] | { all: T } | { values: T[]; index: number[] };
 
 /** The per-run values that are not parameters, one column each. */
-interface EntryColumns {
+export interface EntryColumns {
   id: number;
   experimentId: number;
   name: string;
@@ -100,11 +100,16 @@ const entryFields: { [F in keyof EntryColumns]: (e: RunListEntry) => EntryColumn
   bestTestElbo: (e) => e.best.testElbo,
 };
 
-/** Values compared as they will be sent: NaN equals NaN, lists and adapters by content. */
+/** Values compared as they will be sent: NaN equals NaN, lists (layer sizes, tags) and adapters by their fields. */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return (
+    ka.length === kb.length &&
+    ka.every((k, i) => k === kb[i] && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 function pack<T>(values: T[]): ListColumn<T> {
@@ -125,16 +130,33 @@ function unpack<T>(column: ListColumn<T>, i: number): T {
   return 'all' in column ? column.all : column.values[column.index[i]];
 }
 
+/** Every run's value of every column, in list order, before packing: what the store reads. */
+export interface RunListValues {
+  experiments: RunList['experiments'];
+  columns: { [F in keyof EntryColumns]: EntryColumns[F][] };
+  config: { [K in ConfigKey]: ExperimentConfig[K][] };
+}
+
+export function packRunList(values: RunListValues): RunList {
+  const columns = Object.fromEntries(
+    Object.entries(values.columns).map(([field, column]) => [field, pack(column as unknown[])]),
+  ) as RunList['columns'];
+  const config = Object.fromEntries(
+    configKeys.map((key) => [key, pack(values.config[key] as unknown[])]),
+  ) as RunList['config'];
+  return { count: values.columns.id.length, experiments: values.experiments, columns, config };
+}
+
 export function runListFromEntries(entries: readonly RunListEntry[]): RunList {
   const experiments = new Map<number, string>();
   for (const e of entries) experiments.set(e.experimentId, e.experimentName);
   const columns = Object.fromEntries(
-    Object.entries(entryFields).map(([field, read]) => [field, pack(entries.map((e) => read(e)))]),
-  ) as RunList['columns'];
+    Object.entries(entryFields).map(([field, read]) => [field, entries.map((e) => read(e))]),
+  ) as RunListValues['columns'];
   const config = Object.fromEntries(
-    configKeys.map((key) => [key, pack(entries.map((e) => e.config[key]))]),
-  ) as RunList['config'];
-  return { count: entries.length, experiments: [...experiments].map(([id, name]) => ({ id, name })), columns, config };
+    configKeys.map((key) => [key, entries.map((e) => e.config[key])]),
+  ) as RunListValues['config'];
+  return packRunList({ experiments: [...experiments].map(([id, name]) => ({ id, name })), columns, config });
 }
 
 export function entriesFromRunList(list: RunList): RunListEntry[] {

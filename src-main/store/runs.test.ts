@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src-shared/config';
 import type { RunSummary } from '../../src-shared/runs';
-import type { RunListEntry } from '../../src-shared/run-list';
+import { entriesFromRunList, type RunListEntry } from '../../src-shared/run-list';
 import { listCheckpoints, loadCheckpoint } from './checkpoints';
 import { openDatabase } from './db';
 import { StoreError } from './errors';
@@ -13,7 +13,7 @@ import {
   claimNextRun,
   getRun,
   latestRunWithBackend,
-  listRunEntries,
+  listRunColumns,
   listRuns,
   markRunFailed,
   markRunFinished,
@@ -339,8 +339,8 @@ describe('run lifecycle', () => {
       { experimentId: getRun(store.db, a)!.experimentId },
     ];
     for (const filter of filters)
-      expect(listRunEntries(store.db, filter)).toEqual(listRuns(store.db, filter).map(entryOf));
-    const entries = listRunEntries(store.db);
+      expect(entriesFromRunList(listRunColumns(store.db, filter))).toEqual(listRuns(store.db, filter).map(entryOf));
+    const entries = entriesFromRunList(listRunColumns(store.db));
     expect(entries.map((e) => [e.id, e.queuePosition, e.tags])).toEqual([
       [a, null, []],
       [b, 0, []],

@@ -9,8 +9,8 @@ import { StoreError } from './errors';
 import { checkExperimentName, checkName, findExperimentByName } from './experiments';
 import { rewindEpochs } from './metrics';
 import { addToQueue, removeFromQueue, type QueuePlace } from './queue';
-import { readRun, readRunEntries, readRuns, requireRunState } from './run-rows';
-import type { RunListEntry } from '../../src-shared/run-list';
+import { readRun, readRunList, readRuns, requireRunState } from './run-rows';
+import type { RunList } from '../../src-shared/run-list';
 import type { CheckpointKeep } from '../../src-shared/config';
 import type { EarlyStopRule } from '../../src-shared/runs';
 
@@ -110,10 +110,10 @@ export function listRuns(db: Database, filter: RunFilter = {}): RunSummary[] {
   return readRuns(db, where, params);
 }
 
-/** The runs list as the runs table needs it (see RunListEntry): lighter to read than whole summaries. */
-export function listRunEntries(db: Database, filter: RunFilter = {}): RunListEntry[] {
+/** The runs list as the runs table needs it (see RunListEntry), column by column: lighter than whole summaries. */
+export function listRunColumns(db: Database, filter: RunFilter = {}): RunList {
   const { where, params } = runFilterSql(filter);
-  return readRunEntries(db, where, params);
+  return readRunList(db, where, params);
 }
 
 function runFilterSql(filter: RunFilter): { where: string; params: unknown[] } {

@@ -26,7 +26,7 @@ import type { importApi } from '../../src-shared/import';
 import type { EpochImages } from '../../src-shared/runs';
 import type { BackendPreference } from '../../src-shared/backends';
 import { describeAdapter } from '../../src-shared/runs';
-import { runListFromEntries, type RunListEntry } from '../../src-shared/run-list';
+import type { RunList } from '../../src-shared/run-list';
 import { backendOrder } from '../training/backend-order';
 import { automaticWorkers, checkWorkers, maxWorkers } from '../queue/workers';
 import { availableParallelism } from 'node:os';
@@ -50,7 +50,8 @@ export interface WorkbenchStore {
   runningRunIds(): number[];
   getWorkersSetting(): number | null;
   setWorkersSetting(workers: number | null): void;
-  listRuns(filter: { experimentId?: number; status?: RunStatus[] }): RunListEntry[];
+  /** Column by column (see RunList). */
+  listRuns(filter: { experimentId?: number; status?: RunStatus[] }): RunList;
   /** The most recently started run that reported a backend: the newest word on which backend is in use. */
   latestRunWithBackend(): RunSummary | undefined;
   getRun(runId: number): RunSummary | undefined;
@@ -235,7 +236,7 @@ export function createHandlers(ctx: HandlerContext): WorkbenchHandlers {
       return { ...queued, searchSeed };
     },
 
-    listRuns: (filter) => runListFromEntries(store.listRuns(filter)),
+    listRuns: (filter) => store.listRuns(filter),
     getRun: ({ runId }) => requireRun(runId),
     getQueue: () => queueState(),
     listRemoteWorkers: async () => (ctx.remoteWorkers ? ctx.remoteWorkers() : []),

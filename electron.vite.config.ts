@@ -20,13 +20,16 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       // Optional native backends and the benchmark's browser driver are loaded at run time, never bundled.
-      externalizeDeps: { include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'playwright-core', 'ioredis'] },
+      externalizeDeps: {
+        include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'playwright-core', 'ioredis'],
+      },
       lib: {
         entry: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
           'training-worker': resolve(__dirname, 'src-main/training/worker.ts'),
           'latent-worker': resolve(__dirname, 'src-main/latent/worker.ts'),
+          'report-worker': resolve(__dirname, 'src-main/reports/render-worker.ts'),
           'bench-train': resolve(__dirname, 'src-main/bench/train.ts'),
           'bench-ui': resolve(__dirname, 'src-main/bench/ui.ts'),
           'bench-sweep': resolve(__dirname, 'src-main/bench/sweep.ts'),

@@ -8,6 +8,8 @@ import { ACK, messageDispatcher } from './final-message';
 const entryOverrides = {
   'training-worker': 'VAE_WORKBENCH_WORKER',
   'latent-worker': 'VAE_WORKBENCH_LATENT_WORKER',
+  // A worker thread rather than a process, located the same way.
+  'report-worker': 'VAE_WORKBENCH_REPORT_WORKER',
 } as const;
 
 export type ChildEntry = keyof typeof entryOverrides;

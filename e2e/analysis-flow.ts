@@ -215,7 +215,7 @@ export async function groupedReport(
 }
 
 /** A click on a point of the rate–distortion plane opens that run in the runs view. */
-export async function openRunFromThePlane(page: Page): Promise<void> {
+export async function openRunFromThePlane(page: Page, token: string): Promise<void> {
   await openView(page, 'compare');
   await page.locator('[data-testid="group-toggle"]').uncheck();
   // The last point is drawn on top: points of close runs can overlap.
@@ -224,6 +224,11 @@ export async function openRunFromThePlane(page: Page): Promise<void> {
   const runId = await point.getAttribute('data-id');
   await point.click();
   await expect.poll(() => page.locator('[data-testid="run-detail"] h2').textContent()).toBe(`Run #${runId}`);
+  // The epoch of the best ELBO is not in the runs list: the details fetch it for the run opened.
+  const best = (await callFromPage(page, token, 'getRun', { runId: Number(runId) })).best;
+  await expect
+    .poll(() => page.locator('[data-testid="run-detail"] [data-testid="best-elbo"]').textContent())
+    .toContain(`(epoch ${best.testElboEpoch})`);
 }
 
 /**

@@ -125,11 +125,6 @@ function pack<T>(values: T[]): ListColumn<T> {
   return distinct.size * 4 <= values.length ? { values: [...distinct.keys()], index } : values;
 }
 
-function unpack<T>(column: ListColumn<T>, i: number): T {
-  if (Array.isArray(column)) return column[i];
-  return 'all' in column ? column.all : column.values[column.index[i]];
-}
-
 /** Every run's value of every column, in list order, before packing: what the store reads. */
 export interface RunListValues {
   experiments: RunList['experiments'];
@@ -159,47 +154,67 @@ export function runListFromEntries(entries: readonly RunListEntry[]): RunList {
   return packRunList({ experiments: [...experiments].map(([id, name]) => ({ id, name })), columns, config });
 }
 
+/** Every run's value of a column, as a plain array (a shared value repeated, a dictionary looked up). */
+function expand<T>(column: ListColumn<T>, count: number): T[] {
+  if (Array.isArray(column)) return column;
+  if ('all' in column) return new Array<T>(count).fill(column.all);
+  return column.index.map((i) => column.values[i]);
+}
+
 export function entriesFromRunList(list: RunList): RunListEntry[] {
+  const n = list.count;
   const names = new Map(list.experiments.map((e) => [e.id, e.name]));
-  const c = list.columns;
-  const entries: RunListEntry[] = new Array(list.count);
-  for (let i = 0; i < list.count; i++) {
-    const config = {} as Record<ConfigKey, unknown>;
-    for (const key of configKeys) config[key] = unpack(list.config[key] as ListColumn<unknown>, i);
-    const epochsDone = unpack(c.epochsDone, i);
-    const metric = (column: ListColumn<number | null>): number => unpack(column, i) ?? NaN;
-    const experimentId = unpack(c.experimentId, i);
+  const c = Object.fromEntries(
+    Object.entries(list.columns).map(([field, column]) => [field, expand(column as ListColumn<unknown>, n)]),
+  ) as RunListValues['columns'];
+  // Parameters every run shares go into one template that each run's config copies; only the others are set per run.
+  const template: Record<string, unknown> = {};
+  const varying: [ConfigKey, unknown[]][] = [];
+  for (const key of configKeys) {
+    const column = list.config[key] as ListColumn<unknown>;
+    if (!Array.isArray(column) && 'all' in column) template[key] = column.all;
+    else {
+      template[key] = undefined;
+      varying.push([key, expand(column, n)]);
+    }
+  }
+  const metric = (v: number | null): number => v ?? NaN;
+  const entries: RunListEntry[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const config = { ...template };
+    for (const [key, values] of varying) config[key] = values[i];
+    const epochsDone = c.epochsDone[i];
     entries[i] = {
-      id: unpack(c.id, i),
-      experimentId,
-      experimentName: names.get(experimentId) ?? '',
-      name: unpack(c.name, i),
-      status: unpack(c.status, i),
+      id: c.id[i],
+      experimentId: c.experimentId[i],
+      experimentName: names.get(c.experimentId[i]) ?? '',
+      name: c.name[i],
+      status: c.status[i],
       config: config as ExperimentConfig,
-      backend: unpack(c.backend, i),
-      adapter: unpack(c.adapter, i),
-      backendNote: unpack(c.backendNote, i),
-      error: unpack(c.error, i),
-      finishedAt: unpack(c.finishedAt, i),
+      backend: c.backend[i],
+      adapter: c.adapter[i],
+      backendNote: c.backendNote[i],
+      error: c.error[i],
+      finishedAt: c.finishedAt[i],
       epochsDone,
-      durationSec: unpack(c.durationSec, i),
-      queuePosition: unpack(c.queuePosition, i),
-      notes: unpack(c.notes, i),
-      tags: unpack(c.tags, i),
-      activeUnits: unpack(c.activeUnits, i),
+      durationSec: c.durationSec[i],
+      queuePosition: c.queuePosition[i],
+      notes: c.notes[i],
+      tags: c.tags[i],
+      activeUnits: c.activeUnits[i],
       last: {
         test:
           epochsDone > 0
             ? {
-                recon: metric(c.testRecon),
-                kl: metric(c.testKl),
-                betaKl: metric(c.testBetaKl),
-                elbo: metric(c.testElbo),
-                loss: metric(c.testLoss),
+                recon: metric(c.testRecon[i]),
+                kl: metric(c.testKl[i]),
+                betaKl: metric(c.testBetaKl[i]),
+                elbo: metric(c.testElbo[i]),
+                loss: metric(c.testLoss[i]),
               }
             : null,
       },
-      best: { testElbo: unpack(c.bestTestElbo, i) },
+      best: { testElbo: c.bestTestElbo[i] },
     };
   }
   return entries;

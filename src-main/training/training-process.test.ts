@@ -9,6 +9,8 @@ import { rectanglesDataset } from '../testing/rectangles-dataset';
 import { selectBackend } from './backend';
 import { brokenNativeHost, fakeCandidates, removeBrokenNative } from '../testing/fake-backends';
 import { runTrainingProcess, type TrainingProcessDeps, type WorkerPort } from './training-process';
+import { forkChild } from '../child/fork';
+import { FINAL_ACK_TIMEOUT_MS } from '../child/final-message';
 
 const config: ExperimentConfig = {
   ...defaultConfig,
@@ -146,11 +148,16 @@ const built = resolve(__dirname, '../../out/main/training-worker.js');
 describe.skipIf(!existsSync(built))(
   'the built worker under child_process.fork (needs `npx electron-vite build`)',
   () => {
-    it('finds its wasm files, trains an MNIST subset and exits', async () => {
-      const child = fork(built, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    it('finds its wasm files, trains an MNIST subset and exits once its parent has its finished message', async () => {
+      // Through the child kit, as the queue runner starts it: the kit acknowledges the final message.
+      const child = forkChild<ToWorker, FromWorker>(built);
       const sent: FromWorker[] = [];
-      child.on('message', (m) => sent.push(m as FromWorker));
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      let finishedAt = 0;
+      child.onMessage((m) => {
+        sent.push(m);
+        if (m.type === 'finished') finishedAt = performance.now();
+      });
+      const exited = new Promise<number | null>((r) => child.onExit((code) => r(code)));
       child.send({
         type: 'start',
         runId: 1,
@@ -172,6 +179,8 @@ describe.skipIf(!existsSync(built))(
       const epoch = sent.find((m) => m.type === 'epoch');
       expect(epoch?.type === 'epoch' && epoch.checkpoint?.weights[0].data).toBeInstanceOf(Float32Array);
       expect(sent[sent.length - 1]).toEqual({ type: 'finished' });
+      // Acknowledged at once, so the process did not wait out the ack's time limit.
+      expect(performance.now() - finishedAt).toBeLessThan(FINAL_ACK_TIMEOUT_MS / 2);
     });
 
     it('exits when its parent disconnects', async () => {

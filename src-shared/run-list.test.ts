@@ -54,6 +54,12 @@ describe('the runs list, column by column', () => {
     expect(list.config.hiddenSizes).toEqual({ all: defaultConfig.hiddenSizes });
     expect(list.columns.backendNote).toEqual({ all: 'tensorflow: @tensorflow/tfjs-node is not installed' });
     expect(list.columns.id).toHaveLength(100);
+    // Layer sizes that differ in one run are sent run by run.
+    const wider = runListFromEntries(
+      entries.map((e) => (e.id === 50 ? { ...e, config: { ...e.config, hiddenSizes: [512, 256] } } : e)),
+    );
+    expect(Array.isArray(wider.config.hiddenSizes)).toBe(true);
+    expect(entriesFromRunList(wider)[49].config.hiddenSizes).toEqual([512, 256]);
     expect(list.experiments).toEqual([
       { id: 2, name: 'sweep 2' },
       { id: 1, name: 'sweep 1' },

@@ -102,8 +102,14 @@ const entryFields: { [F in keyof EntryColumns]: (e: RunListEntry) => EntryColumn
 
 /** Values compared as they will be sent: NaN equals NaN, lists (layer sizes, tags) and adapters by their fields. */
 function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true;
+  if (a === b) return true;
+  if (typeof a === 'number') return typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   return (
@@ -113,16 +119,23 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 function pack<T>(values: T[]): ListColumn<T> {
-  if (values.length > 0 && values.every((v) => sameValue(v, values[0]))) return { all: values[0] };
+  let shared = values.length > 0;
+  for (let k = 1; shared && k < values.length; k++) shared = sameValue(values[k], values[0]);
+  if (shared) return { all: values[0] };
   // Only strings (and null) are worth a dictionary: a number costs about as much as its index.
   if (values.some((v) => v !== null && typeof v !== 'string')) return values;
   const distinct = new Map<T, number>();
-  const index = values.map((v) => {
-    let i = distinct.get(v);
-    if (i === undefined) distinct.set(v, (i = distinct.size));
-    return i;
-  });
-  return distinct.size * 4 <= values.length ? { values: [...distinct.keys()], index } : values;
+  const index = new Array<number>(values.length);
+  for (let k = 0; k < values.length; k++) {
+    let i = distinct.get(values[k]);
+    if (i === undefined) {
+      // Mostly distinct (names, times): give up as soon as a dictionary cannot pay.
+      if (distinct.size * 4 >= values.length) return values;
+      distinct.set(values[k], (i = distinct.size));
+    }
+    index[k] = i;
+  }
+  return { values: [...distinct.keys()], index };
 }
 
 /** Every run's value of every column, in list order, before packing: what the store reads. */

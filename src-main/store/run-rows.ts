@@ -140,10 +140,13 @@ export function readRunList(db: Database, where: string, params: unknown[]): Run
   )
     .raw()
     .all(...params) as SqlValue[][];
-  const column = <T>(name: string, read: (value: SqlValue, row: SqlValue[]) => T = (v) => v as T): T[] => {
+  const column = <T>(name: string, read?: (value: SqlValue, row: SqlValue[]) => T): T[] => {
     const at = names.indexOf(name);
     if (at === -1) throw new Error(`runs list: no column ${name}`);
-    return rows.map((row) => read(row[at], row));
+    const values = new Array<T>(rows.length);
+    if (read) for (let i = 0; i < rows.length; i++) values[i] = read(rows[i][at], rows[i]);
+    else for (let i = 0; i < rows.length; i++) values[i] = rows[i][at] as T;
+    return values;
   };
 
   const tags = new Map<number, string[]>();
@@ -171,7 +174,7 @@ export function readRunList(db: Database, where: string, params: unknown[]): Run
   );
   /** A metric of the last epoch: null before the first epoch, NaN for a stored NaN. */
   const lastTest = (name: string): (number | null)[] =>
-    column(name, (v) => v).map((v, i) => (epochsDone[i] > 0 ? readMetric(v) : null));
+    column<SqlValue>(name).map((v, i) => (epochsDone[i] > 0 ? readMetric(v) : null));
   const config = Object.fromEntries(
     (Object.keys(configColumns) as ConfigKey[]).map((key) => {
       const { column: name, decode } = configColumns[key] as { column: string; decode: (v: SqlValue) => unknown };

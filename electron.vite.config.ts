@@ -59,6 +59,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
           'training-worker': resolve(__dirname, 'src-main/training/worker.ts'),
           'latent-worker': resolve(__dirname, 'src-main/latent/worker.ts'),
+          'report-worker': resolve(__dirname, 'src-main/reports/render-worker.ts'),
           'bench-train': resolve(__dirname, 'src-main/bench/train.ts'),
           'bench-ui': resolve(__dirname, 'src-main/bench/ui.ts'),
           'bench-sweep': resolve(__dirname, 'src-main/bench/sweep.ts'),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { callFromPage } from './browser';
+import { entriesFromRunList } from '../src-shared/run-list';
 import { exportReportFromCompare, openView, SCREENSHOTS, shot } from './workbench-flow';
 
 /**
@@ -47,7 +48,9 @@ export async function waitAllFinished(page: Page, token: string, count: number, 
   await expect
     .poll(
       () =>
-        callFromPage(page, token, 'listRuns', {}).then((runs) => runs.filter((r) => r.status === 'finished').length),
+        callFromPage(page, token, 'listRuns', {}).then(
+          (runs) => entriesFromRunList(runs).filter((r) => r.status === 'finished').length,
+        ),
       { timeout: timeoutMs, interval: 500 },
     )
     .toBe(count);
@@ -181,7 +184,7 @@ export async function groupedReport(
   dir: string,
   token: string,
 ): Promise<{ html: string; pdfText: string }> {
-  const runNames = (await callFromPage(page, token, 'listRuns', {})).map((r) => r.name);
+  const runNames = entriesFromRunList(await callFromPage(page, token, 'listRuns', {})).map((r) => r.name);
   await openView(page, 'compare');
   await exportReportFromCompare(page, dir, runNames, 3);
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
@@ -212,7 +215,7 @@ export async function groupedReport(
 }
 
 /** A click on a point of the rate–distortion plane opens that run in the runs view. */
-export async function openRunFromThePlane(page: Page): Promise<void> {
+export async function openRunFromThePlane(page: Page, token: string): Promise<void> {
   await openView(page, 'compare');
   await page.locator('[data-testid="group-toggle"]').uncheck();
   // The last point is drawn on top: points of close runs can overlap.
@@ -221,6 +224,11 @@ export async function openRunFromThePlane(page: Page): Promise<void> {
   const runId = await point.getAttribute('data-id');
   await point.click();
   await expect.poll(() => page.locator('[data-testid="run-detail"] h2').textContent()).toBe(`Run #${runId}`);
+  // The epoch of the best ELBO is not in the runs list: the details fetch it for the run opened.
+  const best = (await callFromPage(page, token, 'getRun', { runId: Number(runId) })).best;
+  await expect
+    .poll(() => page.locator('[data-testid="run-detail"] [data-testid="best-elbo"]').textContent())
+    .toContain(`(epoch ${best.testElboEpoch})`);
 }
 
 /**

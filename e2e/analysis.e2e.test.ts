@@ -69,7 +69,7 @@ describe('browser mode: a β × seed sweep grouped over seeds, the rate–distor
   });
 
   it('opens a run from its point on the plane, and warns of a collapsed posterior', async () => {
-    await openRunFromThePlane(page);
+    await openRunFromThePlane(page, server.token);
     await collapsedRunWarns(page, server.token);
   });
 });

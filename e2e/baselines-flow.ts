@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { callFromPage } from './browser';
 import { exportReportFromCompare, openView, SCREENSHOTS, shot } from './workbench-flow';
+import { entriesFromRunList } from '../src-shared/run-list';
 
 /**
  * Baselines and the IWAE bound beside a β sweep, all queued from the form: a PCA baseline (closed form, one "epoch"),
@@ -61,7 +62,7 @@ export async function waitFinished(page: Page, token: string, count: number, tim
   await expect
     .poll(
       () =>
-        callFromPage(page, token, 'listRuns', {}).then((runs) => runs.filter((r) => r.status === 'finished').length),
+        callFromPage(page, token, 'listRuns', {}).then((list) => entriesFromRunList(list).filter((r) => r.status === 'finished').length),
       { timeout: timeoutMs, interval: 500 },
     )
     .toBe(count);
@@ -74,7 +75,7 @@ export interface BaselineRunIds {
 }
 
 export async function runIds(page: Page, token: string): Promise<BaselineRunIds> {
-  const runs = await callFromPage(page, token, 'listRuns', {});
+  const runs = entriesFromRunList(await callFromPage(page, token, 'listRuns', {}));
   return {
     pca: runs.find((r) => r.config.model === 'pca')!.id,
     iwae: runs.find((r) => r.config.iwaeSamples === 5)!.id,
@@ -154,7 +155,7 @@ export async function latentViewsOfPca(page: Page, ids: BaselineRunIds): Promise
 
 /** The report names the kinds, prints n/a for the PCA run's ELBO, draws the IWAE chart; PDF pages kept as images. */
 export async function reportWithBaselines(page: Page, dir: string, token: string): Promise<string> {
-  const runs = await callFromPage(page, token, 'listRuns', {});
+  const runs = entriesFromRunList(await callFromPage(page, token, 'listRuns', {}));
   await openView(page, 'compare');
   // The PCA run has its one epoch, the others 3.
   await exportReportFromCompare(

@@ -14,6 +14,7 @@ import { importApi, type DatasetChoice } from './import';
 import { nllApi } from './nll';
 import { reportApi } from './report';
 import { sweepSpecSchema } from './sweep';
+import type { RunList } from './run-list';
 import {
   runStatuses,
   type CheckpointInfo,
@@ -123,7 +124,8 @@ const workbenchApi = {
       })
       .strict(),
   ),
-  listRuns: method<RunSummary[]>()(runFilterSchema),
+  /** Every run (or those the filter keeps), column by column: entriesFromRunList gives the entries. */
+  listRuns: method<RunList>()(runFilterSchema),
   getRun: method<RunSummary>()(z.object({ runId }).strict()),
   getQueue: method<QueueState>()(noInput),
   setQueuePaused: method<QueueState>()(z.object({ paused: z.boolean() }).strict()),

@@ -387,7 +387,8 @@ export interface Parameter extends Omit<ParameterSpec, 'sweep' | 'aliases'> {
   sweep: readonly unknown[] | null;
 }
 
-const configKeys = Object.keys(parameterTable) as ConfigKey[];
+/** Every config key, in the parameter table's order. */
+export const configKeys = Object.keys(parameterTable) as ConfigKey[];
 
 export const parameters: readonly Parameter[] = configKeys.map((key) => {
   const spec = parameterTable[key] as ParameterSpec;

@@ -2,11 +2,14 @@ import { fork, type Serializable } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ChildHandle } from './handle';
+import { ACK, messageDispatcher } from './final-message';
 
 /** The child entries electron.vite.config.ts builds, each with the variable that may point elsewhere. */
 const entryOverrides = {
   'training-worker': 'VAE_WORKBENCH_WORKER',
   'latent-worker': 'VAE_WORKBENCH_LATENT_WORKER',
+  // A worker thread rather than a process, located the same way.
+  'report-worker': 'VAE_WORKBENCH_REPORT_WORKER',
 } as const;
 
 export type ChildEntry = keyof typeof entryOverrides;
@@ -38,6 +41,10 @@ export function forkChild<ToChild, FromChild>(
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const messages = messageDispatcher<FromChild>(() => {
+    if (child.connected) child.send(ACK as unknown as Serializable);
+  });
+  child.on('message', messages.dispatch);
   return {
     get pid() {
       return child.pid;
@@ -46,7 +53,7 @@ export function forkChild<ToChild, FromChild>(
       if (child.connected) child.send(message as Serializable);
     },
     onMessage(listener) {
-      child.on('message', (message) => listener(message as FromChild));
+      messages.add(listener);
     },
     onExit(listener) {
       child.once('exit', (code, signal) => listener(code, signal));

@@ -159,10 +159,17 @@ export function portParent<FromParent, ToParent, S extends ServiceMap>(
     }
   });
   port.postMessage({ kind: 'hello', about } satisfies PortEnvelope);
+  const send = async (message: ToParent): Promise<void> => {
+    if (exiting) throw new Error('the page is exiting: nothing more is sent to its parent');
+    port.postMessage({ kind: 'message', message } satisfies PortEnvelope);
+  };
   return {
-    async send(message) {
-      if (exiting) throw new Error('the page is exiting: nothing more is sent to its parent');
-      port.postMessage({ kind: 'message', message } satisfies PortEnvelope);
+    send,
+    // A port delivers in order and the page's exit is itself a message sent after this one: nothing overtakes it,
+    // so the parent has the message before it hears of the exit without an acknowledgement.
+    async sendFinal(message) {
+      await send(message);
+      return true;
     },
     onMessage(listener) {
       listeners.push(listener);

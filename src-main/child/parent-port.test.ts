@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parentPort, PARENT_GONE_EXIT_CODE, type ChildSide } from './parent-port';
+import { ACK } from './final-message';
 
 type Send = (message: unknown, handle: undefined, options: undefined, callback: (error: Error | null) => void) => void;
 
@@ -84,6 +85,26 @@ describe('parentPort', () => {
     port.exit(1);
     await vi.advanceTimersByTimeAsync(100);
     expect(child.exits).toEqual([1]);
+  });
+
+  it("under utilityProcess: a final message waits for the parent's ack, which listeners never see", async () => {
+    const child = fakeProcess('utility');
+    const port = parentPort<string, string>(child.proc);
+    const received: string[] = [];
+    port.onMessage((m) => received.push(m));
+    let acked: boolean | undefined;
+    void port.sendFinal('finished', 1000).then((a) => (acked = a));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(child.sent).toEqual([{ $child: 'final', message: 'finished' }]);
+    expect(acked).toBeUndefined();
+    child.utility.emit('message', { data: ACK });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(acked).toBe(true);
+    expect(received).toEqual([]);
+
+    void port.sendFinal('failed', 1000).then((a) => (acked = a));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(acked).toBe(false);
   });
 
   it('refuses a process that has no channel to a parent', () => {

@@ -1,3 +1,5 @@
+import { FINAL_ACK_TIMEOUT_MS, finalEnvelope, isAck } from './final-message';
+
 /**
  * A child process's side of the channel to its parent, the same whether child_process.fork started it (process.send
  * and the 'message' event) or Electron's utilityProcess did (process.parentPort). FromParent and ToParent are the two
@@ -6,6 +8,11 @@
 export interface ParentPort<FromParent, ToParent> {
   /** Resolves once the message has left this process; rejects when the channel to the parent is closed. */
   send(message: ToParent): Promise<void>;
+  /**
+   * The last message before exiting (finished, failed): resolves true once the parent has handled it and said so, or
+   * false after the time limit (default FINAL_ACK_TIMEOUT_MS) or when the channel is closed. Call exit after it.
+   */
+  sendFinal(message: ToParent, timeoutMs?: number): Promise<boolean>;
   onMessage(listener: (message: FromParent) => void): void;
   /** Ends the process once the messages already sent have left; nothing more is delivered meanwhile. */
   exit(code: number): void;
@@ -43,12 +50,39 @@ export function parentPort<FromParent, ToParent>(proc: ChildSide = process): Par
   const channel = proc.parentPort ? utilityChannel(proc.parentPort) : forkChannel(proc);
   exitWithParent(proc);
   let exiting = false;
+  const listeners: ((message: FromParent) => void)[] = [];
+  const ackWaiters: (() => void)[] = [];
+  let listening = false;
+  // One channel listener, added on first need: the parent's acks are read even while the process is exiting.
+  const listen = (): void => {
+    if (listening) return;
+    listening = true;
+    channel.onMessage((message) => {
+      if (isAck(message)) ackWaiters.shift()?.();
+      else if (!exiting) for (const listener of listeners) listener(message as FromParent);
+    });
+  };
   return {
     send: (message) => channel.send(message),
-    onMessage: (listener) =>
-      channel.onMessage((message) => {
-        if (!exiting) listener(message as FromParent);
-      }),
+    sendFinal: (message, timeoutMs = FINAL_ACK_TIMEOUT_MS) => {
+      listen();
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => done(false), timeoutMs);
+        const done = (acked: boolean): void => {
+          clearTimeout(timer);
+          const i = ackWaiters.indexOf(onAck);
+          if (i !== -1) ackWaiters.splice(i, 1);
+          resolve(acked);
+        };
+        const onAck = (): void => done(true);
+        ackWaiters.push(onAck);
+        channel.send(finalEnvelope(message)).catch(() => done(false));
+      });
+    },
+    onMessage: (listener) => {
+      listen();
+      listeners.push(listener);
+    },
     exit: (code) => {
       if (exiting) return;
       exiting = true;

@@ -1,5 +1,6 @@
 import { hasElbo, modelKindName, NOT_APPLICABLE } from '../../src-shared/baselines';
 import { describeRunBackend, type RunSummary } from '../../src-shared/runs';
+import type { RunListEntry } from '../../src-shared/run-list';
 import type { RunProgress } from '../queue/types';
 import { formatMetric as num } from '../reports/format';
 
@@ -26,7 +27,7 @@ export function progressLine(p: RunProgress): string {
   return `run ${p.runId} epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} recon ${num(p.recon)} KL ${num(p.kl)} loss ${num(p.loss)} (${Math.round(p.examplesPerSec)} ex/s)${eta}`;
 }
 
-export function runTable(runs: readonly RunSummary[]): string {
+export function runTable(runs: readonly RunListEntry[]): string {
   const header = ['id', 'experiment', 'name', 'status', 'epochs', 'test ELBO', 'recon', 'KL', 'AU', 'backend'];
   const rows = runs.map((r) => [
     String(r.id),

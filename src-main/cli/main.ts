@@ -41,6 +41,7 @@ import { formatDuration, formatRunLine, progressLine, runTable } from './format'
 import { formatMetric } from '../reports/format';
 import { BackendError, listBackends, selectBackend } from '../training/backend';
 import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
+import { entriesFromRunList } from '../../src-shared/run-list';
 import { backendChoices, parseBackendChoice } from '../../src-shared/backends';
 import {
   DEFAULT_IDLE_SECONDS,
@@ -314,7 +315,7 @@ async function cmdList(flags: Map<string, string>, io: Io): Promise<number> {
   const status = statusListFlag(flags.get('status'));
   const experimentId = experimentIdFlag(flags.get('experiment'));
   return withWorkbench(flags, async (wb) => {
-    const runs = await wb.call('listRuns', { status, experimentId });
+    const runs = entriesFromRunList(await wb.call('listRuns', { status, experimentId }));
     if (flags.has('json')) io.out(JSON.stringify(runs, null, 2));
     else if (runs.length === 0) io.out('No runs yet. Queue some with `vae-workbench queue`.');
     else io.out(runTable(runs));

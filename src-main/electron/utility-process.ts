@@ -1,6 +1,7 @@
 import { utilityProcess } from 'electron';
 import type { ChildHandle } from '../child/handle';
 import { exitLatch } from '../child/exit-latch';
+import { ACK, messageDispatcher } from '../child/final-message';
 
 /** A child that has not launched within this time is given up (killed, reported exited). */
 const START_TIMEOUT_MS = 20_000;
@@ -25,6 +26,10 @@ export function utilityChild<ToChild, FromChild>(
   child.once('spawn', () => exit.started());
   // utilityProcess reports only an exit code; a kill shows up as a non-zero code.
   child.once('exit', (code: number) => exit.exited(code, null));
+  const messages = messageDispatcher<FromChild>(() => {
+    if (!exit.hasExited) child.postMessage(ACK);
+  });
+  child.on('message', messages.dispatch);
   return {
     get pid() {
       return child.pid;
@@ -33,7 +38,7 @@ export function utilityChild<ToChild, FromChild>(
       if (!exit.hasExited) child.postMessage(message);
     },
     onMessage(listener) {
-      child.on('message', (message: unknown) => listener(message as FromChild));
+      messages.add(listener);
     },
     onExit(listener) {
       exit.onExit(listener);

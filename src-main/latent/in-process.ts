@@ -32,6 +32,15 @@ export function spawnInProcess(options: { backend?: string | null } = {}): Spawn
           const copy = structuredClone(message);
           setImmediate(() => alive && toParent.forEach((l) => l(copy)));
         },
+        // Handled by the listeners in the same turn it is delivered: that is the ack.
+        sendFinal: (message) =>
+          new Promise<boolean>((resolve) => {
+            const copy = structuredClone(message);
+            setImmediate(() => {
+              if (alive) toParent.forEach((l) => l(copy));
+              resolve(alive);
+            });
+          }),
         onMessage: (listener) => toChild.push(listener),
         exit: (code) => end(code, null),
       },

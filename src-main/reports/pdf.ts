@@ -284,7 +284,12 @@ export function reportPdf(report: Report): Promise<Buffer> {
     size: 'A4',
     layout: 'landscape',
     margin: 36,
-    info: { Title: pdfText(report.title), Creator: `VAE Workbench ${report.appVersion}` },
+    // The report's own time, not pdfkit's clock: the same report gives the same bytes, wherever it is rendered.
+    info: {
+      Title: pdfText(report.title),
+      Creator: `VAE Workbench ${report.appVersion}`,
+      CreationDate: report.createdAt,
+    },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJson, encodeJson } from '../../src-shared/contract';
 import { syntheticTraining } from '../testing/synthetic-runs';
 import { startServer, type RunningServer } from './server';
+import { entriesFromRunList, type RunList } from '../../src-shared/run-list';
 
 interface Reply {
   status: number;
@@ -118,7 +119,7 @@ describe('browser-mode server', () => {
     expect(JSON.parse(chunked.body).error.message).toMatch(/over 1048576 bytes/);
     // Nothing was queued, and the server still answers.
     const runs = await call(server, 'listRuns', {});
-    expect(JSON.parse(runs.body).result).toEqual([]);
+    expect(JSON.parse(runs.body).result.count).toBe(0);
   });
 
   it('validates input before acting: a bad β names the field and value, and queues nothing', async () => {
@@ -131,7 +132,7 @@ describe('browser-mode server', () => {
     expect(extra.status).toBe(400);
     expect(JSON.parse(extra.body).error.message).toMatch(/drop/);
     const runs = await call(server, 'listRuns', {});
-    expect(JSON.parse(runs.body).result).toEqual([]);
+    expect(JSON.parse(runs.body).result.count).toBe(0);
   });
 
   it('queues a β sweep, trains it (synthetic) and streams events', async () => {
@@ -168,8 +169,8 @@ describe('browser-mode server', () => {
     const deadline = Date.now() + 10_000;
     let statuses: string[] = [];
     while (Date.now() < deadline) {
-      const runs = decodeJson((await call(server, 'listRuns', {})).body) as { result: { status: string }[] };
-      statuses = runs.result.map((r) => r.status);
+      const runs = decodeJson((await call(server, 'listRuns', {})).body) as { result: RunList };
+      statuses = entriesFromRunList(runs.result).map((r) => r.status);
       if (statuses.every((s) => s === 'finished')) break;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src-shared/config';
 import type { RunSummary } from '../../src-shared/runs';
+import { entriesFromRunList, type RunListEntry } from '../../src-shared/run-list';
 import { listCheckpoints, loadCheckpoint } from './checkpoints';
 import { openDatabase } from './db';
 import { StoreError } from './errors';
@@ -12,6 +13,7 @@ import {
   claimNextRun,
   getRun,
   latestRunWithBackend,
+  listRunColumns,
   listRuns,
   markRunFailed,
   markRunFinished,
@@ -298,6 +300,59 @@ describe('run lifecycle', () => {
     expect(listRuns(store.db, { ids: [c, a] }).map((r) => r.id)).toEqual([a, c]);
     expect(listRuns(store.db, { experimentId: getRun(store.db, a)!.experimentId })).toHaveLength(3);
     expect(() => listRuns(store.db, { status: ['done' as never] })).toThrow('status "done" is not one of');
+  });
+
+  it('lists entries that agree with the whole summaries, tags and queue places included, under every filter', () => {
+    store = openTempStore();
+    const [a, b, c] = queueThree();
+    setRunTags(store.db, c, ['z', 'baseline']);
+    setRunNotes(store.db, b, 'slow');
+    claimNextRun(store.db, 1);
+    setRunBackend(store.db, a, { backend: 'wasm', skipped: [{ backend: 'webgpu', reason: 'no adapter' }] });
+    const first = epochResult(1, 2);
+    // The series only some runs record (IWAE bound, squared error) travel in the list as in the summary.
+    recordEpoch(store.db, a, { ...first, test: { ...first.test, iwae: -180.25, sqError: 41.5 } });
+    markRunFailed(store.db, a, 'epoch 2: the loss is NaN');
+    expect(entriesFromRunList(listRunColumns(store.db, { ids: [a] }))[0].last.test).toMatchObject({
+      iwae: -180.25,
+      sqError: 41.5,
+    });
+    const entryOf = (r: RunSummary): RunListEntry => ({
+      id: r.id,
+      experimentId: r.experimentId,
+      experimentName: r.experimentName,
+      name: r.name,
+      status: r.status,
+      config: r.config,
+      backend: r.backend,
+      adapter: r.adapter,
+      backendNote: r.backendNote,
+      error: r.error,
+      finishedAt: r.finishedAt,
+      epochsDone: r.epochsDone,
+      durationSec: r.durationSec,
+      queuePosition: r.queuePosition,
+      notes: r.notes,
+      tags: r.tags,
+      activeUnits: r.activeUnits,
+      last: { test: r.last.test },
+      best: { testElbo: r.best.testElbo },
+    });
+    const filters = [
+      {},
+      { status: ['queued' as const] },
+      { ids: [c, a] },
+      { experimentId: getRun(store.db, a)!.experimentId },
+    ];
+    for (const filter of filters)
+      expect(entriesFromRunList(listRunColumns(store.db, filter))).toEqual(listRuns(store.db, filter).map(entryOf));
+    const entries = entriesFromRunList(listRunColumns(store.db));
+    expect(entries.map((e) => [e.id, e.queuePosition, e.tags])).toEqual([
+      [a, null, []],
+      [b, 0, []],
+      [c, 1, ['baseline', 'z']],
+    ]);
+    expect(entries[0].last.test?.elbo).toBeLessThan(0);
   });
 
   it('names the unknown run id in every function', () => {

@@ -15,7 +15,8 @@ import { StoreError } from './errors';
 import { checkExperimentName, checkName, findExperimentByName } from './experiments';
 import { rewindEpochs } from './metrics';
 import { addToQueue, removeFromQueue, type QueuePlace } from './queue';
-import { readRun, readRuns, requireRunState } from './run-rows';
+import { readRun, readRunList, readRuns, requireRunState } from './run-rows';
+import type { RunList } from '../../src-shared/run-list';
 import type { CheckpointKeep } from '../../src-shared/config';
 import type { EarlyStopRule } from '../../src-shared/runs';
 
@@ -128,6 +129,17 @@ export function getRun(db: Database, id: number): RunSummary | undefined {
 
 /** Reads only runs rows (the summary is kept current), never the epoch history. Ordered by id. */
 export function listRuns(db: Database, filter: RunFilter = {}): RunSummary[] {
+  const { where, params } = runFilterSql(filter);
+  return readRuns(db, where, params);
+}
+
+/** The runs list as the runs table needs it (see RunListEntry), column by column: lighter than whole summaries. */
+export function listRunColumns(db: Database, filter: RunFilter = {}): RunList {
+  const { where, params } = runFilterSql(filter);
+  return readRunList(db, where, params);
+}
+
+function runFilterSql(filter: RunFilter): { where: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.status !== undefined) {
@@ -145,7 +157,7 @@ export function listRuns(db: Database, filter: RunFilter = {}): RunSummary[] {
     where.push('r.id IN (SELECT value FROM json_each(?))');
     params.push(JSON.stringify(filter.ids));
   }
-  return readRuns(db, where.join(' AND '), params);
+  return { where: where.join(' AND '), params };
 }
 
 /**

@@ -7,7 +7,7 @@ import { saveImportedDataset } from '../store/datasets';
 import { openDatabase, type Database } from '../store/db';
 import { recordEpoch } from '../store/metrics';
 import { claimNextRun, markRunFinished, queueRuns } from '../store/runs';
-import { buildModel, disposeModel } from '../training/model';
+import { initialWeights } from '../training/model';
 import type { EpochResult } from '../records';
 
 /**
@@ -61,57 +61,67 @@ export function openLatentFixture(): LatentFixture {
     path,
     db,
     addRun(overrides, options = {}) {
-      const epochs = options.epochs ?? 1;
       const config: ExperimentConfig = {
         ...defaultConfig,
         dataset: FIXTURE_DATASET,
         hiddenSizes: [16],
         latentDim: 2,
-        epochs,
+        epochs: options.epochs ?? 1,
         checkpointKeep: 'all',
         ...overrides,
       };
-      const [queued] = queueRuns(db, { experimentName: 'latent tests', configs: [config] });
-      const run = claimNextRun(db, process.pid);
-      if (!run || run.id !== queued.id) throw new Error(`expected to claim run ${queued.id}`);
-      const J = config.latentDim;
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        const model = buildModel({
-          config,
-          shape: { height: FIXTURE_SIZE, width: FIXTURE_SIZE },
-          seed: config.seed + epoch,
-        });
-        // Fixtures are written on wasm, where a synchronous read is fine and keeps addRun synchronous.
-        const weights = model.params.map(({ name, variable }) => ({
-          name,
-          shape: [...variable.shape],
-          data: (variable.dataSync() as Float32Array).slice(),
-        }));
-        disposeModel(model);
-        const metrics = { recon: 40, kl: 5, betaKl: 5, elbo: -45, loss: 45 };
-        const result: EpochResult = {
-          type: 'epoch',
-          epoch,
-          beta: config.beta,
-          train: metrics,
-          test: metrics,
-          klPerDim: options.klPerDim?.(epoch, J) ?? Array.from({ length: J }, (_, j) => j + 1),
-          muVariancePerDim: new Array<number>(J).fill(0.5),
-          activeUnits: J,
-          wallTimeSec: 1,
-          examplesPerSec: 100,
-          numTensors: 10,
-          images: { width: FIXTURE_SIZE, height: FIXTURE_SIZE, inputs: [], reconstructions: [], samples: [] },
-          checkpoint: { epoch, weights, optimizer: null },
-        };
-        recordEpoch(db, run.id, result);
-      }
-      markRunFinished(db, run.id);
-      return run.id;
+      return addUntrainedRun(db, {
+        experimentName: 'latent tests',
+        config,
+        shape: { height: FIXTURE_SIZE, width: FIXTURE_SIZE },
+        klPerDim: options.klPerDim,
+      });
     },
     close() {
       if (db.open) db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Adds a finished run of `config.epochs` epochs, each with a checkpoint of freshly initialised weights (seeded by the
+ * run's seed and the epoch) and constant metrics: a run the latent views can decode, without training one.
+ */
+export function addUntrainedRun(
+  db: Database,
+  opts: {
+    experimentName: string;
+    config: ExperimentConfig;
+    shape: { height: number; width: number };
+    klPerDim?: (epoch: number, latentDim: number) => number[];
+  },
+): number {
+  const { config, shape } = opts;
+  const [queued] = queueRuns(db, { experimentName: opts.experimentName, configs: [config] });
+  const run = claimNextRun(db, process.pid);
+  if (!run || run.id !== queued.id) throw new Error(`expected to claim run ${queued.id}`);
+  const J = config.latentDim;
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    const weights = initialWeights({ config, shape, seed: config.seed + epoch });
+    const metrics = { recon: 40, kl: 5, betaKl: 5, elbo: -45, loss: 45 };
+    const result: EpochResult = {
+      type: 'epoch',
+      epoch,
+      beta: config.beta,
+      train: metrics,
+      test: metrics,
+      klPerDim: opts.klPerDim?.(epoch, J) ?? Array.from({ length: J }, (_, j) => j + 1),
+      muVariancePerDim: new Array<number>(J).fill(0.5),
+      activeUnits: J,
+      wallTimeSec: 1,
+      examplesPerSec: 100,
+      numTensors: 10,
+      images: { width: shape.width, height: shape.height, inputs: [], reconstructions: [], samples: [] },
+      checkpoint: { epoch, weights, optimizer: null },
+    };
+    recordEpoch(db, run.id, result);
+  }
+  markRunFinished(db, run.id);
+  return run.id;
 }

@@ -252,6 +252,15 @@ export function buildModel(options: BuildModelOptions): VaeModel {
   return makeModel(options.config, options.shape, (spec) => initialValues(spec, options.seed, options.config));
 }
 
+/** The weights buildModel starts from, without TF.js: what a checkpoint of an untrained model holds. */
+export function initialWeights(options: BuildModelOptions): NamedArray[] {
+  return paramSpecs(options.config, options.shape).map((spec) => ({
+    name: spec.name,
+    shape: [...spec.shape],
+    data: initialValues(spec, options.seed, options.config),
+  }));
+}
+
 /** A model with a checkpoint's weights, e.g. to encode or decode for the latent-space views. */
 export function loadModel(config: ModelConfig, shape: ImageShape, weights: NamedArray[]): VaeModel {
   const byName = new Map(weights.map((w) => [w.name, w]));

@@ -9,6 +9,8 @@ import { rectanglesDataset } from '../testing/rectangles-dataset';
 import { selectBackend } from './backend';
 import { brokenNativeHost, fakeCandidates, removeBrokenNative } from '../testing/fake-backends';
 import { runTrainingProcess, type TrainingProcessDeps, type WorkerPort } from './training-process';
+import { forkChild } from '../child/fork';
+import { FINAL_ACK_TIMEOUT_MS } from '../child/final-message';
 
 const config: ExperimentConfig = {
   ...defaultConfig,
@@ -32,9 +34,11 @@ const source = {
 function drive(
   messages: ToWorker[],
   options: { stopAfterFirstBatch?: boolean; startBackend?: TrainingProcessDeps['startBackend'] } = {},
-): Promise<{ sent: FromWorker[]; code: number }> {
+): Promise<{ sent: FromWorker[]; code: number; final: FromWorker[] }> {
   return new Promise((done) => {
     const sent: FromWorker[] = [];
+    /** The messages sent as final (waiting for the parent's ack). */
+    const final: FromWorker[] = [];
     let listener: ((m: ToWorker) => void) | null = null;
     const port: WorkerPort = {
       send: async (m) => {
@@ -42,8 +46,13 @@ function drive(
         if (options.stopAfterFirstBatch && m.type === 'batch' && sent.filter((s) => s.type === 'batch').length === 1)
           listener?.({ type: 'stop' });
       },
+      sendFinal: async (m) => {
+        sent.push(m);
+        final.push(m);
+        return true;
+      },
       onMessage: (l) => (listener = l),
-      exit: (code) => done({ sent, code }),
+      exit: (code) => done({ sent, code, final }),
     };
     runTrainingProcess(port, {
       loadDataset: async () => rectanglesDataset({ train: 300, test: 50 }),
@@ -64,8 +73,10 @@ const start = (c: ExperimentConfig, backend = 'wasm'): Extract<ToWorker, { type:
 
 describe('training process message loop', () => {
   it('start → ready, batches, one epoch message per epoch, finished, exit 0', async () => {
-    const { sent, code } = await drive([start(config)]);
+    const { sent, code, final } = await drive([start(config)]);
     expect(code).toBe(0);
+    // Acknowledged by the parent before the process exits, so it cannot be lost behind the exit.
+    expect(final).toEqual([{ type: 'finished' }]);
     expect(sent[0]).toEqual({ type: 'ready', backend: { backend: 'wasm', skipped: [] } });
     expect(sent.filter((m) => m.type === 'epoch').map((m) => (m as { epoch: number }).epoch)).toEqual([1, 2]);
     expect(sent.some((m) => m.type === 'batch')).toBe(true);
@@ -149,6 +160,10 @@ async function driveKeptAlive(
       if (m.type === 'idle') idle();
       else current.push(m);
     },
+    sendFinal: async (m) => {
+      current.push(m);
+      return true;
+    },
     onMessage: (l) => (listener = l),
     exit: (code) => void exits.push(code),
   };
@@ -221,11 +236,16 @@ const built = resolve(__dirname, '../../out/main/training-worker.js');
 describe.skipIf(!existsSync(built))(
   'the built worker under child_process.fork (needs `npx electron-vite build`)',
   () => {
-    it('finds its wasm files, trains an MNIST subset and exits', async () => {
-      const child = fork(built, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    it('finds its wasm files, trains an MNIST subset and exits once its parent has its finished message', async () => {
+      // Through the child kit, as the queue runner starts it: the kit acknowledges the final message.
+      const child = forkChild<ToWorker, FromWorker>(built);
       const sent: FromWorker[] = [];
-      child.on('message', (m) => sent.push(m as FromWorker));
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      let finishedAt = 0;
+      child.onMessage((m) => {
+        sent.push(m);
+        if (m.type === 'finished') finishedAt = performance.now();
+      });
+      const exited = new Promise<number | null>((r) => child.onExit((code) => r(code)));
       child.send({
         type: 'start',
         runId: 1,
@@ -247,6 +267,8 @@ describe.skipIf(!existsSync(built))(
       const epoch = sent.find((m) => m.type === 'epoch');
       expect(epoch?.type === 'epoch' && epoch.checkpoint?.weights[0].data).toBeInstanceOf(Float32Array);
       expect(sent[sent.length - 1]).toEqual({ type: 'finished' });
+      // Acknowledged at once, so the process did not wait out the ack's time limit.
+      expect(performance.now() - finishedAt).toBeLessThan(FINAL_ACK_TIMEOUT_MS / 2);
     });
 
     it('exits when its parent disconnects', async () => {

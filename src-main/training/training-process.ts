@@ -45,7 +45,7 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
 
   const fail = async (message: string, code: number): Promise<void> => {
     try {
-      await port.send({ type: 'failed', epoch, message });
+      await port.sendFinal({ type: 'failed', epoch, message });
     } finally {
       port.exit(code);
     }
@@ -103,7 +103,11 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
         await fail(outcome.message, 1);
         return;
       }
-      if (outcome.status === 'finished') await port.send({ type: 'finished' });
+      // A process about to exit waits until its parent has the message (the kit's acknowledgement); a kept one goes on.
+      if (outcome.status === 'finished') {
+        if (message.keepAlive) await port.send({ type: 'finished' });
+        else await port.sendFinal({ type: 'finished' });
+      }
       end(message, 0);
     } catch (error) {
       profiler?.end();

@@ -27,7 +27,7 @@ function reportCrash(reason: unknown): void {
   const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
   setTimeout(() => process.exit(1), 2000).unref();
   port
-    .send({ type: 'failed', epoch: 0, message: `the training process crashed: ${message}` })
+    .sendFinal({ type: 'failed', epoch: 0, message: `the training process crashed: ${message}` })
     .catch(() => undefined)
     .finally(() => port.exit(1));
 }

@@ -5,13 +5,13 @@ import type { LatentService } from '../latent/service';
 import {
   buildReport,
   manifoldDecoder,
-  renderReport,
   REPORT_FILE_NAMES,
   writeReportFiles,
   type ReportFiles,
   type ReportSelection,
 } from '../reports/report';
 import type { Report } from '../reports/document';
+import { renderReportOffThread } from '../reports/render-off-thread';
 
 export interface ReportContext {
   db: Database;
@@ -21,7 +21,10 @@ export interface ReportContext {
   chooseFolder?: (title: string) => Promise<string | null>;
 }
 
-/** Builds and renders the report of a selection. Manifolds are decoded by the latent service, never on this loop. */
+/**
+ * Builds and renders the report of a selection. Manifolds are decoded by the latent service and the files rendered in
+ * a worker thread, never on this loop.
+ */
 async function renderSelection(
   ctx: ReportContext,
   selection: ReportSelection,
@@ -29,7 +32,7 @@ async function renderSelection(
 ): Promise<{ report: Report; files: ReportFiles }> {
   const decodeManifold = manifoldDecoder((input) => ctx.latent.request('latentManifold', input));
   const report = await buildReport(ctx.db, selection, { appVersion: ctx.version, title, decodeManifold });
-  return { report, files: await renderReport(report) };
+  return { report, files: await renderReportOffThread(report) };
 }
 
 /**

@@ -136,7 +136,7 @@ describe('API handlers over the store', () => {
     );
     expect(error.name).toBe('ConfigError');
     expect(error.message).toContain('latentDim = 0');
-    expect(await dispatch('listRuns', {})).toEqual([]);
+    expect(await dispatch('listRuns', {})).toMatchObject({ count: 0 });
   });
 
   it('refuses a dataset that does not exist, listing the available ones', async () => {

@@ -27,6 +27,7 @@ import type { EpochImages } from '../../src-shared/runs';
 import type { BackendPreference } from '../../src-shared/backends';
 import type { BackendSetting } from './backend-setting';
 import { describeAdapter } from '../../src-shared/runs';
+import type { RunList } from '../../src-shared/run-list';
 import { backendOrder } from '../training/backend-order';
 import { automaticWorkers, checkWorkers, maxWorkers } from '../queue/workers';
 import { availableParallelism } from 'node:os';
@@ -50,7 +51,8 @@ export interface WorkbenchStore {
   runningRunIds(): number[];
   getWorkersSetting(): number | null;
   setWorkersSetting(workers: number | null): void;
-  listRuns(filter: { experimentId?: number; status?: RunStatus[] }): RunSummary[];
+  /** Column by column (see RunList). */
+  listRuns(filter: { experimentId?: number; status?: RunStatus[] }): RunList;
   /** The most recently started run that reported a backend: the newest word on which backend is in use. */
   latestRunWithBackend(): RunSummary | undefined;
   getRun(runId: number): RunSummary | undefined;

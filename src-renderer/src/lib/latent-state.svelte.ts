@@ -1,6 +1,8 @@
 import { getContext, setContext } from 'svelte';
-import type { CheckpointInfo, RunSummary } from '../../../src-shared/runs';
+import type { CheckpointInfo } from '../../../src-shared/runs';
+import type { RunListEntry } from '../../../src-shared/run-list';
 import type { WorkbenchState } from './workbench.svelte';
+import { latentCandidates } from './latent-candidates';
 
 /** The latent tabs in the order they are shown; the tab names derive from it. */
 export const latentTabs = [
@@ -28,10 +30,10 @@ export class LatentState {
   code = $state.raw<number[] | null>(null);
   codeSource = $state('prior mean');
 
-  run: RunSummary | null;
+  run: RunListEntry | null;
   latentDim: number;
-  /** Runs with at least one finished epoch (so a checkpoint), the compare selection first. */
-  candidates: RunSummary[];
+  /** Runs with at least one finished epoch (so a checkpoint): the compare selection, then the newest (see latentCandidates). */
+  candidates: RunListEntry[];
   /** The code when it fits the run, else null (another run was picked since). */
   codeForRun: number[] | null;
   /** The epoch the views ask for: the chosen one, or the newest stored checkpoint. */
@@ -40,14 +42,7 @@ export class LatentState {
   constructor(readonly wb: WorkbenchState) {
     this.run = $derived(this.runId === null ? null : (wb.runsById.get(this.runId) ?? null));
     this.latentDim = $derived(this.run?.config.latentDim ?? 0);
-    this.candidates = $derived.by(() => {
-      const withEpochs = wb.runs.filter((r) => r.epochsDone > 0);
-      const selected = wb.selected;
-      return [
-        ...withEpochs.filter((r) => selected.includes(r.id)),
-        ...withEpochs.filter((r) => !selected.includes(r.id)),
-      ];
-    });
+    this.candidates = $derived(latentCandidates(wb.runs, wb.selected, this.runId));
     this.codeForRun = $derived(this.code !== null && this.code.length === this.latentDim ? this.code : null);
     this.shownEpoch = $derived(
       this.epoch ?? (this.checkpoints.length > 0 ? this.checkpoints[this.checkpoints.length - 1].epoch : null),

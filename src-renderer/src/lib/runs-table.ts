@@ -1,4 +1,4 @@
-import type { RunSummary } from '../../../src-shared/runs';
+import type { RunListEntry } from '../../../src-shared/run-list';
 import type { ConfigKey } from '../../../src-shared/config';
 import { parameter, shownParameter } from '../../../src-shared/parameters';
 import { duration, num, paramValue } from './format';
@@ -14,8 +14,8 @@ export interface Column {
   align?: 'right';
   /** A metric: a group of runs shows its mean ± std. */
   metric?: boolean;
-  value: (r: RunSummary) => number | string | null;
-  text: (r: RunSummary) => string;
+  value: (r: RunListEntry) => number | string | null;
+  text: (r: RunListEntry) => string;
 }
 
 /** A metric column; `elboOnly` metrics (ELBO, KL, NLL, the IWAE bound) read n/a for a baseline, never 0. */
@@ -23,7 +23,7 @@ const metric = (
   id: string,
   title: string,
   help: string,
-  value: (r: RunSummary) => number | null | undefined,
+  value: (r: RunListEntry) => number | null | undefined,
   digits = 1,
   elboOnly = false,
 ): Column => ({
@@ -157,18 +157,18 @@ export function tableColumns(nllOf: (runId: number) => number | null): Column[] 
 export const columns: Column[] = tableColumns(() => null);
 
 /** mlp 512, conv 32x64; a baseline's model is linear, its size the latent dimension. */
-function archText(r: RunSummary): string {
+function archText(r: RunListEntry): string {
   return r.config.model === 'vae' ? `${r.config.architecture} ${archSizes(r)}` : 'linear';
 }
 
-function archSizes(r: RunSummary): string {
+function archSizes(r: RunListEntry): string {
   return paramValue(r.config.architecture === 'conv' ? 'convChannels' : 'hiddenSizes', r.config);
 }
 
 export type SortDir = 1 | -1;
 
 /** Missing values sort last in either direction; NaN counts as missing. */
-export function compareBy(column: Column, dir: SortDir): (a: RunSummary, b: RunSummary) => number {
+export function compareBy(column: Column, dir: SortDir): (a: RunListEntry, b: RunListEntry) => number {
   return (a, b) => {
     const va = column.value(a);
     const vb = column.value(b);
@@ -184,7 +184,7 @@ export function compareBy(column: Column, dir: SortDir): (a: RunSummary, b: RunS
 }
 
 /** Text a filter matches against: every shown value plus notes. */
-export function searchText(r: RunSummary): string {
+export function searchText(r: RunListEntry): string {
   return `${columns.map((c) => c.text(r)).join(' ')} ${r.name} ${r.notes} model=${r.config.model} β=${r.config.beta} beta=${r.config.beta} latent=${r.config.latentDim} seed=${r.config.seed} dataset=${r.config.dataset}`.toLowerCase();
 }
 
@@ -202,15 +202,15 @@ export function matches(haystack: string, filter: string): boolean {
 
 export type Row =
   | { kind: 'group'; experimentId: number; name: string; count: number }
-  | { kind: 'aggregate'; id: string; label: string; runs: RunSummary[] }
-  | { kind: 'run'; run: RunSummary };
+  | { kind: 'aggregate'; id: string; label: string; runs: RunListEntry[] }
+  | { kind: 'run'; run: RunListEntry };
 
 /**
  * Rows grouped by parameters (over seeds by default): a summary row per group, then its runs unless collapsed.
  * Groups keep the order of their first run in `runs` (the table's sort).
  */
 export function buildAggregateRows(
-  runs: RunSummary[],
+  runs: RunListEntry[],
   keys: readonly ConfigKey[],
   collapsed: ReadonlySet<string>,
 ): Row[] {
@@ -223,7 +223,7 @@ export function buildAggregateRows(
 }
 
 /** What a group's summary row shows in a column: mean ± std of a metric, the shared value of a parameter, or n. */
-export function aggregateText(column: Column, runs: readonly RunSummary[]): string {
+export function aggregateText(column: Column, runs: readonly RunListEntry[]): string {
   if (column.id === 'id') return `n = ${runs.length}`;
   if (column.metric) {
     const digits = column.id === 'activeUnits' ? 1 : column.id === 'nll' ? 2 : 1;
@@ -233,9 +233,9 @@ export function aggregateText(column: Column, runs: readonly RunSummary[]): stri
   return texts.size === 1 ? [...texts][0] : '…';
 }
 
-export function buildRows(runs: RunSummary[], groupByExperiment: boolean, collapsed: ReadonlySet<number>): Row[] {
+export function buildRows(runs: RunListEntry[], groupByExperiment: boolean, collapsed: ReadonlySet<number>): Row[] {
   if (!groupByExperiment) return runs.map((run) => ({ kind: 'run', run }));
-  const groups = new Map<number, RunSummary[]>();
+  const groups = new Map<number, RunListEntry[]>();
   for (const run of runs) {
     const list = groups.get(run.experimentId);
     if (list) list.push(run);

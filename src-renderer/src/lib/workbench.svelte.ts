@@ -4,7 +4,8 @@ import type { QueueState, RunProgressEvent, WorkbenchClient, WorkbenchInfo } fro
 import type { ConfigKey } from '../../../src-shared/config';
 import type { DatasetChoice } from '../../../src-shared/import';
 import { latestTestNll, type NllEstimate } from '../../../src-shared/nll';
-import type { NllProgress, RunSummary } from '../../../src-shared/runs';
+import type { NllProgress } from '../../../src-shared/runs';
+import { entriesFromRunList, type RunListEntry } from '../../../src-shared/run-list';
 
 /** The top-level views in the order the header shows them; the view names derive from it. */
 export const views = [
@@ -25,8 +26,11 @@ export class WorkbenchState {
   readonly client: WorkbenchClient;
   info = $state<WorkbenchInfo | null>(null);
   datasets = $state<DatasetChoice[]>([]);
-  /** Replaced whole on change (raw): with 1,000 runs, deep proxies would cost more than they give. */
-  runs = $state.raw<RunSummary[]>([]);
+  /**
+   * Every run as the list gives it (a run's details come with getRun). Replaced whole on change (raw): with 10,000
+   * runs, deep proxies would cost more than they give.
+   */
+  runs = $state.raw<RunListEntry[]>([]);
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- rebuilt whole from `runs`, never mutated
   runsById = $derived(new Map(this.runs.map((r) => [r.id, r])));
   queue = $state.raw<QueueState>({ paused: false, runIds: [], activeRunId: null, activeRunIds: [] });
@@ -100,7 +104,7 @@ export class WorkbenchState {
       ]);
       this.info = info;
       this.datasets = datasets;
-      this.runs = runs;
+      this.runs = entriesFromRunList(runs);
       this.queue = queue;
       this.nllJobs = Object.fromEntries(jobs.map((j) => [j.runId, j]));
     });
@@ -181,8 +185,8 @@ export class WorkbenchState {
     this.selected = [...new Set(runIds)];
   };
 
-  /** Replaces one run in the list (after an action returned its new state). */
-  putRun = (run: RunSummary): void => {
+  /** Replaces one run in the list (after an action returned its new state, or its details were fetched). */
+  putRun = (run: RunListEntry): void => {
     const i = this.runs.findIndex((r) => r.id === run.id);
     this.runs = i === -1 ? [...this.runs, run].sort((a, b) => a.id - b.id) : this.runs.with(i, run);
     this.runVersion = { ...this.runVersion, [run.id]: (this.runVersion[run.id] ?? 0) + 1 };
@@ -205,7 +209,7 @@ export class WorkbenchState {
     this.flushTimer = null;
     if (ids.length > 20) {
       const runs = await this.attempt(() => this.client.call('listRuns', {}));
-      if (runs) this.runs = runs;
+      if (runs) this.runs = entriesFromRunList(runs);
       const bumped = { ...this.runVersion };
       for (const id of ids) bumped[id] = (bumped[id] ?? 0) + 1;
       this.runVersion = bumped;

@@ -62,7 +62,9 @@ export async function waitFinished(page: Page, token: string, count: number, tim
   await expect
     .poll(
       () =>
-        callFromPage(page, token, 'listRuns', {}).then((list) => entriesFromRunList(list).filter((r) => r.status === 'finished').length),
+        callFromPage(page, token, 'listRuns', {}).then(
+          (list) => entriesFromRunList(list).filter((r) => r.status === 'finished').length,
+        ),
       { timeout: timeoutMs, interval: 500 },
     )
     .toBe(count);

@@ -35,8 +35,10 @@ export function builtEntry(entry: ChildEntry): string {
 export function forkChild<ToChild, FromChild>(
   entryPath: string,
   args: readonly string[] = [],
+  options: { v8Flags?: readonly string[] } = {},
 ): ChildHandle<ToChild, FromChild> {
   const child = fork(entryPath, args, {
+    execArgv: [...process.execArgv, ...(options.v8Flags ?? [])],
     // Structured clone lets Float32Array weights and Uint8Array images cross without JSON.
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -631,6 +631,22 @@ const commands = new Map<string, Command>([
   ['worker', (_, flags, io) => cmdWorker(flags, io)],
 ]);
 
+/** Commands that print a help of their own for --help (the others print their lines of HELP). */
+const commandsWithOwnHelp = new Set(['queue', 'run', 'backends', 'worker']);
+
+/** A command's lines of the usage: the lines that name it and the lines that continue them. */
+export function commandHelp(command: string): string {
+  const lines = HELP.split('\n');
+  const picked: string[] = [];
+  let inCommand = false;
+  for (const line of lines) {
+    if (/^ {2}\S/.test(line)) inCommand = line.slice(2).split(/\s+/)[0] === command;
+    else if (!/^ {3,}\S/.test(line)) inCommand = false;
+    if (inCommand) picked.push(line);
+  }
+  return `vae-workbench ${command} [--db PATH]   (default $VAE_WORKBENCH_DB or ./experiments.db)\n${picked.join('\n')}`;
+}
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const { command, positionals, flags } = parseArgs(argv);
@@ -640,6 +656,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const run = commands.get(command);
     if (!run) throw new UsageError(`unknown command "${command}"; commands: ${[...commands.keys()].join(', ')}`);
+    // `--help` only ever explains: a command without a help of its own prints its lines of the usage, and never
+    // does its work (`cancel 3 --help` cancels nothing, `serve --help` serves nothing).
+    if (flags.has('help') && !commandsWithOwnHelp.has(command)) {
+      io.out(commandHelp(command));
+      return 0;
+    }
     return await run(positionals, flags, io);
   } catch (error) {
     // Refused requests (bad flags, values, states, unknown ids) exit 2; failures while working exit 1.

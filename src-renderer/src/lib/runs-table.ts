@@ -63,7 +63,7 @@ const param = (key: ConfigKey, width: number): Column => {
  */
 export function tableColumns(nllOf: (runId: number) => number | null): Column[] {
   return [
-    { id: 'id', title: 'Run', width: 70, align: 'right', value: (r) => r.id, text: (r) => `#${r.id}` },
+    { id: 'id', title: 'Run', width: 84, align: 'right', value: (r) => r.id, text: (r) => `#${r.id}` },
     {
       id: 'experiment',
       title: 'Experiment',
@@ -81,7 +81,7 @@ export function tableColumns(nllOf: (runId: number) => number | null): Column[] 
       text: (r) => modelKindName(r.config),
     },
     param('beta', 60),
-    param('latentDim', 88),
+    param('latentDim', 100),
     metric(
       'testElbo',
       'Test ELBO',

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { symmetricEigen } from '../../src-shared/latent';
 
 /**
  * Principal components in closed form, for the PCA baseline.
@@ -85,56 +86,6 @@ export async function covariance(
   }
 }
 
-/**
- * Eigenvalues and eigenvectors of a small symmetric n×n matrix by cyclic Jacobi rotations (Golub & Van Loan §8.5):
- * slow for large n, exact to rounding for the p×p Rayleigh–Ritz matrices here. Returns values unsorted and vectors
- * as the columns of a row-major n×n matrix.
- */
-export function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(matrix);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  let norm = 0;
-  for (let i = 0; i < n * n; i++) norm += a[i] * a[i];
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
-    if (off <= 1e-30 * norm || off === 0) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (apq === 0) continue;
-        // The rotation that zeroes a_pq: t = tan φ, the smaller root of t² + 2θt − 1 = 0.
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p];
-          const akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k];
-          const aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p];
-          const vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = a[i * n + i];
-  return { values, vectors: v };
-}
-
 /** Orthonormalises the rows of q (p×D) in place by modified Gram–Schmidt; a dependent row is replaced by a fresh one. */
 function orthonormalRows(q: Float64Array, p: number, dim: number, refill: (row: number) => void): void {
   for (let i = 0; i < p; i++) {
@@ -205,9 +156,8 @@ export async function topEigenvectors(
           t[j * p + i] = dot;
         }
       }
-      const { values, vectors } = symmetricEigen(t, p);
-      const order = Array.from(values.keys()).sort((x, y) => values[y] - values[x]);
-      const ritz = order.map((i) => values[i]);
+      // Eigenvalues descending, each eigenvector a row.
+      const { values: ritz, vectors } = symmetricEigen(t, p);
       const top = ritz.slice(0, d);
       const scale = Math.max(Math.abs(ritz[0]), 1e-300);
       const converged = previous !== null && top.every((value, i) => Math.abs(value - previous![i]) <= 1e-6 * scale);
@@ -215,9 +165,8 @@ export async function topEigenvectors(
         // Ritz vectors: rows of Vᵀ Q in eigenvalue order.
         const out = new Float64Array(d * dim);
         for (let r = 0; r < d; r++) {
-          const col = order[r];
           for (let i = 0; i < p; i++) {
-            const w = vectors[i * p + col];
+            const w = vectors[r][i];
             if (w === 0) continue;
             for (let k = 0; k < dim; k++) out[r * dim + k] += w * q[i * dim + k];
           }

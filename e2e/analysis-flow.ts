@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { callFromPage } from './browser';
 import { entriesFromRunList } from '../src-shared/run-list';
-import { exportReportFromCompare, openView, SCREENSHOTS, shot } from './workbench-flow';
+import { exportReportFromCompare, openView, queueFromForm, SCREENSHOTS, shot } from './workbench-flow';
 
 /**
  * The analysis views on a small β × seed sweep: runs grouped over seeds (mean ± std bands, aggregated tables), the
@@ -16,7 +16,7 @@ export const betas = ['0.5', '1', '2', '4'];
 export const seeds = ['0', '1'];
 
 /** Small runs that still learn enough to separate the βs: 600 training images, 3 epochs, 64 hidden units. */
-const tinyRun = {
+export const tinyRun = {
   trainSubset: '600',
   testSubset: '200',
   epochs: '3',
@@ -33,15 +33,7 @@ export async function queueBetaSeedSweep(page: Page, experimentName: string): Pr
   await page.locator('#field-beta').fill(betas.join(', '));
   await page.locator('button[data-sweep="seed"]').click();
   await page.locator('#field-seed').fill(seeds.join(', '));
-  await page.locator('#experiment-name').fill(experimentName);
-  const total = betas.length * seeds.length;
-  await expect
-    .poll(() => page.locator('[data-testid="run-count"]').textContent())
-    .toMatch(new RegExp(`^\\s*${total}\\s+runs`));
-  await page.locator('[data-testid="queue-button"]').click();
-  await expect
-    .poll(() => page.locator('[data-testid="queued-message"]').textContent())
-    .toContain(`Queued ${total} runs`);
+  await queueFromForm(page, experimentName, betas.length * seeds.length);
 }
 
 export async function waitAllFinished(page: Page, token: string, count: number, timeoutMs: number): Promise<void> {

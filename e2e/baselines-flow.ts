@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { callFromPage } from './browser';
-import { exportReportFromCompare, openView, SCREENSHOTS, shot } from './workbench-flow';
+import { exportReportFromCompare, openView, queueFromForm, SCREENSHOTS, shot } from './workbench-flow';
+import { tinyRun } from './analysis-flow';
 import { entriesFromRunList } from '../src-shared/run-list';
 
 /**
@@ -15,30 +16,10 @@ import { entriesFromRunList } from '../src-shared/run-list';
 
 export const sweepBetas = ['1', '4'];
 
-/** Small runs on 600 MNIST training images: seconds each on two cores. */
-const tiny = {
-  trainSubset: '600',
-  testSubset: '200',
-  epochs: '3',
-  hiddenSizes: '64',
-  latentDim: '4',
-  batchSize: '50',
-  learningRate: '0.005',
-};
-
-async function queueFromForm(page: Page, experimentName: string, runs: number): Promise<void> {
-  await page.locator('#experiment-name').fill(experimentName);
-  await expect
-    .poll(() => page.locator('[data-testid="run-count"]').textContent())
-    .toMatch(new RegExp(`^\\s*${runs}\\s+runs?`));
-  await page.locator('[data-testid="queue-button"]').click();
-  await expect.poll(() => page.locator('[data-testid="queued-message"]').textContent()).toContain(`Queued ${runs} run`);
-}
-
 /** Three experiments from the form: the β sweep, an IWAE k = 5 run, a PCA baseline (its training fields hidden). */
 export async function queueFromTheForm(page: Page): Promise<void> {
   await openView(page, 'new');
-  for (const [key, value] of Object.entries(tiny)) await page.locator(`#field-${key}`).fill(value);
+  for (const [key, value] of Object.entries(tinyRun)) await page.locator(`#field-${key}`).fill(value);
   await page.locator('button[data-sweep="beta"]').click();
   await page.locator('#field-beta').fill(sweepBetas.join(', '));
   await queueFromForm(page, 'e2e β sweep', sweepBetas.length);
@@ -56,18 +37,6 @@ export async function queueFromTheForm(page: Page): Promise<void> {
   await shot(page, 'new-experiment-pca');
   await queueFromForm(page, 'e2e PCA baseline', 1);
   await page.locator('#field-model').selectOption('vae');
-}
-
-export async function waitFinished(page: Page, token: string, count: number, timeoutMs: number): Promise<void> {
-  await expect
-    .poll(
-      () =>
-        callFromPage(page, token, 'listRuns', {}).then(
-          (list) => entriesFromRunList(list).filter((r) => r.status === 'finished').length,
-        ),
-      { timeout: timeoutMs, interval: 500 },
-    )
-    .toBe(count);
 }
 
 export interface BaselineRunIds {

@@ -10,9 +10,9 @@ import {
   runIds,
   runsTableWithBaselines,
   sweepBetas,
-  waitFinished,
   type BaselineRunIds,
 } from './baselines-flow';
+import { waitAllFinished } from './analysis-flow';
 
 describe('browser mode: a PCA baseline and an IWAE (k = 5) run beside a β sweep', () => {
   let session: BrowserSession;
@@ -31,7 +31,7 @@ describe('browser mode: a PCA baseline and an IWAE (k = 5) run beside a β sweep
 
   it('queues all three from the form and trains or fits them', async () => {
     await queueFromTheForm(page);
-    await waitFinished(page, server.token, sweepBetas.length + 2, 300_000);
+    await waitAllFinished(page, server.token, sweepBetas.length + 2, 300_000);
     ids = await runIds(page, server.token);
   });
 

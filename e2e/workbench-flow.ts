@@ -48,17 +48,29 @@ export async function badValueIsRefused(page: Page): Promise<void> {
   await expect.poll(() => page.locator('[data-field="learningRate"] .message').count()).toBe(0);
 }
 
+/** Names the experiment the form describes, waits for its run count, queues it; returns when the UI confirms. */
+export async function queueFromForm(
+  page: Page,
+  experimentName: string,
+  runs: number,
+  beforeQueueing?: () => Promise<unknown>,
+): Promise<void> {
+  await page.locator('#experiment-name').fill(experimentName);
+  await expect
+    .poll(() => page.locator('[data-testid="run-count"]').textContent())
+    .toMatch(new RegExp(`^\\s*${runs}\\s+runs?`));
+  await beforeQueueing?.();
+  await page.locator('[data-testid="queue-button"]').click();
+  await expect.poll(() => page.locator('[data-testid="queued-message"]').textContent()).toContain(`Queued ${runs} run`);
+}
+
 /** Fills the form for a small β sweep {0, 1, 4} and queues it; returns when the UI confirms. */
 export async function queueBetaSweep(page: Page, experimentName: string): Promise<void> {
   await openView(page, 'new');
   for (const [key, value] of Object.entries(smallRun)) await setField(page, key, value);
   await page.locator('button[data-sweep="beta"]').click();
   await page.locator('#field-beta').fill('0, 1, 4');
-  await page.locator('#experiment-name').fill(experimentName);
-  await expect.poll(() => page.locator('[data-testid="run-count"]').textContent()).toMatch(/^\s*3\s+runs/);
-  await shot(page, 'new-experiment-sweep');
-  await page.locator('[data-testid="queue-button"]').click();
-  await expect.poll(() => page.locator('[data-testid="queued-message"]').textContent()).toContain('Queued 3 runs');
+  await queueFromForm(page, experimentName, 3, () => shot(page, 'new-experiment-sweep'));
 }
 
 /**

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunnerCpu } from '../queue/runner';
 import { PROFILE_PHASES, type RunProfile } from '../training/run-profile';
+import { pidIsAlive } from '../queue/runner';
 
 /**
  * Where a sweep's CPU time goes, for bench:sweep: CPU seconds are robust to other work on the machine where wall-clock
@@ -37,15 +38,7 @@ export function readProfiles(dir: string): RunProfile[] {
 /** Resolves once none of these processes is left (reaped), or after `limitMs`. */
 export async function processesGone(pids: number[], limitMs = 10_000): Promise<void> {
   const until = Date.now() + limitMs;
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  while (pids.some(pidIsAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
 
 export interface SweepCpu {

@@ -74,7 +74,7 @@ interface ActiveRun {
   settled: Promise<RunOutcome>;
 }
 
-function pidIsAlive(pid: number): boolean {
+export function pidIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

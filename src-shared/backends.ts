@@ -2,7 +2,7 @@
  * The TF.js backends a researcher can ask for, by name (src-main/training/backend-order.ts lists how each is tried).
  * Pure data: the CLI, the API contract and the UI's setting all take their choices from here.
  */
-export const backendNames = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export const backendNames = ['tensorflow', 'webgpu', 'blas', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 
 /** A backend by name, or `auto` for the best that starts. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { builtinDatasetSource, mnistDataDir } from '../data/builtin';
 import { loadDatasetSource } from '../data/load';
 import { selectBackend } from '../training/backend';
+import { blasInUse } from '../training/blas-backend';
 import { loadAverage, measureWorkbench, type Workload } from './measure';
 import { INSTALL, positiveIntegerFlags, requireTorch, TorchReference } from './torch';
 
@@ -10,7 +11,8 @@ import { INSTALL, positiveIntegerFlags, requireTorch, TorchReference } from './t
  * The workbench against PyTorch on the same CPU, the same models and the same MNIST files, measured interleaved in
  * one run (each side waits while the other trains), so a shared machine's load falls on both alike.
  * PyTorch: Debian's python3-torch with libopenblas0-openmp, 2 threads (src-main/bench/torch_reference.py).
- * Usage: bench-compare [--rounds N] [--train-subset N] [--threads N]
+ * The workbench: the blas backend (OpenBLAS products on the same cores), or the backend named by --backend.
+ * Usage: bench-compare [--backend blas|wasm|…] [--rounds N] [--train-subset N] [--threads N]
  */
 
 interface Case extends Workload {
@@ -25,8 +27,22 @@ interface Options {
   threads: number;
 }
 
-function parseArgs(argv: string[]): Options {
-  return positiveIntegerFlags<Options>(argv, { rounds: 2, trainSubset: null, threads: 2 });
+function parseArgs(argv: string[]): Options & { backend: string } {
+  const at = argv.indexOf('--backend');
+  if (at === -1) return { backend: 'blas', ...positiveIntegerFlags<Options>(argv, defaults) };
+  const backend = argv[at + 1];
+  if (backend === undefined || backend.startsWith('--')) throw new Error('--backend needs a name: blas, wasm, …');
+  const rest = [...argv.slice(0, at), ...argv.slice(at + 2)];
+  return { backend, ...positiveIntegerFlags<Options>(rest, defaults) };
+}
+
+const defaults: Options = { rounds: 2, trainSubset: null, threads: 2 };
+
+/** The backend as the headline names it: for blas, which OpenBLAS kernel on how many threads. */
+function describe(backend: string): string {
+  const blas = blasInUse();
+  if (backend !== 'blas' || blas === null) return backend === 'wasm' ? 'wasm (one thread)' : backend;
+  return `blas (OpenBLAS ${blas.coreName}, ${blas.threads()} threads, ${blas.library})`;
 }
 
 function cases(subset: number | null): Case[] {
@@ -68,12 +84,12 @@ async function main(): Promise<void> {
   const { script, version } = requireTorch();
   const blas = openblasNote();
   if (blas !== null) console.log(`warning: ${blas}`);
-  const backend = await selectBackend('wasm');
+  const backend = await selectBackend(options.backend);
   const dataset = await loadDatasetSource(builtinDatasetSource('mnist'));
   const torch = new TorchReference(script, [join(mnistDataDir(), 'train-images-idx3-ubyte')]);
   await torch.next();
   console.log(
-    `workbench on ${backend.backend} (one thread) against PyTorch ${version} (${options.threads} threads, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}), ` +
+    `workbench on ${describe(backend.backend)} against PyTorch ${version} (${options.threads} threads, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}), ` +
       `${options.rounds} interleaved rounds, each side's last epoch of 2 measured; load average at start ${loadAverage()}`,
   );
   // Wall-time rates, and CPU milliseconds per training example (all threads): on a machine shared with other work the

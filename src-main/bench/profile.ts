@@ -8,20 +8,24 @@ import { loadAverage } from './measure';
 
 /**
  * Where one training step's time goes: per-kernel times and counts (tf.profile), and the time outside kernels.
- * Usage: bench-profile [--arch mlp|conv] [--batch-size N] [--steps N]
+ * Usage: bench-profile [--backend blas|wasm|…] [--arch mlp|conv] [--batch-size N] [--steps N]
  */
 
 interface Options {
+  backend: string;
   arch: 'mlp' | 'conv';
   batchSize: number;
   steps: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { arch: 'mlp', batchSize: 128, steps: 5 };
+  const options: Options = { backend: 'blas', arch: 'mlp', batchSize: 128, steps: 5 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === '--arch') {
+    if (flag === '--backend') {
+      if (value === undefined) throw new Error('--backend needs a name: blas, wasm, webgpu, …');
+      options.backend = value;
+    } else if (flag === '--arch') {
       if (value !== 'mlp' && value !== 'conv') throw new Error(`--arch ${value ?? '(missing)'}: expected mlp or conv`);
       options.arch = value;
     } else if (flag === '--batch-size' || flag === '--steps') {
@@ -30,7 +34,7 @@ function parseArgs(argv: string[]): Options {
         throw new Error(`${flag} ${value ?? '(missing)'}: expected a positive integer`);
       if (flag === '--batch-size') options.batchSize = n;
       else options.steps = n;
-    } else throw new Error(`unknown argument ${flag}; use --arch mlp|conv, --batch-size N, --steps N`);
+    } else throw new Error(`unknown argument ${flag}; use --backend NAME, --arch mlp|conv, --batch-size N, --steps N`);
   }
   return options;
 }
@@ -66,7 +70,7 @@ let adamMs = 0;
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const backend = await selectBackend('wasm');
+  const backend = await selectBackend(options.backend);
   const config = parseConfig({ ...defaultConfig, architecture: options.arch, batchSize: options.batchSize });
   const model = buildModel({ config, shape: { height: 28, width: 28 }, seed: 1 });
   const adam = await Adam.create(model.params, { learningRate: config.learningRate });

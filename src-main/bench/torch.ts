@@ -21,6 +21,19 @@ export function requireTorch(): { script: string; version: string } {
   return { script, version: probe.stdout.trim() };
 }
 
+/**
+ * PyTorch on OpenBLAS's OpenMP build, the reference the issue measured, even where the pthreads build (which the
+ * workbench's blas backend needs) is the system's default libblas: its folder goes first on the library path.
+ */
+function openmpBlasPath(): { LD_LIBRARY_PATH?: string } {
+  const dir = ['/usr/lib/x86_64-linux-gnu/openblas-openmp', '/usr/lib/aarch64-linux-gnu/openblas-openmp'].find((d) =>
+    existsSync(d),
+  );
+  if (dir === undefined) return {};
+  const rest = process.env.LD_LIBRARY_PATH;
+  return { LD_LIBRARY_PATH: rest === undefined || rest === '' ? dir : `${dir}:${rest}` };
+}
+
 /** src-main/bench/torch_reference.py as a child answering one JSON line per JSON request line. */
 export class TorchReference {
   private readonly child;
@@ -31,7 +44,7 @@ export class TorchReference {
     // processes (measured here at load average 5–8); on an idle machine it costs little.
     this.child = spawn(PYTHON, [script, ...args], {
       stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE', ...openmpBlasPath() },
     });
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
   }

@@ -16,7 +16,7 @@ quietTfjs();
  * Default: seconds per epoch of the reference MLP VAE (784-512-20, batch 128, Adam 1e-3, Bernoulli decoder, full
  * MNIST 60k). `--arch conv` trains the conv VAE; `--train-subset N` trains on the first N examples.
  *
- * Usage: bench-train [--epochs N] [--backend auto|webgpu|tensorflow|wasm|cpu] [--compare BACKEND] [--arch mlp|conv]
+ * Usage: bench-train [--epochs N] [--backend auto|tensorflow|webgpu|blas|wasm|cpu] [--compare BACKEND] [--arch mlp|conv]
  *                    [--batch-size N] [--train-subset N] [--test-subset N] [--allow-software-gpu]
  */
 

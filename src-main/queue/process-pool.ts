@@ -1,5 +1,11 @@
 import type { FromWorker, ToWorker } from '../training/protocol';
 import type { SpawnTraining, TrainingProcess } from './types';
+import { availableParallelism } from 'node:os';
+
+/** The cores each of `runsAtOnce` training processes may use for its matrix products: the machine's, shared evenly. */
+export function cpuThreadsPerRun(runsAtOnce: number, cores: number = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, runsAtOnce)));
+}
 
 /**
  * Training processes kept across runs. A run leases a process; to the run the lease is a TrainingProcess like any

@@ -22,7 +22,7 @@ import type { RunSummary } from '../../src-shared/runs';
 import { backendChoices, type BackendPreference } from '../../src-shared/backends';
 import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
 import type { RunProgress, SpawnTraining, TrainingProcess } from './types';
-import { TrainingProcessPool } from './process-pool';
+import { cpuThreadsPerRun, TrainingProcessPool } from './process-pool';
 
 export type StopReason = 'paused' | 'cancelled' | 'interrupted' | 'stopped-early';
 
@@ -386,6 +386,7 @@ export class QueueRunner {
         resumeFrom,
         backend: this.backend,
         ...(this.allowSoftwareGpu === null ? {} : { allowSoftwareGpu: this.allowSoftwareGpu }),
+        cpuThreads: cpuThreadsPerRun(this.workers),
       });
     } catch (error) {
       end('failed', () => void markRunFailed(this.db, run.id, (error as Error).message));

@@ -10,7 +10,7 @@ import { listImportedDatasets, saveImportedDataset } from '../store/datasets';
 import { openDatabase } from '../store/db';
 import type { FromWorker } from '../training/protocol';
 import type { SpawnTraining, TrainingProcess } from '../queue/types';
-import { TrainingProcessPool } from '../queue/process-pool';
+import { cpuThreadsPerRun, TrainingProcessPool } from '../queue/process-pool';
 import { describeAdapter, type BackendInfo } from '../../src-shared/runs';
 import {
   decodeCheckpoint,
@@ -301,6 +301,7 @@ export class RemoteWorker {
       resumeFrom,
       backend,
       ...(training.allowSoftwareGpu === undefined ? {} : { allowSoftwareGpu: training.allowSoftwareGpu }),
+      cpuThreads: cpuThreadsPerRun(this.heartbeat.concurrency),
     });
     try {
       const { code, signal } = await exited;

@@ -3,13 +3,15 @@ import type { BackendName } from '../../src-shared/backends';
 /**
  * The TF.js backends the training and latent processes try, best first (design.md, "Processes"): native TensorFlow
  * with CUDA (only when it really sees a GPU), WebGPU through Dawn (a hardware adapter only), native TensorFlow on
- * the CPU, WebAssembly (SIMD, XNNPACK), then the plain-JS cpu backend (≈25× slower than wasm: a last resort). Kept
+ * the CPU, WebAssembly with the system's OpenBLAS for matrix products (blas-backend.ts), WebAssembly alone (SIMD,
+ * XNNPACK), then the plain-JS cpu backend (≈25× slower than wasm: a last resort). Kept
  * apart from backend.ts so the app's main process and the CLI can show the order without loading TF.js.
  */
 export const backendCandidates = [
   { label: 'tensorflow (GPU)', backend: 'tensorflow', nativePackage: '@tensorflow/tfjs-node-gpu' },
   { label: 'webgpu', backend: 'webgpu', nativePackage: null },
   { label: 'tensorflow (CPU)', backend: 'tensorflow', nativePackage: '@tensorflow/tfjs-node' },
+  { label: 'blas', backend: 'blas', nativePackage: null },
   { label: 'wasm', backend: 'wasm', nativePackage: null },
   { label: 'cpu', backend: 'cpu', nativePackage: null },
 ] as const satisfies readonly (BackendCandidate & { backend: BackendName })[];

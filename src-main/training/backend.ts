@@ -3,6 +3,8 @@ import nodeUtil from 'node:util';
 import type { BackendInfo, GpuAdapter } from '../../src-shared/runs';
 import { allowSoftwareGpuEnvVar, backendCandidates, backendEnvVar, type BackendCandidate } from './backend-order';
 import { parseBackendChoice } from '../../src-shared/backends';
+import { loadBlas } from './blas';
+import { blasBackendName, blasInUse, registerBlasBackend } from './blas-backend';
 import {
   activate,
   adapterOf,
@@ -185,12 +187,32 @@ async function tryWasm(): Promise<Attempt> {
   return activate('wasm');
 }
 
+async function tryBlas(): Promise<Attempt> {
+  const load = await loadBlas();
+  if (!load.ok) return { ok: false, reason: load.reason };
+  try {
+    await registerBlasBackend(load.blas);
+  } catch (error) {
+    return { ok: false, reason: `@tensorflow/tfjs-backend-wasm, which it runs on, failed to load: ${firstLine(error)}` };
+  }
+  return activate(blasBackendName);
+}
+
 function attempt(candidate: BackendCandidate, host: BackendHost, allowSoftwareGpu: boolean): Promise<Attempt> {
   if (candidate.nativePackage !== null) {
     return tryNative(host, candidate.nativePackage, candidate.backend, candidate.label.includes('GPU'));
   }
   if (candidate.backend === 'webgpu') return tryWebgpu(host, allowSoftwareGpu);
+  if (candidate.backend === blasBackendName) return tryBlas();
   return candidate.backend === 'wasm' ? tryWasm() : activate(candidate.backend);
+}
+
+/**
+ * How many threads this process's matrix products may use: a training process is told its share of the cores (the
+ * queue runs several at once). Only the blas backend's OpenBLAS has threads of ours to set.
+ */
+export function setCpuThreads(threads: number): void {
+  blasInUse()?.setThreads(threads);
 }
 
 function allowSoftwareFromEnv(): boolean {
@@ -228,7 +250,8 @@ export async function selectBackend(preferred: string | null, options: SelectOpt
     const result = await attempt(candidate, host, allowSoftwareGpu);
     if (result.ok) {
       await tf.ready();
-      if (candidate.backend === 'wasm' && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
+      const onWasm = candidate.backend === 'wasm' || candidate.backend === blasBackendName;
+      if (onWasm && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
         skipped.push({
           backend: 'wasm (SIMD)',
           reason: 'this runtime has no WebAssembly SIMD; the plain wasm build is several times slower',

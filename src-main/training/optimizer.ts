@@ -88,7 +88,7 @@ export class Adam {
     const epsT = epsilon * root;
     // The wasm backend copies an array into its heap when a tensor is made from it, so two buffers per weight can
     // alternate; other backends (cpu) may keep a reference to the array, so they get a fresh one each step.
-    const reuse = tf.getBackend() === 'wasm';
+    const reuse = tf.getBackend() === 'wasm' || tf.getBackend() === 'blas';
     this.slots.forEach((slot, index) => {
       const g = read[index];
       const { weights, m, v } = slot;

@@ -24,6 +24,11 @@ export type ToWorker =
       allowSoftwareGpu?: boolean;
       /** After a run that finished or stopped, say 'idle' and wait for the next start instead of exiting. */
       keepAlive?: boolean;
+      /**
+       * The cores this run may use for its matrix products (the blas backend's threads): the machine's cores shared
+       * among the runs that train at once. Absent: all of them.
+       */
+      cpuThreads?: number;
     }
   | { type: 'stop' };
 

@@ -21,6 +21,8 @@ export interface TrainingProcessDeps {
    * (window-backend.ts); tests pass one with fake native packages. Passed in so this loop loads nothing of Node.
    */
   startBackend: (preferred: string | null, options: { allowSoftwareGpu?: boolean }) => Promise<BackendInfo>;
+  /** Gives the backend this many CPU threads (backend.ts setCpuThreads); absent where threads are not ours to set. */
+  setCpuThreads?: (threads: number) => void;
   /** Where the run's CPU time per phase goes (bench:sweep; worker.ts passes runProfiler()); default none. */
   profiler?: RunProfiler | null;
 }
@@ -73,6 +75,7 @@ export function runTrainingProcess(port: WorkerPort, deps: TrainingProcessDeps):
     try {
       profiler?.begin(message.runId, ranBefore);
       const info = await startBackend(message);
+      if (message.cpuThreads !== undefined) deps.setCpuThreads?.(message.cpuThreads);
       profiler?.phase('backend');
       await port.send({ type: 'ready', backend: info });
       const data = await loadDataset(message.dataset);

@@ -3,7 +3,7 @@ import '../require-node';
 import { parentPort } from '../child/parent-port';
 import { loadDatasetSource } from '../data/load';
 import { runTrainingProcess, type WorkerPort } from './training-process';
-import { selectBackend } from './backend';
+import { selectBackend, setCpuThreads } from './backend';
 import { runProfiler } from './run-profile';
 import { quietTfjs } from '../tfjs-quiet';
 
@@ -34,4 +34,9 @@ function reportCrash(reason: unknown): void {
 
 process.on('uncaughtException', reportCrash);
 process.on('unhandledRejection', reportCrash);
-runTrainingProcess(port, { loadDataset: loadDatasetSource, startBackend: selectBackend, profiler: runProfiler() });
+runTrainingProcess(port, {
+  loadDataset: loadDatasetSource,
+  startBackend: selectBackend,
+  setCpuThreads,
+  profiler: runProfiler(),
+});

@@ -16,6 +16,14 @@ function hasVulkanLoader() {
   );
 }
 
+/** The pthreads build of OpenBLAS where Debian and Ubuntu put it (src-main/training/blas.ts looks there first). */
+function hasOpenblasPthreads() {
+  if (process.env.VAE_WORKBENCH_BLAS_LIBRARY) return true;
+  return ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu'].some((dir) =>
+    existsSync(join(dir, 'openblas-pthread', 'libopenblas.so.0')),
+  );
+}
+
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const install = (packages) => `sudo apt-get install ${packages} (or: bash scripts/setup-tests.sh)`;
 
@@ -35,6 +43,11 @@ const checks = [
     ok: () => onPath('xvfb-run'),
     fail: false,
     message: `xvfb-run is missing: the desktop (Electron) suite needs it without a display, and skips while the Electron binary is absent; ${install('xvfb xauth')}`,
+  },
+  {
+    ok: hasOpenblasPthreads,
+    fail: true,
+    message: `OpenBLAS built with pthreads is missing: the blas backend's tests train on it; ${install('libopenblas0-pthread')}`,
   },
   {
     ok: () => onPath('redis-server'),

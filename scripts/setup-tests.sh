@@ -28,8 +28,9 @@ if [ "${VERSION_CODENAME:-}" = bookworm ]; then
 fi
 $SUDO apt-get update -q
 # chromium: Playwright's browser; poppler-utils: PDF checks; xvfb: headed Electron runs;
-# dataset-fashion-mnist: the second built-in dataset; redis-server: the Redis queue tests.
-$SUDO apt-get install -y -q --no-install-recommends chromium poppler-utils xvfb xauth dataset-fashion-mnist redis-server ca-certificates
+# dataset-fashion-mnist: the second built-in dataset; redis-server: the Redis queue tests;
+# libopenblas0-pthread: the blas backend's matrix products (OpenBLAS built with pthreads; its OpenMP build is refused).
+$SUDO apt-get install -y -q --no-install-recommends chromium poppler-utils xvfb xauth dataset-fashion-mnist redis-server ca-certificates libopenblas0-pthread
 # libvulkan1 + Mesa's lavapipe (with its libdrm) for the webgpu suite, which skips with its reason without them.
 $SUDO apt-get install -y -q --no-install-recommends "${VULKAN_FROM[@]}" mesa-vulkan-drivers libvulkan1
 [ "$PACKAGES_ONLY" = 1 ] && exit 0

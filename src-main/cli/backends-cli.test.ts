@@ -34,15 +34,16 @@ describe('vae-workbench backends and --backend', () => {
 
   it('lists every backend best first, each available or with its reason', () => {
     expect(listed.code, listed.err).toBe(0);
-    expect(rows.map((r) => r.label)).toEqual(['tensorflow (GPU)', 'webgpu', 'tensorflow (CPU)', 'wasm', 'cpu']);
+    expect(rows.map((r) => r.label)).toEqual(['tensorflow (GPU)', 'webgpu', 'tensorflow (CPU)', 'blas', 'wasm', 'cpu']);
     for (const row of rows) expect(row.available || (row.reason ?? '').length > 0).toBe(true);
     expect(rows.find((r) => r.label === 'wasm')?.available).toBe(true);
+    expect(rows.find((r) => r.label === 'blas')?.available).toBe(true);
   });
 
   it('refuses a backend that is not one, naming the allowed ones', () => {
     const bad = vae(['run', '--db', db, '--backend', 'cuda']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--backend = 'cuda' is not a backend; use one of auto, tensorflow, webgpu, wasm, cpu/);
+    expect(bad.err).toMatch(/--backend = 'cuda' is not a backend; use one of auto, tensorflow, webgpu, blas, wasm, cpu/);
   });
 
   it.skipIf(!onlySoftware)(

@@ -30,7 +30,7 @@ describe('the saved backend preference', () => {
     store = openTempStore();
     expect(() =>
       setBackendSetting(store!.db, { backend: 'cuda', allowSoftwareGpu: false } as unknown as BackendPreference),
-    ).toThrow(/backend = "cuda": allowed: auto, tensorflow, webgpu, wasm, cpu/);
+    ).toThrow(/backend = "cuda": allowed: auto, tensorflow, webgpu, blas, wasm, cpu/);
     store.db
       .prepare("INSERT INTO settings (id, backend, allow_software_gpu, updated_at) VALUES (1, 'metal', 0, 'now')")
       .run();

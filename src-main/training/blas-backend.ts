@@ -9,9 +9,11 @@ import type { Blas } from './blas';
  * Profiled on this 2-core machine, the reference MLP step at batch 512 spent 66 of its 93 ms in XNNPACK's
  * one-threaded matMuls. OpenBLAS also takes transposed operands as they are, so no Transpose kernel runs for them.
  *
- * Its numbers differ from wasm's in the last bits (another summation order) but are the same from run to run:
- * OpenBLAS splits a product's rows and columns between threads, never its inner sum, so even the thread count does
- * not change a result (blas-backend.test.ts checks both).
+ * Its numbers differ from wasm's in the last bits (another summation order) but are the same from run to run, and
+ * for any thread count (blas-backend.test.ts checks both): OpenBLAS splits a product's rows and columns between
+ * threads, but above its block size (GEMM_Q: 384 for sgemm on SkylakeX) its threaded and one-thread drivers cut the
+ * inner sum in different places (measured here: K = 500, 600, 784 differed between 1 and 2 threads; K ≤ 384, 512, 768
+ * did not). So the inner sum is cut here, into equal pieces of at most 256, and the pieces added in order.
  */
 
 export const blasBackendName = 'blas';
@@ -129,24 +131,35 @@ function product(
   const bOffset = offsetOf(backend, b);
   const lda = transposeA ? m : k;
   const ldb = transposeB ? k : n;
+  const pieces = Math.ceil(k / INNER_PIECE);
+  const piece = Math.ceil(k / pieces);
   for (let i = 0; i < batch; i++) {
-    blas.sgemm(
-      transposeA,
-      transposeB,
-      m,
-      n,
-      k,
-      new Float32Array(heap, aOffset + 4 * i * strideA, m * k),
-      lda,
-      new Float32Array(heap, bOffset + 4 * i * strideB, k * n),
-      ldb,
-      0,
-      c.subarray(i * m * n, (i + 1) * m * n),
-      n,
-    );
+    const output = c.subarray(i * m * n, (i + 1) * m * n);
+    for (let start = 0; start < k; start += piece) {
+      // Where columns start..start+piece of op(A) and rows of op(B) begin; the leading dimensions stay the whole.
+      const aStart = aOffset + 4 * (i * strideA + (transposeA ? start * m : start));
+      const bStart = bOffset + 4 * (i * strideB + (transposeB ? start : start * n));
+      blas.sgemm(
+        transposeA,
+        transposeB,
+        m,
+        n,
+        Math.min(piece, k - start),
+        new Float32Array(heap, aStart),
+        lda,
+        new Float32Array(heap, bStart),
+        ldb,
+        start === 0 ? 0 : 1,
+        output,
+        n,
+      );
+    }
   }
   return { out, shape };
 }
+
+/** The longest inner sum handed to OpenBLAS in one call (see the top of this file). */
+const INNER_PIECE = 256;
 
 function batchMatMul(blas: Blas, args: KernelArgs, fallback: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b } = args.inputs as { a: WasmTensorInfo; b: WasmTensorInfo };
@@ -156,8 +169,8 @@ function batchMatMul(blas: Blas, args: KernelArgs, fallback: tf.KernelFunc): tf.
 }
 
 /**
- * act(op(a)·op(b) + bias): the product on OpenBLAS, then bias and activation in one pass over the result. A bias that
- * is not a vector over the columns (or a scalar), and PReLU, go to the wasm kernel.
+ * act(op(a)·op(b) + bias): the product on OpenBLAS, then bias and activation in one pass over the result. A bias or
+ * PReLU slopes that are not one value per column (or one value for all) go to the wasm kernel.
  */
 function fusedMatMul(blas: Blas, args: KernelArgs, fallback: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b, bias, preluActivationWeights } = args.inputs as {
@@ -175,10 +188,14 @@ function fusedMatMul(blas: Blas, args: KernelArgs, fallback: tf.KernelFunc): tf.
   const backend = args.backend as BackendWasm;
   const epilogue = epilogueOf(activation, leakyreluAlpha);
   const columns = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
-  const usable =
-    epilogue !== null &&
-    preluActivationWeights == null &&
-    (bias == null || (bias.dtype === 'float32' && bias.shape.length === 1 && (bias.shape[0] === columns || bias.shape[0] === 1)));
+  // A vector over the columns or a single value: what a row of the result can take as it is.
+  const rowLike = (t: WasmTensorInfo | undefined): boolean =>
+    t == null || (t.dtype === 'float32' && t.shape.length === 1 && (t.shape[0] === columns || t.shape[0] === 1));
+  const prelu = activation === 'prelu';
+  const slopesFit = prelu
+    ? preluActivationWeights != null && rowLike(preluActivationWeights)
+    : preluActivationWeights == null;
+  const usable = (epilogue !== null || prelu) && rowLike(bias) && slopesFit;
   if (!usable) return fallback(args);
   const result = product(blas, backend, a, b, transposeA, transposeB);
   if (result === null) return fallback(args);
@@ -189,10 +206,26 @@ function fusedMatMul(blas: Blas, args: KernelArgs, fallback: tf.KernelFunc): tf.
   const heap = heapOf(backend);
   const c = new Float32Array(heap, offsetOf(backend, out), size);
   // The bias as a row of n values (a scalar bias repeated), so every case below is one loop without branches on it.
-  const row = new Float32Array(n);
-  if (bias == null) row.fill(0);
-  else if (bias.shape[0] === 1) row.fill(new Float32Array(heap, offsetOf(backend, bias), 1)[0]);
-  else row.set(new Float32Array(heap, offsetOf(backend, bias), n));
+  const rowOf = (t: WasmTensorInfo | undefined): Float32Array => {
+    const values = new Float32Array(n);
+    if (t == null) return values;
+    if (t.shape[0] === 1) values.fill(new Float32Array(heap, offsetOf(backend, t), 1)[0]);
+    else values.set(new Float32Array(heap, offsetOf(backend, t), n));
+    return values;
+  };
+  const row = rowOf(bias);
+  if (prelu) {
+    // PReLU (He et al. 2015): x for x ≥ 0, αⱼ·x below, with a slope per column.
+    const slopes = rowOf(preluActivationWeights);
+    for (let start = 0; start < size; start += n) {
+      for (let j = 0; j < n; j++) {
+        const value = c[start + j] + row[j];
+        c[start + j] = value < 0 ? slopes[j] * value : value;
+      }
+    }
+    return out as tf.TensorInfo;
+  }
+  if (epilogue === null) throw new Error(`_FusedMatMul: no epilogue for activation '${activation}'`);
   // The two activations training uses get their own loops: a call per element would cost as much as the product.
   if (epilogue === identity) {
     for (let start = 0; start < size; start += n) for (let j = 0; j < n; j++) c[start + j] += row[j];
@@ -215,8 +248,11 @@ const identity = (x: number): number => x;
 // x < 0 rather than max(0, x): NaN stays NaN, as it does in the wasm kernel.
 const relu = (x: number): number => (x < 0 ? 0 : x);
 
-/** The activations tf.fused.matMul offers, as TF.js defines them (tfjs-core fused_util.applyActivation); null: PReLU. */
-function epilogueOf(activation: string | undefined, leakyreluAlpha: number | undefined): ((x: number) => number) | null {
+/** The activations tf.fused.matMul offers, as TF.js defines them (tfjs-core fused_util.applyActivation); PReLU apart. */
+function epilogueOf(
+  activation: string | undefined,
+  leakyreluAlpha: number | undefined,
+): ((x: number) => number) | null {
   switch (activation ?? 'linear') {
     case 'linear':
       return identity;

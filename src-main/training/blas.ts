@@ -85,11 +85,12 @@ let loaded: Promise<BlasLoad> | null = null;
  * fault (seen here on every second exit of a plain script); the pthreads build shuts its threads down first.
  */
 export function loadBlas(candidates: string[] = blasLibraryCandidates()): Promise<BlasLoad> {
-  loaded ??= open(candidates);
+  loaded ??= openBlas(candidates);
   return loaded;
 }
 
-async function open(candidates: string[]): Promise<BlasLoad> {
+/** Opens the first usable library of `candidates`, each time it is called (loadBlas keeps one per process). */
+export async function openBlas(candidates: string[]): Promise<BlasLoad> {
   let koffi: KoffiLike;
   try {
     const specifier = 'koffi';

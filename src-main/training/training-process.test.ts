@@ -263,7 +263,7 @@ describe.skipIf(!existsSync(built))(
         backend: null,
       } satisfies ToWorker);
       expect(await exited).toBe(0);
-      expect(sent[0]).toMatchObject({ type: 'ready', backend: { backend: 'wasm' } });
+      expect(sent[0]).toMatchObject({ type: 'ready', backend: { backend: 'blas' } });
       const epoch = sent.find((m) => m.type === 'epoch');
       expect(epoch?.type === 'epoch' && epoch.checkpoint?.weights[0].data).toBeInstanceOf(Float32Array);
       expect(sent[sent.length - 1]).toEqual({ type: 'finished' });

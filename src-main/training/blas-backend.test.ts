@@ -1,0 +1,263 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
+import type { CheckpointPayload, EpochResult } from '../records';
+import { rectanglesDataset } from '../testing/rectangles-dataset';
+import { selectBackend, setCpuThreads } from './backend';
+import { blasInUse } from './blas-backend';
+import { dense, denseReference } from './dense';
+import { trainRun } from './trainer';
+
+beforeAll(async () => {
+  const info = await selectBackend('blas');
+  expect(info.backend).toBe('blas');
+});
+
+afterAll(async () => {
+  await selectBackend('wasm');
+});
+
+function values(length: number, seed: number): Float32Array {
+  return Float32Array.from({ length }, (_, i) => Math.sin(seed * 7.1 + i * 0.61) * 1.5);
+}
+
+/** [batch, m, n] product of row-major blocks in double precision; batch 1 on either side is broadcast. */
+function product(
+  a: Float32Array,
+  aShape: number[],
+  b: Float32Array,
+  bShape: number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): number[] {
+  const [ba, ra, ca] = aShape.length === 3 ? aShape : [1, ...aShape];
+  const [bb, rb, cb] = bShape.length === 3 ? bShape : [1, ...bShape];
+  const [m, k] = transposeA ? [ca, ra] : [ra, ca];
+  const n = transposeB ? rb : cb;
+  const out: number[] = [];
+  for (let t = 0; t < Math.max(ba, bb); t++) {
+    const ao = (ba === 1 ? 0 : t) * ra * ca;
+    const bo = (bb === 1 ? 0 : t) * rb * cb;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let p = 0; p < k; p++) {
+          const x = transposeA ? a[ao + p * ca + i] : a[ao + i * ca + p];
+          const y = transposeB ? b[bo + j * cb + p] : b[bo + p * cb + j];
+          sum += x * y;
+        }
+        out.push(sum);
+      }
+    }
+  }
+  return out;
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-4): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const scale = Math.max(1, Math.abs(expected[i]));
+    if (!(Math.abs(actual[i] - expected[i]) <= tolerance * scale)) {
+      throw new Error(`element ${i}: ${actual[i]} where ${expected[i]} was expected`);
+    }
+  }
+}
+
+describe('the blas backend', () => {
+  it('names the OpenBLAS it runs on', () => {
+    expect(tf.getBackend()).toBe('blas');
+    expect(blasInUse()?.coreName).toBeTruthy();
+  });
+
+  it('matMul: every transpose, batched, broadcast over the batch, and empty', () => {
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[6, 9], [9, 4], false, false],
+      [[9, 6], [9, 4], true, false],
+      [[6, 9], [4, 9], false, true],
+      [[9, 6], [4, 9], true, true],
+      [[3, 6, 9], [3, 9, 4], false, false],
+      [[3, 9, 6], [1, 4, 9], true, true],
+      [[1, 6, 9], [3, 9, 4], false, false],
+    ];
+    for (const [aShape, bShape, ta, tb] of cases) {
+      const a = values(
+        aShape.reduce((x, y) => x * y),
+        1,
+      );
+      const b = values(
+        bShape.reduce((x, y) => x * y),
+        2,
+      );
+      const result = tf.tidy(() => tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), ta, tb));
+      expectClose(result.dataSync(), product(a, aShape, b, bShape, ta, tb));
+      result.dispose();
+    }
+    const empty = tf.tidy(() => tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 2])));
+    expect(Array.from(empty.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(empty.shape).toEqual([3, 2]);
+    empty.dispose();
+  });
+
+  it('fused matMul: bias (a vector or a scalar) and every activation TF.js fuses, against the plain ops', () => {
+    const x = tf.tensor2d(values(5 * 7, 3), [5, 7]);
+    const W = tf.tensor2d(values(7 * 6, 4), [7, 6]);
+    const bias = tf.tensor1d(values(6, 5));
+    const scalarBias = tf.tensor1d([0.25]);
+    const alpha = tf.tensor1d(values(6, 6).map((v) => Math.abs(v) / 4));
+    const activations = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const;
+    for (const activation of activations) {
+      for (const b of [bias, scalarBias, undefined]) {
+        const fused = tf.fused.matMul({
+          a: x,
+          b: W,
+          transposeB: false,
+          bias: b,
+          activation,
+          preluActivationWeights: activation === 'prelu' ? alpha : undefined,
+          leakyreluAlpha: 0.1,
+        });
+        const plain = tf.tidy(() => {
+          const y = b === undefined ? tf.matMul(x, W) : tf.add(tf.matMul(x, W), b);
+          switch (activation) {
+            case 'linear':
+              return y;
+            case 'relu':
+              return tf.relu(y);
+            case 'relu6':
+              return tf.relu6(y);
+            case 'elu':
+              return tf.elu(y);
+            case 'sigmoid':
+              return tf.sigmoid(y);
+            case 'leakyrelu':
+              return tf.leakyRelu(y, 0.1);
+            case 'prelu':
+              return tf.prelu(y, alpha);
+          }
+        });
+        expectClose(fused.dataSync(), plain.dataSync(), 1e-5);
+        tf.dispose([fused, plain]);
+      }
+    }
+    tf.dispose([x, W, bias, scalarBias, alpha]);
+  });
+
+  it("dense: the hand-written gradient with transposed products equals TF.js's own", () => {
+    const x = tf.tensor2d(values(8 * 12, 7), [8, 12]);
+    const W = tf.tensor2d(values(12 * 5, 8), [12, 5]);
+    const b = tf.tensor1d(values(5, 9));
+    for (const activation of ['linear', 'relu'] as const) {
+      const loss = (f: typeof dense) => (xi: tf.Tensor, Wi: tf.Tensor, bi: tf.Tensor) =>
+        tf.sum(tf.square(f(xi as tf.Tensor2D, Wi as tf.Tensor2D, bi as tf.Tensor1D, { activation })));
+      const ours = tf.grads(loss(dense))([x, W, b]);
+      const theirs = tf.grads(
+        loss((xi, Wi, bi, options) => denseReference(xi, Wi, bi, options?.activation ?? 'linear')),
+      )([x, W, b]);
+      ours.forEach((g, i) => expectClose(g.dataSync(), theirs[i].dataSync(), 1e-5));
+      tf.dispose([...ours, ...theirs]);
+    }
+    tf.dispose([x, W, b]);
+  });
+
+  it('gives the same bits on one thread as on every core (OpenBLAS never splits an inner sum)', () => {
+    const blas = blasInUse()!;
+    const threads = blas.threads();
+    const a = tf.tensor2d(values(512 * 784, 10), [512, 784]);
+    const b = tf.tensor2d(values(784 * 512, 11), [784, 512]);
+    const g = tf.tensor2d(values(512 * 512, 12), [512, 512]);
+    const run = (): Float32Array[] =>
+      [
+        tf.matMul(a, b),
+        tf.matMul(a, g, true, false),
+        tf.matMul(g, b, false, true),
+        tf.matMul(a, a, false, true),
+        tf.fused.matMul({ a: g, b: g, bias: tf.ones([512]), activation: 'relu' }),
+      ].map((t) => {
+        const data = t.dataSync() as Float32Array;
+        t.dispose();
+        return data;
+      });
+    try {
+      setCpuThreads(1);
+      const one = run();
+      setCpuThreads(Math.max(2, threads));
+      const many = run();
+      one.forEach((values, i) => expect(Buffer.from(values.buffer).equals(Buffer.from(many[i].buffer))).toBe(true));
+    } finally {
+      blas.setThreads(threads);
+      tf.dispose([a, b, g]);
+    }
+  });
+});
+
+const dataset = rectanglesDataset({ train: 600, test: 100 });
+
+const small: ExperimentConfig = {
+  ...defaultConfig,
+  dataset: 'rectangles',
+  hiddenSizes: [64],
+  latentDim: 4,
+  batchSize: 50,
+  epochs: 3,
+  learningRate: 3e-3,
+  binarization: 'dynamic',
+};
+
+async function train(config: ExperimentConfig, resumeFrom: CheckpointPayload | null = null, stopAfter = Infinity) {
+  const epochs: EpochResult[] = [];
+  const outcome = await trainRun({
+    config,
+    dataset,
+    resumeFrom,
+    onEpoch: (r) => void epochs.push(r),
+    shouldStop: () => epochs.length > 0 && epochs[epochs.length - 1].epoch >= stopAfter,
+  });
+  return { outcome, epochs };
+}
+
+function numbers(r: EpochResult) {
+  return { epoch: r.epoch, train: r.train, test: r.test, klPerDim: r.klPerDim, images: r.images };
+}
+
+describe('training on the blas backend', () => {
+  for (const architecture of ['mlp', 'conv'] as const) {
+    it(`${architecture}: the same seed gives the same numbers, and a resumed run continues exactly`, async () => {
+      const config: ExperimentConfig = {
+        ...small,
+        architecture,
+        convChannels: [4, 8],
+        mcSamples: 2,
+        epochs: 2,
+        trainSubset: architecture === 'conv' ? 200 : 500,
+      };
+      const whole = await train(config);
+      const again = await train(config);
+      expect(again.epochs.map(numbers)).toEqual(whole.epochs.map(numbers));
+      const interrupted = await train(config, null, 1);
+      expect(interrupted.outcome).toEqual({ status: 'stopped', epochsDone: 1 });
+      const resumed = await train(config, interrupted.epochs[0].checkpoint!);
+      expect(numbers(resumed.epochs[0])).toEqual(numbers(whole.epochs[1]));
+      expect(resumed.epochs[0].checkpoint!.weights).toEqual(whole.epochs[1].checkpoint!.weights);
+    });
+  }
+
+  it('trains as the wasm backend does, with its products on OpenBLAS: the same losses up to float rounding', async () => {
+    const config: ExperimentConfig = { ...small, epochs: 1, trainSubset: 300 };
+    const blas = blasInUse()!;
+    const sgemm = blas.sgemm;
+    let products = 0;
+    blas.sgemm = (...args) => {
+      products += 1;
+      sgemm(...args);
+    };
+    const onBlas = await train(config).finally(() => (blas.sgemm = sgemm));
+    // 6 batches of forward and backward passes, and the test pass.
+    expect(products).toBeGreaterThan(6 * 8);
+    await selectBackend('wasm');
+    const onWasm = await train(config);
+    await selectBackend('blas');
+    const [a, b] = [onBlas.epochs[0], onWasm.epochs[0]];
+    expect(Math.abs(a.train.loss - b.train.loss) / Math.abs(b.train.loss)).toBeLessThan(1e-4);
+    expect(Math.abs(a.test.elbo - b.test.elbo) / Math.abs(b.test.elbo)).toBeLessThan(1e-4);
+  });
+});

@@ -51,7 +51,14 @@ export default defineConfig({
       outDir: 'out/main',
       // Optional native backends and the benchmark's browser driver are loaded at run time, never bundled.
       externalizeDeps: {
-        include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'playwright-core', 'ioredis', 'koffi'],
+        include: [
+          '@tensorflow/tfjs-node',
+          '@tensorflow/tfjs-node-gpu',
+          'webgpu',
+          'playwright-core',
+          'ioredis',
+          'koffi',
+        ],
       },
       lib: {
         entry: {

@@ -43,7 +43,9 @@ describe('vae-workbench backends and --backend', () => {
   it('refuses a backend that is not one, naming the allowed ones', () => {
     const bad = vae(['run', '--db', db, '--backend', 'cuda']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--backend = 'cuda' is not a backend; use one of auto, tensorflow, webgpu, blas, wasm, cpu/);
+    expect(bad.err).toMatch(
+      /--backend = 'cuda' is not a backend; use one of auto, tensorflow, webgpu, blas, wasm, cpu/,
+    );
   });
 
   it.skipIf(!onlySoftware)(

@@ -193,7 +193,10 @@ async function tryBlas(): Promise<Attempt> {
   try {
     await registerBlasBackend(load.blas);
   } catch (error) {
-    return { ok: false, reason: `@tensorflow/tfjs-backend-wasm, which it runs on, failed to load: ${firstLine(error)}` };
+    return {
+      ok: false,
+      reason: `@tensorflow/tfjs-backend-wasm, which it runs on, failed to load: ${firstLine(error)}`,
+    };
   }
   return activate(blasBackendName);
 }

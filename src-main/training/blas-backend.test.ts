@@ -190,6 +190,171 @@ describe('the blas backend', () => {
   });
 });
 
+/** Cross-correlation in double precision, NHWC, with TF.js's padding geometry (computeConv2DInfo). */
+function convReference(x: tf.Tensor4D, F: tf.Tensor4D, strides: number, pad: 'valid' | 'same' | number): number[] {
+  const info = tf.backend_util.computeConv2DInfo(x.shape, F.shape, strides, 1, pad);
+  const xv = x.dataSync();
+  const fv = F.dataSync();
+  const [, h, w, c] = x.shape;
+  const [kh, kw, , o] = F.shape;
+  const out: number[] = [];
+  for (let n = 0; n < x.shape[0]; n++)
+    for (let i = 0; i < info.outHeight; i++)
+      for (let j = 0; j < info.outWidth; j++)
+        for (let q = 0; q < o; q++) {
+          let sum = 0;
+          for (let p = 0; p < kh; p++)
+            for (let r = 0; r < kw; r++) {
+              const y = i * strides - info.padInfo.top + p;
+              const xx = j * strides - info.padInfo.left + r;
+              if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
+              for (let ch = 0; ch < c; ch++)
+                sum += xv[((n * h + y) * w + xx) * c + ch] * fv[((p * kw + r) * c + ch) * o + q];
+            }
+          out.push(sum);
+        }
+  return out;
+}
+
+describe('convolutions, slices and pads on the blas backend', () => {
+  it('Conv2D and FusedConv2D: strides 1 and 2, valid, same and explicit padding, against a direct sum', () => {
+    for (const [shape, filter, strides, pad] of [
+      [[2, 7, 6, 3], [3, 3, 3, 5], 1, 'same'],
+      [[2, 7, 6, 3], [3, 3, 3, 5], 2, 'same'],
+      [[2, 8, 8, 4], [2, 2, 4, 6], 1, 'valid'],
+      [[1, 9, 5, 40], [4, 4, 40, 3], 2, 1],
+      [[3, 5, 5, 1], [5, 5, 1, 2], 1, 2],
+    ] as [number[], number[], number, 'valid' | 'same' | number][]) {
+      tf.tidy(() => {
+        const x = tf.tensor4d(
+          values(
+            shape.reduce((a, b) => a * b),
+            13,
+          ),
+          shape as [number, number, number, number],
+        );
+        const F = tf.tensor4d(
+          values(
+            filter.reduce((a, b) => a * b),
+            14,
+          ),
+          filter as [number, number, number, number],
+        );
+        const bias = tf.tensor1d(values(filter[3], 15));
+        const expected = convReference(x, F, strides, pad);
+        expectClose(tf.conv2d(x, F, strides, pad).dataSync(), expected);
+        const fused = tf.fused.conv2d({ x, filter: F, strides, pad, bias, activation: 'relu' }).dataSync();
+        const b = bias.dataSync();
+        expectClose(
+          fused,
+          expected.map((v, i) => Math.max(0, v + b[i % filter[3]])),
+        );
+      });
+    }
+  });
+
+  it('Conv2DBackpropFilter (which wasm lacks) is the gradient of the convolution with respect to its filter', () => {
+    tf.tidy(() => {
+      const x = tf.tensor4d(values(2 * 6 * 5 * 3, 16), [2, 6, 5, 3]);
+      const F = tf.tensor4d(values(3 * 2 * 3 * 4, 17), [3, 2, 3, 4]);
+      const dy = tf.tensor4d(values(2 * 3 * 3 * 4, 18), [2, 3, 3, 4]);
+      const grad = tf
+        .engine()
+        .runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
+          strides: 2,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape: F.shape,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      // d/dF Σ y·dy, one entry at a time: Σ over the output of dy times the input value that entry multiplies.
+      const xv = x.dataSync();
+      const dv = dy.dataSync();
+      const info = tf.backend_util.computeConv2DInfo(x.shape, F.shape, 2, 1, 'same');
+      const expected: number[] = [];
+      for (let p = 0; p < 3; p++)
+        for (let r = 0; r < 2; r++)
+          for (let c = 0; c < 3; c++)
+            for (let o = 0; o < 4; o++) {
+              let sum = 0;
+              for (let n = 0; n < 2; n++)
+                for (let i = 0; i < info.outHeight; i++)
+                  for (let j = 0; j < info.outWidth; j++) {
+                    const y = i * 2 - info.padInfo.top + p;
+                    const xx = j * 2 - info.padInfo.left + r;
+                    if (y < 0 || y >= 6 || xx < 0 || xx >= 5) continue;
+                    sum += xv[((n * 6 + y) * 5 + xx) * 3 + c] * dv[((n * 3 + i) * 3 + j) * 4 + o];
+                  }
+              expected.push(sum);
+            }
+      expect(grad.shape).toEqual([3, 2, 3, 4]);
+      expectClose(grad.dataSync(), expected);
+    });
+  });
+
+  it('Slice and PadV2 copy the right values, for float32 and int32, at every rank', () => {
+    const naiveSlice = (data: ArrayLike<number>, shape: number[], begin: number[], size: number[]): number[] => {
+      const out: number[] = [];
+      const strides = shape.map((_, a) => shape.slice(a + 1).reduce((x, y) => x * y, 1));
+      const walk = (axis: number, offset: number): void => {
+        if (axis === shape.length) return void out.push(data[offset]);
+        for (let i = 0; i < size[axis]; i++) walk(axis + 1, offset + (begin[axis] + i) * strides[axis]);
+      };
+      walk(0, 0);
+      return out;
+    };
+    for (const [shape, begin, size] of [
+      [[10], [3], [4]],
+      [
+        [5, 6],
+        [1, 0],
+        [3, 6],
+      ],
+      [
+        [5, 6],
+        [1, 2],
+        [3, 3],
+      ],
+      [
+        [4, 30, 30, 1],
+        [0, 1, 1, 0],
+        [4, 28, 28, 1],
+      ],
+      [
+        [2, 3, 4, 5, 6],
+        [1, 0, 1, 0, 2],
+        [1, 3, 2, 5, 3],
+      ],
+      [
+        [3, 4],
+        [0, 0],
+        [0, 4],
+      ],
+    ]) {
+      for (const dtype of ['float32', 'int32'] as const) {
+        const data = Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => i * 3 - 7);
+        const x = tf.tensor(data, shape, dtype);
+        const sliced = tf.slice(x, begin, size);
+        expect(sliced.dtype).toBe(dtype);
+        expect(Array.from(sliced.dataSync())).toEqual(naiveSlice(data, shape, begin, size));
+        // Padding then slicing the padded region back out returns x; everything else is the constant.
+        const paddings = shape.map((_, a) => [a % 2, (a + 1) % 3] as [number, number]);
+        const padded = tf.pad(x, paddings, 9);
+        const outShape = padded.shape;
+        const back = naiveSlice(
+          Array.from(padded.dataSync()),
+          outShape,
+          paddings.map(([before]) => before),
+          shape,
+        );
+        expect(back).toEqual(data);
+        const nines = Array.from(padded.dataSync()).filter((v) => v === 9).length;
+        expect(nines).toBe(padded.size - x.size + data.filter((v) => v === 9).length);
+        tf.dispose([x, sliced, padded]);
+      }
+    }
+  });
+});
+
 const dataset = rectanglesDataset({ train: 600, test: 100 });
 
 const small: ExperimentConfig = {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { dense, type Activation } from './dense';
+import { columnSums, dense, productsOnBlas, type Activation } from './dense';
 
 /**
  * Convolutions for the conv VAE. Tensors are NHWC. A weight is a matrix [kernelRows·kernelCols·inChannels,
@@ -42,12 +42,22 @@ function convStride1(x: tf.Tensor4D, F: tf.Tensor4D, b: tf.Tensor1D, p: number, 
   const k = F.shape[0];
   const forward = (xi: tf.Tensor4D, Fi: tf.Tensor4D, bi: tf.Tensor1D): tf.Tensor4D =>
     tf.fused.conv2d({ x: xi, filter: Fi, strides: 1, pad: padding(p), bias: bi, activation: options.activation });
-  // dF[a, b, c, o] = Σ_{n,i,j} x_pad[n, i + a, j + b, c] · g[n, i, j, o]: a convolution over the batch as channels.
+  // dF[a, b, c, o] = Σ_{n,i,j} x_pad[n, i + a, j + b, c] · g[n, i, j, o]: a convolution over the batch as channels,
+  // or on the blas backend its own kernel, one product of x's patches with g.
   const filterGrad = (xs: tf.Tensor4D, g: tf.Tensor4D): tf.Tensor4D =>
-    tf.transpose(
-      tf.conv2d(batchToChannels(xs), tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D, 1, padding(p)),
-      [1, 2, 0, 3],
-    );
+    productsOnBlas()
+      ? (tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: xs, dy: g }, {
+          strides: 1,
+          pad: padding(p),
+          dataFormat: 'NHWC',
+          filterShape: F.shape,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor4D)
+      : tf.transpose(
+          tf.conv2d(batchToChannels(xs), tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D, 1, padding(p)),
+          [1, 2, 0, 3],
+        );
+  const biasGrad = (g: tf.Tensor4D): tf.Tensor1D =>
+    productsOnBlas() ? columnSums(tf.reshape(g, [-1, g.shape[3]])) : tf.sum(g, [0, 1, 2]);
   const preActivation = (dy: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D =>
     options.activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy;
   if (!options.inputNeedsGrad) {
@@ -60,7 +70,7 @@ function convStride1(x: tf.Tensor4D, F: tf.Tensor4D, b: tf.Tensor1D, p: number, 
         gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
           const [ys, xs] = saved as [tf.Tensor4D, tf.Tensor4D];
           const g = preActivation(dy, ys);
-          return [filterGrad(xs, g), tf.sum(g, [0, 1, 2])];
+          return [filterGrad(xs, g), biasGrad(g)];
         },
       };
     });
@@ -76,7 +86,7 @@ function convStride1(x: tf.Tensor4D, F: tf.Tensor4D, b: tf.Tensor1D, p: number, 
         const [xs, Fs, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
         const g = preActivation(dy, ys);
         const rotated = tf.transpose(tf.reverse(Fs, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-        return [tf.conv2d(g, rotated, 1, padding(k - 1 - p)), filterGrad(xs, g), tf.sum(g, [0, 1, 2])];
+        return [tf.conv2d(g, rotated, 1, padding(k - 1 - p)), filterGrad(xs, g), biasGrad(g)];
       },
     };
   });

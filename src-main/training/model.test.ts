@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src-shared/config';
 import {
   conv3x3,
@@ -11,6 +11,7 @@ import {
   upsample2,
   upsample2Conv3x3,
 } from './conv';
+import { selectBackend } from './backend';
 import {
   buildModel,
   decode,
@@ -208,77 +209,92 @@ describe('weights', () => {
   });
 });
 
-describe('convolutions through Conv2D kernels with hand-written gradients', () => {
-  // Value and gradients (for x, W and b) of the sum of y ⊙ r, r fixed, so every output position weighs differently.
-  function valueAndGrads(
-    f: (x: tf.Tensor4D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor4D,
-    x: tf.Tensor4D,
-    W: tf.Tensor2D,
-    b: tf.Tensor1D,
-  ): number[][] {
-    return tf.tidy(() => {
-      const probe = (xi: tf.Tensor4D, Wi: tf.Tensor2D, bi: tf.Tensor1D): tf.Scalar => {
-        const y = f(xi, Wi, bi);
-        const r = tf.randomNormal(y.shape, 0, 1, 'float32', 11);
-        return tf.sum(tf.mul(y, r));
-      };
-      const value = probe(x, W, b);
-      const grads = tf.grads((xi, Wi, bi) => probe(xi as tf.Tensor4D, Wi as tf.Tensor2D, bi as tf.Tensor1D))([x, W, b]);
-      return [value, ...grads].map((t) => Array.from(t.dataSync()));
+// The same checks on wasm (Conv2D kernels in XNNPACK) and on blas (Conv2D and its filter gradient as products on
+// OpenBLAS, Slice and PadV2 copying runs).
+for (const backend of ['wasm', 'blas'] as const) {
+  describe(`convolutions through Conv2D kernels with hand-written gradients, on ${backend}`, () => {
+    beforeAll(async () => {
+      await selectBackend(backend);
     });
-  }
-
-  function expectClose(ours: number[][], reference: number[][]): void {
-    expect(ours.map((a) => a.length)).toEqual(reference.map((a) => a.length));
-    ours.forEach((a, k) => {
-      const scale = Math.max(1, ...reference[k].map(Math.abs));
-      a.forEach((v, i) => expect(Math.abs(v - reference[k][i])).toBeLessThan(1e-4 * scale));
+    afterAll(async () => {
+      await selectBackend('wasm');
     });
-  }
 
-  it('conv4x4Stride2: value and gradients equal the patches-and-dense reference', () => {
-    const x = tf.randomNormal([2, 6, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const W = tf.randomNormal([48, 5], 0, 0.3, 'float32', 2) as tf.Tensor2D;
-    const b = tf.tensor1d([0.1, -0.2, 0.3, 0, 0.05]);
-    for (const activation of ['linear', 'relu'] as const) {
-      expectClose(
-        valueAndGrads((xi, Wi, bi) => conv4x4Stride2(xi, Wi, bi, { activation, inputNeedsGrad: true }), x, W, b),
-        valueAndGrads((xi, Wi, bi) => conv4x4Stride2Reference(xi, Wi, bi, activation), x, W, b),
-      );
+    // Value and gradients (for x, W and b) of the sum of y ⊙ r, r fixed, so every output position weighs differently.
+    function valueAndGrads(
+      f: (x: tf.Tensor4D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor4D,
+      x: tf.Tensor4D,
+      W: tf.Tensor2D,
+      b: tf.Tensor1D,
+    ): number[][] {
+      return tf.tidy(() => {
+        const probe = (xi: tf.Tensor4D, Wi: tf.Tensor2D, bi: tf.Tensor1D): tf.Scalar => {
+          const y = f(xi, Wi, bi);
+          const r = tf.randomNormal(y.shape, 0, 1, 'float32', 11);
+          return tf.sum(tf.mul(y, r));
+        };
+        const value = probe(x, W, b);
+        const grads = tf.grads((xi, Wi, bi) => probe(xi as tf.Tensor4D, Wi as tf.Tensor2D, bi as tf.Tensor1D))([
+          x,
+          W,
+          b,
+        ]);
+        return [value, ...grads].map((t) => Array.from(t.dataSync()));
+      });
     }
-    tf.dispose([x, W, b]);
-  });
 
-  it('conv3x3: value and gradients equal the patches-and-dense reference', () => {
-    const x = tf.randomNormal([2, 5, 4, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
-    const W = tf.randomNormal([27, 4], 0, 0.3, 'float32', 4) as tf.Tensor2D;
-    const b = tf.tensor1d([0.1, -0.2, 0.3, 0]);
-    for (const activation of ['linear', 'relu'] as const) {
-      expectClose(
-        valueAndGrads((xi, Wi, bi) => conv3x3(xi, Wi, bi, { activation }), x, W, b),
-        valueAndGrads((xi, Wi, bi) => conv3x3Reference(xi, Wi, bi, activation), x, W, b),
-      );
+    function expectClose(ours: number[][], reference: number[][]): void {
+      expect(ours.map((a) => a.length)).toEqual(reference.map((a) => a.length));
+      ours.forEach((a, k) => {
+        const scale = Math.max(1, ...reference[k].map(Math.abs));
+        a.forEach((v, i) => expect(Math.abs(v - reference[k][i])).toBeLessThan(1e-4 * scale));
+      });
     }
-    tf.dispose([x, W, b]);
-  });
 
-  it('upsample2Conv3x3 equals conv3x3 of the nearest-neighbour ×2 upsampled map, value and gradients', () => {
-    const x = tf.randomNormal([2, 3, 4, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
-    const W = tf.randomNormal([27, 2], 0, 0.3, 'float32', 6) as tf.Tensor2D;
-    const b = tf.tensor1d([0.2, -0.1]);
-    for (const activation of ['linear', 'relu'] as const) {
-      expectClose(
-        valueAndGrads((xi, Wi, bi) => upsample2Conv3x3(xi, Wi, bi, { activation }), x, W, b),
-        valueAndGrads((xi, Wi, bi) => conv3x3Reference(upsample2(xi), Wi, bi, activation), x, W, b),
-      );
-    }
-    tf.dispose([x, W, b]);
-  });
+    it('conv4x4Stride2: value and gradients equal the patches-and-dense reference', () => {
+      const x = tf.randomNormal([2, 6, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const W = tf.randomNormal([48, 5], 0, 0.3, 'float32', 2) as tf.Tensor2D;
+      const b = tf.tensor1d([0.1, -0.2, 0.3, 0, 0.05]);
+      for (const activation of ['linear', 'relu'] as const) {
+        expectClose(
+          valueAndGrads((xi, Wi, bi) => conv4x4Stride2(xi, Wi, bi, { activation, inputNeedsGrad: true }), x, W, b),
+          valueAndGrads((xi, Wi, bi) => conv4x4Stride2Reference(xi, Wi, bi, activation), x, W, b),
+        );
+      }
+      tf.dispose([x, W, b]);
+    });
 
-  it('depthToSpace2 undoes spaceToDepth2', () => {
-    tf.tidy(() => {
-      const x = tf.randomNormal([2, 4, 6, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
-      expect(Array.from(depthToSpace2(spaceToDepth2(x)).dataSync())).toEqual(Array.from(x.dataSync()));
+    it('conv3x3: value and gradients equal the patches-and-dense reference', () => {
+      const x = tf.randomNormal([2, 5, 4, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+      const W = tf.randomNormal([27, 4], 0, 0.3, 'float32', 4) as tf.Tensor2D;
+      const b = tf.tensor1d([0.1, -0.2, 0.3, 0]);
+      for (const activation of ['linear', 'relu'] as const) {
+        expectClose(
+          valueAndGrads((xi, Wi, bi) => conv3x3(xi, Wi, bi, { activation }), x, W, b),
+          valueAndGrads((xi, Wi, bi) => conv3x3Reference(xi, Wi, bi, activation), x, W, b),
+        );
+      }
+      tf.dispose([x, W, b]);
+    });
+
+    it('upsample2Conv3x3 equals conv3x3 of the nearest-neighbour ×2 upsampled map, value and gradients', () => {
+      const x = tf.randomNormal([2, 3, 4, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+      const W = tf.randomNormal([27, 2], 0, 0.3, 'float32', 6) as tf.Tensor2D;
+      const b = tf.tensor1d([0.2, -0.1]);
+      for (const activation of ['linear', 'relu'] as const) {
+        expectClose(
+          valueAndGrads((xi, Wi, bi) => upsample2Conv3x3(xi, Wi, bi, { activation }), x, W, b),
+          valueAndGrads((xi, Wi, bi) => conv3x3Reference(upsample2(xi), Wi, bi, activation), x, W, b),
+        );
+      }
+      tf.dispose([x, W, b]);
+    });
+
+    it('depthToSpace2 undoes spaceToDepth2', () => {
+      tf.tidy(() => {
+        const x = tf.randomNormal([2, 4, 6, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+        expect(Array.from(depthToSpace2(spaceToDepth2(x)).dataSync())).toEqual(Array.from(x.dataSync()));
+      });
     });
   });
-});
+}

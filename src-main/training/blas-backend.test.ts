@@ -253,42 +253,87 @@ describe('convolutions, slices and pads on the blas backend', () => {
     }
   });
 
+  /** d/dF Σ y·dy, entry by entry: Σ over the output of dy times the input value that entry multiplies. */
+  function filterGradReference(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], strides: number): number[] {
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape,
+      filterShape as [number, number, number, number],
+      strides,
+      1,
+      'same',
+    );
+    const xv = x.dataSync();
+    const dv = dy.dataSync();
+    const [batch, h, w, channels] = x.shape;
+    const [kh, kw, , outs] = filterShape;
+    const expected: number[] = [];
+    for (let p = 0; p < kh; p++)
+      for (let r = 0; r < kw; r++)
+        for (let c = 0; c < channels; c++)
+          for (let o = 0; o < outs; o++) {
+            let sum = 0;
+            for (let n = 0; n < batch; n++)
+              for (let i = 0; i < info.outHeight; i++)
+                for (let j = 0; j < info.outWidth; j++) {
+                  const y = i * strides - info.padInfo.top + p;
+                  const xx = j * strides - info.padInfo.left + r;
+                  if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
+                  sum +=
+                    xv[((n * h + y) * w + xx) * channels + c] *
+                    dv[((n * info.outHeight + i) * info.outWidth + j) * outs + o];
+                }
+            expected.push(sum);
+          }
+    return expected;
+  }
+
   it('Conv2DBackpropFilter (which wasm lacks) is the gradient of the convolution with respect to its filter', () => {
-    tf.tidy(() => {
-      const x = tf.tensor4d(values(2 * 6 * 5 * 3, 16), [2, 6, 5, 3]);
-      const F = tf.tensor4d(values(3 * 2 * 3 * 4, 17), [3, 2, 3, 4]);
-      const dy = tf.tensor4d(values(2 * 3 * 3 * 4, 18), [2, 3, 3, 4]);
-      const grad = tf
-        .engine()
-        .runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
-          strides: 2,
+    // The second case has 9.3M patch values, more than one block of 8M: two blocks of rows, the second starting inside an output row.
+    for (const [xShape, filterShape, strides] of [
+      [[2, 6, 5, 3], [3, 2, 3, 4], 2],
+      [[72, 30, 30, 16], [3, 3, 16, 4], 1],
+    ] as [number[], number[], number][]) {
+      tf.tidy(() => {
+        const x = tf.tensor4d(
+          values(
+            xShape.reduce((a, b) => a * b),
+            16,
+          ),
+          xShape as [number, number, number, number],
+        );
+        const info = tf.backend_util.computeConv2DInfo(
+          x.shape,
+          filterShape as [number, number, number, number],
+          strides,
+          1,
+          'same',
+        );
+        const dy = tf.tensor4d(
+          values(
+            info.outShape.reduce((a, b) => a * b),
+            18,
+          ),
+          info.outShape,
+        );
+        const grad = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
+          strides,
           pad: 'same',
           dataFormat: 'NHWC',
-          filterShape: F.shape,
+          filterShape,
         } as unknown as tf.NamedAttrMap) as tf.Tensor;
-      // d/dF Σ y·dy, one entry at a time: Σ over the output of dy times the input value that entry multiplies.
-      const xv = x.dataSync();
-      const dv = dy.dataSync();
-      const info = tf.backend_util.computeConv2DInfo(x.shape, F.shape, 2, 1, 'same');
-      const expected: number[] = [];
-      for (let p = 0; p < 3; p++)
-        for (let r = 0; r < 2; r++)
-          for (let c = 0; c < 3; c++)
-            for (let o = 0; o < 4; o++) {
-              let sum = 0;
-              for (let n = 0; n < 2; n++)
-                for (let i = 0; i < info.outHeight; i++)
-                  for (let j = 0; j < info.outWidth; j++) {
-                    const y = i * 2 - info.padInfo.top + p;
-                    const xx = j * 2 - info.padInfo.left + r;
-                    if (y < 0 || y >= 6 || xx < 0 || xx >= 5) continue;
-                    sum += xv[((n * 6 + y) * 5 + xx) * 3 + c] * dv[((n * 3 + i) * 3 + j) * 4 + o];
-                  }
-              expected.push(sum);
-            }
-      expect(grad.shape).toEqual([3, 2, 3, 4]);
-      expectClose(grad.dataSync(), expected);
-    });
+        expect(grad.shape).toEqual(filterShape);
+        expectClose(grad.dataSync(), filterGradReference(x, dy, filterShape, strides), 1e-3);
+        // The forward convolution over the same blocks.
+        const F = tf.tensor4d(
+          values(
+            filterShape.reduce((a, b) => a * b),
+            17,
+          ),
+          filterShape as [number, number, number, number],
+        );
+        expectClose(tf.conv2d(x, F, strides, 'same').dataSync(), convReference(x, F, strides, 'same'));
+      });
+    }
   });
 
   it('Slice and PadV2 copy the right values, for float32 and int32, at every rank', () => {

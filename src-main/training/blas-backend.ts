@@ -116,8 +116,9 @@ function offsetOf(backend: BackendWasm, tensor: WasmTensorInfo): number {
 }
 
 /**
- * C = op(A)·op(B) on OpenBLAS, A, B and C row-major views that start at their first element (C is m × n, written
- * whole). The inner sum goes in pieces of at most INNER_PIECE, added in order, so the thread count never changes a bit.
+ * C = op(A)·op(B) (or C += op(A)·op(B) when accumulating) on OpenBLAS, A, B and C row-major views that start at their
+ * first element, C m × n. The inner sum goes in pieces of at most INNER_PIECE, added in order, so the thread count
+ * never changes a bit.
  */
 function gemm(
   blas: Blas,
@@ -129,10 +130,11 @@ function gemm(
   a: Float32Array,
   b: Float32Array,
   c: Float32Array,
+  accumulate = false,
 ): void {
   if (m * n === 0) return;
   if (k === 0) {
-    c.fill(0, 0, m * n);
+    if (!accumulate) c.fill(0, 0, m * n);
     return;
   }
   const lda = transA ? m : k;
@@ -151,7 +153,7 @@ function gemm(
       lda,
       b.subarray(transB ? start : start * n),
       ldb,
-      start === 0 ? 0 : 1,
+      start === 0 && !accumulate ? 0 : 1,
       c,
       n,
     );
@@ -297,49 +299,64 @@ function fusedMatMul(blas: Blas, args: KernelArgs, fallback: tf.KernelFunc): tf.
   return result.out as tf.TensorInfo;
 }
 
-/** Patch matrices of the convolutions, reused from call to call (grown when a larger one is needed). */
+/** Patch matrices of the convolutions, reused from call to call. */
 let patchBuffer = new Float32Array(0);
 
+/** At most this many values of patches at a time (32 MB): larger convolutions go in blocks of output rows. */
+const PATCH_VALUES = 1 << 23;
+
+/** Blocks of at most PATCH_VALUES patch values, whole rows, a multiple of INNER_PIECE rows where there are enough. */
+function rowBlocks(rows: number, k: number): { first: number; count: number }[] {
+  const fit = Math.max(1, Math.floor(PATCH_VALUES / Math.max(1, k)));
+  const size = fit >= rows ? rows : Math.max(Math.min(fit, INNER_PIECE), fit - (fit % INNER_PIECE));
+  const blocks: { first: number; count: number }[] = [];
+  for (let first = 0; first < rows; first += size) blocks.push({ first, count: Math.min(size, rows - first) });
+  return blocks;
+}
+
 /**
- * The patches of x as rows, [N·outH·outW, kh·kw·C] (valid until the next call): row (n, oy, ox) holds the window
- * x[n, oy·sh − top + p, ox·sw − left + q, c] over (p, q, c), zero outside x. Each (row, p) is one run of kw·C
- * neighbouring values of x (dilation 1), copied whole.
+ * Rows first … first + count − 1 of the patches of x, [N·outH·outW, kh·kw·C] (valid until the next call): row
+ * (n, oy, ox) holds the window x[n, oy·sh − top + p, ox·sw − left + q, c] over (p, q, c), zero outside x. Each
+ * (row, p) is one run of kw·C neighbouring values of x (dilation 1), copied whole.
  */
-function patchesOf(xv: Float32Array, info: tf.backend_util.Conv2DInfo): Float32Array {
-  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+function patchesOf(xv: Float32Array, info: tf.backend_util.Conv2DInfo, first: number, count: number): Float32Array {
+  const { inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight, strideWidth } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const rows = batchSize * outHeight * outWidth;
   const k = kh * kw * c;
-  if (patchBuffer.length < rows * k) patchBuffer = new Float32Array(rows * k);
-  const patches = patchBuffer.subarray(0, rows * k);
+  if (patchBuffer.length < count * k) patchBuffer = new Float32Array(count * k);
+  const patches = patchBuffer.subarray(0, count * k);
   const run = kw * c;
-  let row = 0;
-  for (let b = 0; b < batchSize; b++) {
-    for (let oy = 0; oy < outHeight; oy++) {
-      for (let ox = 0; ox < outWidth; ox++, row++) {
-        const x0 = ox * strideWidth - left;
-        // The window's columns inside x: q from qa to qb − 1.
-        const qa = x0 < 0 ? -x0 : 0;
-        const qb = x0 + kw > inWidth ? inWidth - x0 : kw;
-        for (let p = 0; p < kh; p++) {
-          const at = row * k + p * run;
-          const y = oy * strideHeight - top + p;
-          if (y < 0 || y >= inHeight || qb <= qa) {
-            patches.fill(0, at, at + run);
-            continue;
-          }
-          if (qa > 0) patches.fill(0, at, at + qa * c);
-          const from = ((b * inHeight + y) * inWidth + x0 + qa) * c;
-          const length = (qb - qa) * c;
-          // A short run is cheaper copied by hand than through a subarray object.
-          if (length < 32) for (let t = 0; t < length; t++) patches[at + qa * c + t] = xv[from + t];
-          else patches.set(xv.subarray(from, from + length), at + qa * c);
-          if (qb < kw) patches.fill(0, at + qb * c, at + run);
+  const end = first + count;
+  for (let at0 = first; at0 < end;) {
+    // Rows of one output row (n, oy) at a time, from the pixel the block starts at.
+    const b = Math.floor(at0 / (outHeight * outWidth));
+    const oy = Math.floor(at0 / outWidth) % outHeight;
+    const ox0 = at0 % outWidth;
+    const oxEnd = Math.min(outWidth, ox0 + (end - at0));
+    for (let ox = ox0, row = at0 - first; ox < oxEnd; ox++, row++) {
+      const x0 = ox * strideWidth - left;
+      // The window's columns inside x: q from qa to qb − 1.
+      const qa = x0 < 0 ? -x0 : 0;
+      const qb = x0 + kw > inWidth ? inWidth - x0 : kw;
+      for (let p = 0; p < kh; p++) {
+        const at = row * k + p * run;
+        const y = oy * strideHeight - top + p;
+        if (y < 0 || y >= inHeight || qb <= qa) {
+          patches.fill(0, at, at + run);
+          continue;
         }
+        if (qa > 0) patches.fill(0, at, at + qa * c);
+        const from = ((b * inHeight + y) * inWidth + x0 + qa) * c;
+        const length = (qb - qa) * c;
+        // A short run is cheaper copied by hand than through a subarray object.
+        if (length < 32) for (let t = 0; t < length; t++) patches[at + qa * c + t] = xv[from + t];
+        else patches.set(xv.subarray(from, from + length), at + qa * c);
+        if (qb < kw) patches.fill(0, at + qb * c, at + run);
       }
     }
+    at0 += oxEnd - ox0;
   }
   return patches;
 }
@@ -364,10 +381,14 @@ function conv2dFilterGrad(blas: Blas, args: KernelArgs): tf.TensorInfo {
   );
   if (info.dataFormat !== 'channelsLast') throw new Error('Conv2DBackpropFilter on the blas backend needs NHWC');
   const out = backend.makeOutput(attrs.filterShape, 'float32') as WasmTensorInfo;
-  const patches = patchesOf(view(backend, x), info);
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const k = info.filterHeight * info.filterWidth * info.inChannels;
-  gemm(blas, true, false, k, info.outChannels, rows, patches, view(backend, dy), view(backend, out));
+  const o = info.outChannels;
+  for (const { first, count } of rowBlocks(rows, k)) {
+    const patches = patchesOf(view(backend, x), info, first, count);
+    const dyBlock = view(backend, dy).subarray(first * o, (first + count) * o);
+    gemm(blas, true, false, k, o, count, patches, dyBlock, view(backend, out), first > 0);
+  }
   return out as tf.TensorInfo;
 }
 
@@ -409,10 +430,13 @@ function conv2d(
   if (fused && !fusable(fusion, info.outChannels)) return fallback(args);
   const outChannels = info.outChannels;
   const out = backend.makeOutput(info.outShape, 'float32') as WasmTensorInfo;
-  const patches = patchesOf(view(backend, x), info);
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const k = info.filterHeight * info.filterWidth * info.inChannels;
-  gemm(blas, false, false, rows, outChannels, k, patches, view(backend, filter), view(backend, out));
+  for (const { first, count } of rowBlocks(rows, k)) {
+    const patches = patchesOf(view(backend, x), info, first, count);
+    const outBlock = view(backend, out).subarray(first * outChannels, (first + count) * outChannels);
+    gemm(blas, false, false, count, outChannels, k, patches, view(backend, filter), outBlock);
+  }
   if (fused) applyFusion(backend, fusion, out, outChannels);
   return out as tf.TensorInfo;
 }

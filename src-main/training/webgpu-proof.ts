@@ -48,7 +48,7 @@ export async function activate(name: string): Promise<Attempt> {
   }
   if (!ok) {
     const hint =
-      name === 'wasm'
+      name === 'wasm' || name === 'blas'
         ? ' (its .wasm files were not found: is @tensorflow/tfjs-backend-wasm bundled instead of external?)'
         : '';
     return { ok: false, reason: `setBackend('${name}') failed to initialise${hint}` };

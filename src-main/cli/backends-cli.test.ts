@@ -37,7 +37,10 @@ describe('vae-workbench backends and --backend', () => {
     expect(rows.map((r) => r.label)).toEqual(['tensorflow (GPU)', 'webgpu', 'tensorflow (CPU)', 'blas', 'wasm', 'cpu']);
     for (const row of rows) expect(row.available || (row.reason ?? '').length > 0).toBe(true);
     expect(rows.find((r) => r.label === 'wasm')?.available).toBe(true);
-    expect(rows.find((r) => r.label === 'blas')?.available).toBe(true);
+    const blas = rows.find((r) => r.label === 'blas');
+    expect(blas?.available).toBe(true);
+    expect(blas?.blas?.library).toMatch(/openblas/i);
+    expect(blas?.blas?.threads).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses a backend that is not one, naming the allowed ones', () => {

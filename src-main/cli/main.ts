@@ -301,6 +301,9 @@ async function cmdBackends(flags: Map<string, string>, io: Io): Promise<number> 
   io.out('Backends, best first (auto takes the first available):');
   for (const row of rows) {
     io.out(`  ${row.label.padEnd(17)} ${row.available ? 'available' : `no: ${row.reason ?? ''}`}`);
+    if (row.blas !== undefined) {
+      io.out(`      OpenBLAS ${row.blas.coreName} kernel, ${row.blas.threads} threads — ${row.blas.library}`);
+    }
     if (row.adapters !== undefined) {
       if (row.adapters.length === 0) io.out('      no WebGPU adapter');
       for (const a of row.adapters)

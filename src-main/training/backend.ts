@@ -280,6 +280,8 @@ export interface BackendAvailability {
   reason: string | null;
   /** webgpu only: every adapter Dawn offers (the preferred one, a low-power one, the fallback), without repeats. */
   adapters?: GpuAdapter[];
+  /** blas only, when it starts: which OpenBLAS, its kernel for this CPU and its threads. */
+  blas?: { library: string; coreName: string; threads: number };
 }
 
 /** Tries every candidate in turn (each smoke-tested) and leaves TF.js on the last one that worked. */
@@ -297,6 +299,10 @@ export async function listBackends(options: SelectOptions = {}): Promise<Backend
       reason: result.ok ? null : result.reason,
     };
     if (candidate.backend === 'webgpu') row.adapters = await listAdapters(host);
+    const blas = blasInUse();
+    if (candidate.backend === blasBackendName && result.ok && blas !== null) {
+      row.blas = { library: blas.library, coreName: blas.coreName, threads: blas.threads() };
+    }
     rows.push(row);
   }
   return rows;

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig, type ExperimentConfig } from '../../src-shared/config';
+import type { ExperimentConfig } from '../../src-shared/config';
 import type { CheckpointPayload, EpochResult } from '../records';
 import { rectanglesDataset } from '../testing/rectangles-dataset';
+import { rectanglesConfig } from '../testing/wasm';
 import { selectBackend, setCpuThreads } from './backend';
 import { blasInUse } from './blas-backend';
 import { dense, denseReference } from './dense';
@@ -402,16 +403,7 @@ describe('convolutions, slices and pads on the blas backend', () => {
 
 const dataset = rectanglesDataset({ train: 600, test: 100 });
 
-const small: ExperimentConfig = {
-  ...defaultConfig,
-  dataset: 'rectangles',
-  hiddenSizes: [64],
-  latentDim: 4,
-  batchSize: 50,
-  epochs: 3,
-  learningRate: 3e-3,
-  binarization: 'dynamic',
-};
+const small: ExperimentConfig = rectanglesConfig({ hiddenSizes: [64], binarization: 'dynamic' });
 
 async function train(config: ExperimentConfig, resumeFrom: CheckpointPayload | null = null, stopAfter = Infinity) {
   const epochs: EpochResult[] = [];

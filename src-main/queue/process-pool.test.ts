@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FromWorker, ToWorker } from '../training/protocol';
-import { TrainingProcessPool } from './process-pool';
+import { cpuThreadsPerRun, TrainingProcessPool } from './process-pool';
 import type { TrainingProcess } from './types';
 
 /** A stand-in training process: records what it was sent, says what the test makes it say. */
@@ -108,5 +108,16 @@ describe('training processes kept across runs', () => {
     made[0].exit(0, null);
     pool.lease('wasm');
     expect(pool.processesStarted).toBe(2);
+  });
+});
+
+describe('cpuThreadsPerRun', () => {
+  it("shares the machine's cores evenly among the runs that train at once, at least one thread each", () => {
+    expect(cpuThreadsPerRun(1, 8)).toBe(8);
+    expect(cpuThreadsPerRun(2, 8)).toBe(4);
+    expect(cpuThreadsPerRun(3, 8)).toBe(2);
+    expect(cpuThreadsPerRun(2, 2)).toBe(1);
+    expect(cpuThreadsPerRun(5, 2)).toBe(1);
+    expect(cpuThreadsPerRun(0, 4)).toBe(4);
   });
 });

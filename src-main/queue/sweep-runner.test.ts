@@ -7,6 +7,7 @@ import { listCheckpoints } from '../store/checkpoints';
 import { getRun, queueRuns, requeueRun, requestStop } from '../store/runs';
 import { scriptedTraining, type TrainingScript } from '../testing/scripted-training';
 import { QueueRunner } from './runner';
+import { cpuThreadsPerRun } from './process-pool';
 import { tempDatabases } from '../testing/store-fixtures';
 
 const config = (over: Partial<ExperimentConfig> = {}): ExperimentConfig =>
@@ -29,12 +30,14 @@ describe('queue runner with several slots (scripted training)', () => {
   it('trains up to `workers` runs at once, and reports every one of them as active', async () => {
     const { db, dbPath } = tempDb();
     const runs = queueRuns(db, { experimentName: 'slots', configs: [1, 2, 3, 4, 5].map((seed) => config({ seed })) });
-    const { runner } = runnerWith(db, dbPath, () => ({ epochMs: 30 }), 2);
+    const { runner, starts } = runnerWith(db, dbPath, () => ({ epochMs: 30 }), 2);
     let most = 0;
     runner.onProgress(() => (most = Math.max(most, runner.activeRunIds.length)));
     const outcomes = await runner.runUntilEmpty();
     expect(outcomes.map((o) => o.status)).toEqual(['finished', 'finished', 'finished', 'finished', 'finished']);
     expect(most).toBe(2);
+    // Each run is told its share of the cores for its matrix products.
+    expect(starts.map((s) => s.cpuThreads)).toEqual(starts.map(() => cpuThreadsPerRun(2)));
     for (const run of runs) expect(epochsOf(db, run.id)).toEqual([1, 2, 3, 4]);
   });
 

@@ -20,10 +20,10 @@ export interface TrainingScript {
  */
 export function scriptedTraining(scriptFor: (runId: number, config: ExperimentConfig) => TrainingScript): {
   spawn: () => TrainingProcess;
-  /** Each start: the run and the epoch it resumed after. */
-  starts: { runId: number; resumedAfter: number }[];
+  /** Each start: the run, the epoch it resumed after, and the CPU threads it was given. */
+  starts: { runId: number; resumedAfter: number; cpuThreads?: number }[];
 } {
-  const starts: { runId: number; resumedAfter: number }[] = [];
+  const starts: { runId: number; resumedAfter: number; cpuThreads?: number }[] = [];
   let nextPid = 900_000;
   const spawn = (): TrainingProcess => {
     const messageListeners: ((m: FromWorker) => void)[] = [];
@@ -42,7 +42,7 @@ export function scriptedTraining(scriptFor: (runId: number, config: ExperimentCo
     const start = async (message: Extract<ToWorker, { type: 'start' }>): Promise<void> => {
       const script = scriptFor(message.runId, message.config);
       const from = message.resumeFrom?.epoch ?? 0;
-      starts.push({ runId: message.runId, resumedAfter: from });
+      starts.push({ runId: message.runId, resumedAfter: from, cpuThreads: message.cpuThreads });
       emit({ type: 'ready', backend: { backend: 'scripted', skipped: [] } });
       for (let epoch = from + 1; epoch <= message.config.epochs; epoch++) {
         await new Promise((r) => setTimeout(r, script.epochMs ?? 5));

@@ -72,11 +72,14 @@ describe('browser mode: queue a β sweep, watch it train, compare', () => {
   });
 
   it('queues β ∈ {0, 1, 4} from the form, shows progress, then three finished runs to compare', async () => {
-    // wasm by name: a backend that could not start would fail the runs, naming why.
-    await chooseBackend(page, 'wasm');
+    // blas by name (WebAssembly with OpenBLAS, which the test setup installs): a backend that could not start would fail
+    // the runs, naming why.
+    await chooseBackend(page, 'blas');
     await queueBetaSweep(page, 'e2e β sweep');
     await watchQueue(page, 300_000);
     await runsTableAndCompare(page);
+    const trainedOn = entriesFromRunList(await callFromPage(page, server.token, 'listRuns', {})).map((r) => r.backend);
+    expect(trainedOn).toEqual(['blas', 'blas', 'blas']);
   });
 
   it('exports a report of the compared runs: HTML, PDF and CSV downloads', async () => {

@@ -10,8 +10,8 @@ import { listRuns } from '../store/runs';
 /** The built CLI, as `npx vae-workbench` runs it. */
 const cli = resolve(__dirname, '../../out/main/cli.js');
 
-function vae(args: string[]): { code: number; out: string; err: string } {
-  const env = { ...process.env };
+function vae(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { code: number; out: string; err: string } {
+  const env = { ...process.env, ...extraEnv };
   delete env.VAE_WORKBENCH_BACKEND;
   delete env.VAE_WORKBENCH_ALLOW_SOFTWARE_GPU;
   const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000, env });
@@ -41,6 +41,18 @@ describe('vae-workbench backends and --backend', () => {
     expect(blas?.available).toBe(true);
     expect(blas?.blas?.library).toMatch(/openblas/i);
     expect(blas?.blas?.threads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('without OpenBLAS, blas says why and how to install it; asking for it by name is an error saying why', () => {
+    const missing = { VAE_WORKBENCH_BLAS_LIBRARY: join(dir, 'no-such-libopenblas.so') };
+    const listedWithout = vae(['backends', '--json', '--db', db], missing);
+    const blas = (JSON.parse(listedWithout.out) as BackendAvailability[]).find((r) => r.label === 'blas');
+    expect(blas?.available).toBe(false);
+    expect(blas?.reason).toContain('no-such-libopenblas.so');
+    expect(blas?.reason).toContain('apt-get install libopenblas0-pthread');
+    const named = vae(['run', '--db', db, '--backend', 'blas'], missing);
+    expect(named.code).not.toBe(0);
+    expect(named.err).toMatch(/backend 'blas' could not start.*no usable OpenBLAS/);
   });
 
   it('refuses a backend that is not one, naming the allowed ones', () => {

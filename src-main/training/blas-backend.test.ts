@@ -99,6 +99,27 @@ describe('the blas backend', () => {
     empty.dispose();
   });
 
+  it('matMul broadcasts batch dimensions as NumPy does, and refuses a rank-1 operand without leaving heap behind', () => {
+    // [3, 1, 2, 4] · [1, 3, 4, 5] → [3, 3, 2, 5]: product (i, j) pairs a[i] with b[j] (wasm and cpu fill only 3 of 9).
+    const a = values(3 * 2 * 4, 21);
+    const b = values(3 * 4 * 5, 22);
+    const result = tf.tidy(() => tf.matMul(tf.tensor(a, [3, 1, 2, 4]), tf.tensor(b, [1, 3, 4, 5])));
+    expect(result.shape).toEqual([3, 3, 2, 5]);
+    const expected: number[] = [];
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++)
+        expected.push(
+          ...product(a.subarray(i * 8, i * 8 + 8), [2, 4], b.subarray(j * 20, j * 20 + 20), [4, 5], false, false),
+        );
+    expectClose(result.dataSync(), expected);
+    result.dispose();
+    const before = tf.engine().backend.numDataIds();
+    expect(() =>
+      tf.tidy(() => tf.matMul(tf.tensor1d([1, 2]) as unknown as tf.Tensor2D, tf.tensor2d([1, 2, 3, 4], [2, 2]))),
+    ).toThrow(/rank/);
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+  });
+
   it('fused matMul: bias (a vector or a scalar) and every activation TF.js fuses, against the plain ops', () => {
     const x = tf.tensor2d(values(5 * 7, 3), [5, 7]);
     const W = tf.tensor2d(values(7 * 6, 4), [7, 6]);
@@ -335,6 +356,17 @@ describe('convolutions, slices and pads on the blas backend', () => {
         expectClose(tf.conv2d(x, F, strides, 'same').dataSync(), convReference(x, F, strides, 'same'));
       });
     }
+  });
+
+  it('Conv2DBackpropFilter with no output pixel is zero, not whatever the heap held', () => {
+    tf.tidy(() => {
+      tf.fill([4096], 7.5).dataSync();
+    });
+    const grad = tf.grad((f: tf.Tensor) =>
+      tf.sum(tf.conv2d(tf.ones([1, 2, 2, 1]) as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid')),
+    )(tf.ones([3, 3, 1, 2]));
+    expect(Array.from(grad.dataSync())).toEqual(new Array<number>(18).fill(0));
+    grad.dispose();
   });
 
   it('Slice and PadV2 copy the right values, for float32 and int32, at every rank', () => {

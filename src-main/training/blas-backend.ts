@@ -67,19 +67,24 @@ export async function registerBlasBackend(blas: Blas): Promise<void> {
 interface Product {
   /** Shape of the result: the broadcast batch dimensions, then m × n. */
   outShape: number[];
-  batch: number;
   m: number;
   n: number;
   k: number;
-  /** Elements between one batch entry of a (b) and the next; 0 when it is broadcast. */
-  strideA: number;
-  strideB: number;
+  /** For each matrix of the result, in order: where its operands start in a and in b (elements). */
+  starts: { a: number; b: number }[];
 }
 
-/** Shapes of op(a)·op(b) over leading batch dimensions, with the same checks and broadcasting as TF.js's matMul. */
-function productShape(a: WasmTensorInfo, b: WasmTensorInfo, transposeA: boolean, transposeB: boolean): Product | null {
+/**
+ * Shapes of op(a)·op(b) over leading batch dimensions, broadcast as NumPy does (a size-1 dimension repeats), with
+ * TF.js's messages. The wasm and cpu kernels only handle one side's whole batch being 1: for a [3, 1, m, k] times
+ * b [1, 3, k, n] they fill 3 of the 9 products of the [3, 3, m, n] result.
+ */
+function productShape(a: WasmTensorInfo, b: WasmTensorInfo, transposeA: boolean, transposeB: boolean): Product {
   const ra = a.shape.length;
   const rb = b.shape.length;
+  if (ra < 2 || rb < 2) {
+    throw new Error(`Error in matMul: inputs must have rank at least 2, got ranks ${ra} and ${rb}.`);
+  }
   const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
   const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
   const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
@@ -89,20 +94,37 @@ function productShape(a: WasmTensorInfo, b: WasmTensorInfo, transposeA: boolean,
       `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
     );
   }
-  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
-  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
-  // Like the wasm kernel: one side's batch may be 1 (broadcast), else both must agree.
-  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
-  const outer = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  return {
-    outShape: [...outer, m, n],
-    batch: Math.max(batchA, batchB),
-    m,
-    n,
-    k,
-    strideA: batchA === 1 ? 0 : m * k,
-    strideB: batchB === 1 ? 0 : k * n,
+  const leadA = a.shape.slice(0, -2);
+  const leadB = b.shape.slice(0, -2);
+  const outer = tf.backend_util.assertAndGetBroadcastShape(leadA, leadB);
+  const batch = tf.util.sizeFromShape(outer);
+  // Each operand's leading dimensions aligned to the right of outer's, with its matrix stride per dimension (0 where
+  // it has size 1 or is missing: that dimension repeats).
+  const stridesOf = (lead: number[], matrix: number): number[] => {
+    const strides = new Array<number>(outer.length).fill(0);
+    let stride = matrix;
+    for (let d = lead.length - 1; d >= 0; d--) {
+      if (lead[d] !== 1) strides[outer.length - lead.length + d] = stride;
+      stride *= lead[d];
+    }
+    return strides;
   };
+  const stridesA = stridesOf(leadA, m * k);
+  const stridesB = stridesOf(leadB, k * n);
+  const starts: { a: number; b: number }[] = [];
+  for (let t = 0; t < batch; t++) {
+    let rest = t;
+    let startA = 0;
+    let startB = 0;
+    for (let d = outer.length - 1; d >= 0; d--) {
+      const index = rest % outer[d];
+      rest = Math.floor(rest / outer[d]);
+      startA += index * stridesA[d];
+      startB += index * stridesB[d];
+    }
+    starts.push({ a: startA, b: startB });
+  }
+  return { outShape: [...outer, m, n], m, n, k, starts };
 }
 
 /** The wasm heap as it is now: growing it replaces the ArrayBuffer, so it is read again after every allocation. */
@@ -172,7 +194,7 @@ function view(
   return new Float32Array(heapOf(backend), offsetOf(backend, tensor), length);
 }
 
-/** Runs the product into a new output tensor; null when the shapes need the wasm kernel's general broadcasting. */
+/** Runs the product into a new output tensor; null for dtypes other than float32 (the wasm kernel says what it takes). */
 function product(
   blas: Blas,
   backend: BackendWasm,
@@ -183,26 +205,27 @@ function product(
 ): { out: WasmTensorInfo; shape: Product } | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const shape = productShape(a, b, transposeA, transposeB);
-  if (shape === null) return null;
-  const { batch, m, n, k, strideA, strideB } = shape;
+  const { m, n, k, starts } = shape;
   const out = backend.makeOutput(shape.outShape, 'float32') as WasmTensorInfo;
-  const c = view(backend, out);
-  const av = view(backend, a);
-  const bv = view(backend, b);
-  for (let i = 0; i < batch; i++) {
-    gemm(
-      blas,
-      transposeA,
-      transposeB,
-      m,
-      n,
-      k,
-      av.subarray(i * strideA),
-      bv.subarray(i * strideB),
-      c.subarray(i * m * n, (i + 1) * m * n),
+  filling(backend, out, () => {
+    const c = view(backend, out);
+    const av = view(backend, a);
+    const bv = view(backend, b);
+    starts.forEach((start, i) =>
+      gemm(blas, transposeA, transposeB, m, n, k, av.subarray(start.a), bv.subarray(start.b), c.subarray(i * m * n)),
     );
-  }
+  });
   return { out, shape };
+}
+
+/** Runs `fill` on a new output, which is freed if it throws (a kernel that fails must not leave heap behind). */
+function filling(backend: BackendWasm, out: WasmTensorInfo, fill: () => void): void {
+  try {
+    fill();
+  } catch (error) {
+    backend.disposeData(out.dataId);
+    throw error;
+  }
 }
 
 function batchMatMul(blas: Blas, args: KernelArgs, fallback: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
@@ -384,11 +407,15 @@ function conv2dFilterGrad(blas: Blas, args: KernelArgs): tf.TensorInfo {
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   const o = info.outChannels;
-  for (const { first, count } of rowBlocks(rows, k)) {
-    const patches = patchesOf(view(backend, x), info, first, count);
-    const dyBlock = view(backend, dy).subarray(first * o, (first + count) * o);
-    gemm(blas, true, false, k, o, count, patches, dyBlock, view(backend, out), first > 0);
-  }
+  filling(backend, out, () => {
+    // No output pixel (an empty batch, a window larger than the padded input): no term, a zero gradient.
+    if (rows === 0) view(backend, out).fill(0);
+    for (const { first, count } of rowBlocks(rows, k)) {
+      const patches = patchesOf(view(backend, x), info, first, count);
+      const dyBlock = view(backend, dy).subarray(first * o, (first + count) * o);
+      gemm(blas, true, false, k, o, count, patches, dyBlock, view(backend, out), first > 0);
+    }
+  });
   return out as tf.TensorInfo;
 }
 
@@ -432,12 +459,14 @@ function conv2d(
   const out = backend.makeOutput(info.outShape, 'float32') as WasmTensorInfo;
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const k = info.filterHeight * info.filterWidth * info.inChannels;
-  for (const { first, count } of rowBlocks(rows, k)) {
-    const patches = patchesOf(view(backend, x), info, first, count);
-    const outBlock = view(backend, out).subarray(first * outChannels, (first + count) * outChannels);
-    gemm(blas, false, false, count, outChannels, k, patches, view(backend, filter), outBlock);
-  }
-  if (fused) applyFusion(backend, fusion, out, outChannels);
+  filling(backend, out, () => {
+    for (const { first, count } of rowBlocks(rows, k)) {
+      const patches = patchesOf(view(backend, x), info, first, count);
+      const outBlock = view(backend, out).subarray(first * outChannels, (first + count) * outChannels);
+      gemm(blas, false, false, count, outChannels, k, patches, view(backend, filter), outBlock);
+    }
+    if (fused) applyFusion(backend, fusion, out, outChannels);
+  });
   return out as tf.TensorInfo;
 }
 

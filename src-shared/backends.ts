@@ -5,6 +5,12 @@
 export const backendNames = ['tensorflow', 'webgpu', 'blas', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 
+/**
+ * The backends whose tensors live in a WebAssembly heap, run from tfjs-backend-wasm's .wasm files: wasm, and blas (wasm
+ * with its products on OpenBLAS). Tensors made from arrays are copied in, and SIMD support decides their speed.
+ */
+export const wasmHeapBackends: readonly string[] = ['wasm', 'blas'] satisfies BackendName[];
+
 /** A backend by name, or `auto` for the best that starts. */
 export const backendChoices = ['auto', ...backendNames] as const;
 export type BackendChoice = (typeof backendChoices)[number];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import nodeUtil from 'node:util';
 import type { BackendInfo, GpuAdapter } from '../../src-shared/runs';
 import { allowSoftwareGpuEnvVar, backendCandidates, backendEnvVar, type BackendCandidate } from './backend-order';
-import { parseBackendChoice } from '../../src-shared/backends';
+import { parseBackendChoice, wasmHeapBackends } from '../../src-shared/backends';
 import { loadBlas } from './blas';
 import { blasBackendName, blasInUse, registerBlasBackend } from './blas-backend';
 import {
@@ -253,8 +253,7 @@ export async function selectBackend(preferred: string | null, options: SelectOpt
     const result = await attempt(candidate, host, allowSoftwareGpu);
     if (result.ok) {
       await tf.ready();
-      const onWasm = candidate.backend === 'wasm' || candidate.backend === blasBackendName;
-      if (onWasm && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
+      if (wasmHeapBackends.includes(candidate.backend) && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
         skipped.push({
           backend: 'wasm (SIMD)',
           reason: 'this runtime has no WebAssembly SIMD; the plain wasm build is several times slower',

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from '../../src-shared/backends';
 
 /**
  * A dense layer y = act(x·W + b) with a hand-written gradient. TF.js's autodiff of matMul emits transposed
@@ -59,7 +60,7 @@ export function columnSums(g: tf.Tensor2D): tf.Tensor1D {
  * backend's XNNPACK fast path needs both untransposed and would fall back to a scalar loop.
  */
 export function productsOnBlas(): boolean {
-  return tf.getBackend() === 'blas';
+  return tf.getBackend() === ('blas' satisfies BackendName);
 }
 
 export function dense(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, options: DenseOptions = {}): tf.Tensor2D {

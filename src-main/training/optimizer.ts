@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Param } from './model';
 import type { NamedArray } from '../records';
+import { wasmHeapBackends } from '../../src-shared/backends';
 
 /**
  * Adam (Kingma & Ba 2015, Algorithm 1) over plain Float32Arrays. On the wasm backend each elementwise kernel over
@@ -86,9 +87,9 @@ export class Adam {
     const root = Math.sqrt(1 - beta2 ** t);
     const lrT = (this.learningRate * root) / (1 - beta1 ** t);
     const epsT = epsilon * root;
-    // The wasm backend copies an array into its heap when a tensor is made from it, so two buffers per weight can
+    // The wasm backends copy an array into their heap when a tensor is made from it, so two buffers per weight can
     // alternate; other backends (cpu) may keep a reference to the array, so they get a fresh one each step.
-    const reuse = tf.getBackend() === 'wasm' || tf.getBackend() === 'blas';
+    const reuse = wasmHeapBackends.includes(tf.getBackend());
     this.slots.forEach((slot, index) => {
       const g = read[index];
       const { weights, m, v } = slot;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { wasmHeapBackends } from '../../src-shared/backends';
 import type { GpuAdapter } from '../../src-shared/runs';
 import { allowSoftwareGpuEnvVar } from './backend-order';
 
@@ -47,10 +48,9 @@ export async function activate(name: string): Promise<Attempt> {
     return { ok: false, reason: `setBackend('${name}') threw: ${firstLine(error)}` };
   }
   if (!ok) {
-    const hint =
-      name === 'wasm' || name === 'blas'
-        ? ' (its .wasm files were not found: is @tensorflow/tfjs-backend-wasm bundled instead of external?)'
-        : '';
+    const hint = wasmHeapBackends.includes(name)
+      ? ' (its .wasm files were not found: is @tensorflow/tfjs-backend-wasm bundled instead of external?)'
+      : '';
     return { ok: false, reason: `setBackend('${name}') failed to initialise${hint}` };
   }
   const active = tf.getBackend();

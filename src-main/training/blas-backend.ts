@@ -408,12 +408,13 @@ function conv2dFilterGrad(blas: Blas, args: KernelArgs): tf.TensorInfo {
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   const o = info.outChannels;
   filling(backend, out, () => {
+    // Nothing below allocates in the heap, so these views stay valid.
+    const [xv, dyv, grad] = [view(backend, x), view(backend, dy), view(backend, out)];
     // No output pixel (an empty batch, a window larger than the padded input): no term, a zero gradient.
-    if (rows === 0) view(backend, out).fill(0);
+    if (rows === 0) grad.fill(0);
     for (const { first, count } of rowBlocks(rows, k)) {
-      const patches = patchesOf(view(backend, x), info, first, count);
-      const dyBlock = view(backend, dy).subarray(first * o, (first + count) * o);
-      gemm(blas, true, false, k, o, count, patches, dyBlock, view(backend, out), first > 0);
+      const patches = patchesOf(xv, info, first, count);
+      gemm(blas, true, false, k, o, count, patches, dyv.subarray(first * o, (first + count) * o), grad, first > 0);
     }
   });
   return out as tf.TensorInfo;
@@ -460,10 +461,11 @@ function conv2d(
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   filling(backend, out, () => {
+    // Nothing below allocates in the heap, so these views stay valid.
+    const [xv, fv, y] = [view(backend, x), view(backend, filter), view(backend, out)];
     for (const { first, count } of rowBlocks(rows, k)) {
-      const patches = patchesOf(view(backend, x), info, first, count);
-      const outBlock = view(backend, out).subarray(first * outChannels, (first + count) * outChannels);
-      gemm(blas, false, false, count, outChannels, k, patches, view(backend, filter), outBlock);
+      const patches = patchesOf(xv, info, first, count);
+      gemm(blas, false, false, count, outChannels, k, patches, fv, y.subarray(first * outChannels));
     }
     if (fused) applyFusion(backend, fusion, out, outChannels);
   });
@@ -525,11 +527,10 @@ function copyBox(
   }
 }
 
+/** view() for int32 tensors too (Slice and PadV2 copy either). */
 function typedView(backend: BackendWasm, tensor: WasmTensorInfo): Float32Array | Int32Array {
-  const length = tf.util.sizeFromShape(tensor.shape);
-  return tensor.dtype === 'int32'
-    ? new Int32Array(heapOf(backend), offsetOf(backend, tensor), length)
-    : new Float32Array(heapOf(backend), offsetOf(backend, tensor), length);
+  if (tensor.dtype !== 'int32') return view(backend, tensor);
+  return new Int32Array(heapOf(backend), offsetOf(backend, tensor), tf.util.sizeFromShape(tensor.shape));
 }
 
 function slice(args: KernelArgs, fallback: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {

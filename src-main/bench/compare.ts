@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { builtinDatasetSource, mnistDataDir } from '../data/builtin';
 import { loadDatasetSource } from '../data/load';
 import { selectBackend } from '../training/backend';
+import { describeBlas } from '../training/blas';
 import { blasInUse } from '../training/blas-backend';
 import { loadAverage, measureWorkbench, type Workload } from './measure';
 import { INSTALL, positiveIntegerFlags, requireTorch, TorchReference } from './torch';
@@ -42,7 +43,7 @@ const defaults: Options = { rounds: 2, trainSubset: null, threads: 2 };
 function describe(backend: string): string {
   const blas = blasInUse();
   if (backend !== 'blas' || blas === null) return backend === 'wasm' ? 'wasm (one thread)' : backend;
-  return `blas (OpenBLAS ${blas.coreName}, ${blas.threads()} threads, ${blas.library})`;
+  return `blas (${describeBlas({ ...blas, threads: blas.threads() })})`;
 }
 
 function cases(subset: number | null): Case[] {

@@ -41,6 +41,7 @@ import { formatDuration, formatRunLine, progressLine, runTable } from './format'
 import { formatMetric } from '../reports/format';
 import { BackendError, listBackends, selectBackend } from '../training/backend';
 import { allowSoftwareGpuEnvVar, backendEnvVar } from '../training/backend-order';
+import { describeBlas } from '../training/blas';
 import { entriesFromRunList } from '../../src-shared/run-list';
 import { backendChoices, parseBackendChoice } from '../../src-shared/backends';
 import {
@@ -301,9 +302,7 @@ async function cmdBackends(flags: Map<string, string>, io: Io): Promise<number> 
   io.out('Backends, best first (auto takes the first available):');
   for (const row of rows) {
     io.out(`  ${row.label.padEnd(17)} ${row.available ? 'available' : `no: ${row.reason ?? ''}`}`);
-    if (row.blas !== undefined) {
-      io.out(`      OpenBLAS ${row.blas.coreName} kernel, ${row.blas.threads} threads — ${row.blas.library}`);
-    }
+    if (row.blas !== undefined) io.out(`      ${describeBlas(row.blas)}`);
     if (row.adapters !== undefined) {
       if (row.adapters.length === 0) io.out('      no WebGPU adapter');
       for (const a of row.adapters)

@@ -35,6 +35,11 @@ export interface Blas {
   ): void;
 }
 
+/** "OpenBLAS SkylakeX kernel, 2 threads — /usr/lib/…/libopenblas.so.0": what `backends` and the benchmarks print. */
+export function describeBlas(blas: { library: string; coreName: string; threads: number }): string {
+  return `OpenBLAS ${blas.coreName} kernel, ${blas.threads} threads — ${blas.library}`;
+}
+
 export type BlasLoad = { ok: true; blas: Blas } | { ok: false; reason: string };
 
 /** Names a library file to load instead of the usual places (a path, or a name the dynamic linker resolves). */

@@ -212,30 +212,59 @@ describe('the blas backend', () => {
   });
 });
 
-/** Cross-correlation in double precision, NHWC, with TF.js's padding geometry (computeConv2DInfo). */
+/** A rank-4 tensor of values(…, seed). */
+function tensor4(shape: number[], seed: number): tf.Tensor4D {
+  return tf.tensor4d(values(tf.util.sizeFromShape(shape), seed), shape as [number, number, number, number]);
+}
+
+/**
+ * Every (output pixel, filter tap) of a convolution whose window lies on x, NHWC, with TF.js's padding geometry:
+ * visit(pixel, tap, at) with pixel the output's flat (n, i, j), tap = p·kw + r, and at where x's pixel under the tap
+ * starts (channel 0).
+ */
+function forEachTap(info: tf.backend_util.Conv2DInfo, visit: (pixel: number, tap: number, at: number) => void): void {
+  const { inHeight: h, inWidth: w, inChannels: c, outHeight, outWidth, filterHeight: kh, filterWidth: kw } = info;
+  for (let n = 0, pixel = 0; n < info.batchSize; n++)
+    for (let i = 0; i < outHeight; i++)
+      for (let j = 0; j < outWidth; j++, pixel++)
+        for (let p = 0; p < kh; p++)
+          for (let r = 0; r < kw; r++) {
+            const y = i * info.strideHeight - info.padInfo.top + p;
+            const x = j * info.strideWidth - info.padInfo.left + r;
+            if (y >= 0 && y < h && x >= 0 && x < w) visit(pixel, p * kw + r, ((n * h + y) * w + x) * c);
+          }
+}
+
+/** Cross-correlation in double precision: y[pixel, o] = Σ over taps and channels of x · F. */
 function convReference(x: tf.Tensor4D, F: tf.Tensor4D, strides: number, pad: 'valid' | 'same' | number): number[] {
   const info = tf.backend_util.computeConv2DInfo(x.shape, F.shape, strides, 1, pad);
-  const xv = x.dataSync();
-  const fv = F.dataSync();
-  const [, h, w, c] = x.shape;
-  const [kh, kw, , o] = F.shape;
-  const out: number[] = [];
-  for (let n = 0; n < x.shape[0]; n++)
-    for (let i = 0; i < info.outHeight; i++)
-      for (let j = 0; j < info.outWidth; j++)
-        for (let q = 0; q < o; q++) {
-          let sum = 0;
-          for (let p = 0; p < kh; p++)
-            for (let r = 0; r < kw; r++) {
-              const y = i * strides - info.padInfo.top + p;
-              const xx = j * strides - info.padInfo.left + r;
-              if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
-              for (let ch = 0; ch < c; ch++)
-                sum += xv[((n * h + y) * w + xx) * c + ch] * fv[((p * kw + r) * c + ch) * o + q];
-            }
-          out.push(sum);
-        }
+  const [xv, fv] = [x.dataSync(), F.dataSync()];
+  const { inChannels: c, outChannels: o } = info;
+  const out = new Array<number>(tf.util.sizeFromShape(info.outShape)).fill(0);
+  forEachTap(info, (pixel, tap, at) => {
+    for (let q = 0; q < o; q++)
+      for (let ch = 0; ch < c; ch++) out[pixel * o + q] += xv[at + ch] * fv[(tap * c + ch) * o + q];
+  });
   return out;
+}
+
+/** d/dF Σ y·dy, entry by entry: Σ over the output of dy times the input value that entry multiplies. */
+function filterGradReference(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], strides: number): number[] {
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape,
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    'same',
+  );
+  const [xv, dv] = [x.dataSync(), dy.dataSync()];
+  const { inChannels: c, outChannels: o } = info;
+  const grad = new Array<number>(tf.util.sizeFromShape(filterShape)).fill(0);
+  forEachTap(info, (pixel, tap, at) => {
+    for (let ch = 0; ch < c; ch++)
+      for (let q = 0; q < o; q++) grad[(tap * c + ch) * o + q] += xv[at + ch] * dv[pixel * o + q];
+  });
+  return grad;
 }
 
 describe('convolutions, slices and pads on the blas backend', () => {
@@ -248,20 +277,8 @@ describe('convolutions, slices and pads on the blas backend', () => {
       [[3, 5, 5, 1], [5, 5, 1, 2], 1, 2],
     ] as [number[], number[], number, 'valid' | 'same' | number][]) {
       tf.tidy(() => {
-        const x = tf.tensor4d(
-          values(
-            shape.reduce((a, b) => a * b),
-            13,
-          ),
-          shape as [number, number, number, number],
-        );
-        const F = tf.tensor4d(
-          values(
-            filter.reduce((a, b) => a * b),
-            14,
-          ),
-          filter as [number, number, number, number],
-        );
+        const x = tensor4(shape, 13);
+        const F = tensor4(filter, 14);
         const bias = tf.tensor1d(values(filter[3], 15));
         const expected = convReference(x, F, strides, pad);
         expectClose(tf.conv2d(x, F, strides, pad).dataSync(), expected);
@@ -275,40 +292,6 @@ describe('convolutions, slices and pads on the blas backend', () => {
     }
   });
 
-  /** d/dF Σ y·dy, entry by entry: Σ over the output of dy times the input value that entry multiplies. */
-  function filterGradReference(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], strides: number): number[] {
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape,
-      filterShape as [number, number, number, number],
-      strides,
-      1,
-      'same',
-    );
-    const xv = x.dataSync();
-    const dv = dy.dataSync();
-    const [batch, h, w, channels] = x.shape;
-    const [kh, kw, , outs] = filterShape;
-    const expected: number[] = [];
-    for (let p = 0; p < kh; p++)
-      for (let r = 0; r < kw; r++)
-        for (let c = 0; c < channels; c++)
-          for (let o = 0; o < outs; o++) {
-            let sum = 0;
-            for (let n = 0; n < batch; n++)
-              for (let i = 0; i < info.outHeight; i++)
-                for (let j = 0; j < info.outWidth; j++) {
-                  const y = i * strides - info.padInfo.top + p;
-                  const xx = j * strides - info.padInfo.left + r;
-                  if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
-                  sum +=
-                    xv[((n * h + y) * w + xx) * channels + c] *
-                    dv[((n * info.outHeight + i) * info.outWidth + j) * outs + o];
-                }
-            expected.push(sum);
-          }
-    return expected;
-  }
-
   it('Conv2DBackpropFilter (which wasm lacks) is the gradient of the convolution with respect to its filter', () => {
     // The second case has 9.3M patch values, more than one block of 8M: two blocks of rows, the second starting inside an output row.
     for (const [xShape, filterShape, strides] of [
@@ -316,13 +299,7 @@ describe('convolutions, slices and pads on the blas backend', () => {
       [[72, 30, 30, 16], [3, 3, 16, 4], 1],
     ] as [number[], number[], number][]) {
       tf.tidy(() => {
-        const x = tf.tensor4d(
-          values(
-            xShape.reduce((a, b) => a * b),
-            16,
-          ),
-          xShape as [number, number, number, number],
-        );
+        const x = tensor4(xShape, 16);
         const info = tf.backend_util.computeConv2DInfo(
           x.shape,
           filterShape as [number, number, number, number],
@@ -330,13 +307,7 @@ describe('convolutions, slices and pads on the blas backend', () => {
           1,
           'same',
         );
-        const dy = tf.tensor4d(
-          values(
-            info.outShape.reduce((a, b) => a * b),
-            18,
-          ),
-          info.outShape,
-        );
+        const dy = tensor4(info.outShape, 18);
         const grad = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
           strides,
           pad: 'same',
@@ -346,13 +317,7 @@ describe('convolutions, slices and pads on the blas backend', () => {
         expect(grad.shape).toEqual(filterShape);
         expectClose(grad.dataSync(), filterGradReference(x, dy, filterShape, strides), 1e-3);
         // The forward convolution over the same blocks.
-        const F = tf.tensor4d(
-          values(
-            filterShape.reduce((a, b) => a * b),
-            17,
-          ),
-          filterShape as [number, number, number, number],
-        );
+        const F = tensor4(filterShape, 17);
         expectClose(tf.conv2d(x, F, strides, 'same').dataSync(), convReference(x, F, strides, 'same'));
       });
     }

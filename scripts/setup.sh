@@ -32,10 +32,10 @@ fi
 
 npm ci --no-audit --no-fund
 
-# The blas backend (CPU training on OpenBLAS, 2–3.6× faster than WebAssembly alone on 2 cores) needs OpenBLAS built
+# The blas backend (CPU training on OpenBLAS, 2.2–3.4× faster than WebAssembly alone on 2 cores (bench:compare)) needs OpenBLAS built
 # with pthreads; without it training falls back to wasm, so this is a note, not a stop.
 if [ "$(uname -s)" = Linux ] && ! ls /usr/lib/*-linux-gnu/openblas-pthread/libopenblas.so.0 >/dev/null 2>&1; then
-  echo "Note: for CPU training 2–3.6× faster, install OpenBLAS: sudo apt-get install libopenblas0-pthread" >&2
+  echo "Note: for CPU training 2.2–3.4× faster, install OpenBLAS: sudo apt-get install libopenblas0-pthread" >&2
 fi
 
 if [ "$(uname -s)" != Linux ] || [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
